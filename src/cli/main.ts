@@ -1,0 +1,61 @@
+/**
+ * `tripbench <command> [flags] [args]`: the process entry. Only this layer writes to the
+ * terminal, installs signal handlers and sets the exit code.
+ */
+import { ExitCode } from './exitCodes.js';
+import { VERSION } from '../shared/version.js';
+import { errorMessage, UsageError } from '../shared/errors.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
+  load: { run: async () => (await import('./load.js')).loadCommand, help: 'run a fortio-compatible load test against a URL' },
+  curl: { run: async () => (await import('./load.js')).curlCommand, help: 'fetch one URL and print the response' },
+  server: { run: async () => (await import('./server.js')).serverCommand, help: 'start the httpbin/fortio-echo compatible target' },
+  sidecar: { run: async () => (await import('./sidecar.js')).sidecarCommand, help: 'start the Envoy sidecar emulator for Istio resources' },
+  version: { run: async () => versionCommand, help: 'print the version' },
+};
+
+async function versionCommand(): Promise<number> {
+  process.stdout.write(`tripbench ${VERSION} (fortio-compatible load, node ${process.versions.node})\n`);
+  return ExitCode.OK;
+}
+
+function usage(): string {
+  const lines = ['Usage: tripbench <command> [flags] [args]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.help}`);
+  lines.push('', "Run 'tripbench <command> -h' for a command's flags.");
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stderr.write(usage());
+    return cmd === undefined ? ExitCode.USAGE : ExitCode.OK;
+  }
+  if (cmd === '-version' || cmd === '--version') return versionCommand();
+  const entry = COMMANDS[cmd];
+  if (!entry) {
+    process.stderr.write(`tripbench: unknown command "${cmd}"\n${usage()}`);
+    return ExitCode.USAGE;
+  }
+  const run = await entry.run();
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tripbench: ${e.message}\n`);
+      process.exitCode = ExitCode.USAGE;
+      return;
+    }
+    process.stderr.write(`tripbench: ${errorMessage(e)}\n`);
+    if (process.env['TRIPBENCH_DEBUG'] && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
+    process.exitCode = ExitCode.FAILURE;
+  },
+);

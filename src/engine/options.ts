@@ -1,0 +1,46 @@
+/**
+ * fortio's periodic.RunnerOptions: what the pacing engine needs, nothing about HTTP.
+ * Values are as typed by the user; schedule.ts normalises them (fortio's rules) into a plan.
+ */
+export interface RunOptions {
+  /** -c as typed: 0 → 4, negative → 1 */
+  threads: number;
+  /** -qps as typed: <= 0 means max qps */
+  qps: number;
+  /** -n: exact number of calls; 0 = use duration */
+  exactly: number;
+  /** -t in nanoseconds; <= 0 = until interrupted (ignored for stopping when exactly > 0) */
+  durationNs: number;
+  uniform: boolean;
+  jitter: boolean;
+  noCatchUp: boolean;
+  /** -abort-on: 0 = never, -1 = first socket error, else a status code */
+  abortOn: number;
+  allowInitialErrors: boolean;
+  sequentialWarmup: boolean;
+  /** -r: latency histogram divider, seconds */
+  resolution: number;
+  /** -offset: latency histogram offset, seconds */
+  offset: number;
+  /** -p */
+  percentiles: number[];
+  /** -workers: 0 = as many as cores, never more than the thread count */
+  workers: number;
+}
+
+export const DEFAULT_RUN_OPTIONS: Readonly<RunOptions> = Object.freeze({
+  threads: 4,
+  qps: 8,
+  exactly: 0,
+  durationNs: 5_000_000_000,
+  uniform: false,
+  jitter: false,
+  noCatchUp: false,
+  abortOn: 0,
+  allowInitialErrors: false,
+  sequentialWarmup: false,
+  resolution: 0.001,
+  offset: 0,
+  percentiles: [50, 75, 90, 99, 99.9],
+  workers: 0,
+});

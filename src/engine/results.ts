@@ -1,0 +1,136 @@
+/**
+ * What a load run produced, as plain structured-clone-safe data: the report and JSON layers
+ * turn it into fortio's output. Also the exact merge of per-worker parts into one result.
+ */
+import {
+  type FortioHistogramState,
+  cloneFortioHistogram,
+  mergeFortioHistogram,
+} from '../stats/fortioHistogram.js';
+import { decodeHdr, encodeHdr, newHdr } from '../stats/hdr.js';
+import type { RunPlan } from './schedule.js';
+
+export interface ThreadResult {
+  id: number;
+  /** Calls made in the timed run (warmup excluded). */
+  calls: number;
+  /** From the thread's (uniform-shifted) start to its end, ns. */
+  elapsedNs: number;
+  /** runnable.snapshot() read after close(). */
+  protocol: unknown;
+}
+
+export interface WorkerSummary {
+  index: number;
+  /** Final (non warmup-only) thread ids run by this worker. */
+  threads: number[];
+  calls: number;
+}
+
+export type StopReason = 'completed' | 'stopped' | 'abort-on' | 'forced';
+
+export interface EngineResults {
+  plan: RunPlan;
+  /** Start of the timed run (after warmup), RFC3339Nano like Go's time.Time in JSON. */
+  startTime: string;
+  /** Same instant as epoch milliseconds (fractional). */
+  startEpochMs: number;
+  /** Start of the timed run → end of the last thread, ns. */
+  actualDurationNs: number;
+  /** Final threads only, by id. */
+  threads: ThreadResult[];
+  /** Latencies, seconds (offset / -r from the options). */
+  duration: FortioHistogramState;
+  /** Latencies of calls whose ok was false. */
+  errors: FortioHistogramState;
+  /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
+  sleep: FortioHistogramState;
+  /** hdr-histogram-js compressed base64, nanoseconds. */
+  durationHdr: string;
+  errorsHdr: string;
+  /** Code → count over timed calls. Sort numerically when printing: JS objects list "-1" after the integer keys. */
+  codes: Record<string, number>;
+  workers: WorkerSummary[];
+  /** true when a stop signal, -abort-on or a forced stop ended the run before its plan did. */
+  interrupted: boolean;
+  stopReason: StopReason;
+  /** The code that triggered -abort-on, or null. */
+  abortedOn: number | null;
+  /** Warmup calls made (fortio's printed "plus N warmup" is plan.reportedWarmup). */
+  warmupCalls: number;
+  /** JSON RequestedDuration including fortio's ", interrupted after N" suffix. */
+  requestedDuration: string;
+}
+
+/** One worker's part, as it crosses the thread boundary. */
+export interface WorkerPart {
+  index: number;
+  threads: ThreadResult[];
+  duration: FortioHistogramState;
+  errors: FortioHistogramState;
+  sleep: FortioHistogramState;
+  durationHdr: string;
+  errorsHdr: string;
+  codes: Array<[number, number]>;
+  /** Absolute epoch ms at which this worker's last thread ended (NaN when it ran none). */
+  endEpochMs: number;
+}
+
+export interface MergedParts {
+  threads: ThreadResult[];
+  duration: FortioHistogramState;
+  errors: FortioHistogramState;
+  sleep: FortioHistogramState;
+  durationHdr: string;
+  errorsHdr: string;
+  codes: Record<string, number>;
+  workers: WorkerSummary[];
+  endEpochMs: number;
+}
+
+function mergeHdrStrings(encoded: readonly string[]): string {
+  const total = newHdr();
+  for (const e of encoded) {
+    const h = decodeHdr(e);
+    total.add(h);
+    h.destroy();
+  }
+  const out = encodeHdr(total);
+  total.destroy();
+  return out;
+}
+
+/** Exact merge: fortio histogram counts add, HDR histograms decode and add, codes sum. */
+export function mergeWorkerParts(parts: readonly WorkerPart[], base: { duration: FortioHistogramState; errors: FortioHistogramState; sleep: FortioHistogramState }): MergedParts {
+  const duration = cloneFortioHistogram(base.duration);
+  const errors = cloneFortioHistogram(base.errors);
+  const sleep = cloneFortioHistogram(base.sleep);
+  const codeMap = new Map<number, number>();
+  const threads: ThreadResult[] = [];
+  const workers: WorkerSummary[] = [];
+  let endEpochMs = Number.NaN;
+  for (const p of parts) {
+    mergeFortioHistogram(duration, p.duration);
+    mergeFortioHistogram(errors, p.errors);
+    mergeFortioHistogram(sleep, p.sleep);
+    for (const [c, n] of p.codes) codeMap.set(c, (codeMap.get(c) ?? 0) + n);
+    threads.push(...p.threads);
+    workers.push({ index: p.index, threads: p.threads.map((t) => t.id), calls: p.threads.reduce((a, t) => a + t.calls, 0) });
+    if (!Number.isNaN(p.endEpochMs) && !(p.endEpochMs <= endEpochMs)) endEpochMs = p.endEpochMs;
+  }
+  threads.sort((a, b) => a.id - b.id);
+  workers.sort((a, b) => a.index - b.index);
+  const codes: Record<string, number> = {};
+  for (const c of [...codeMap.keys()].sort((a, b) => a - b)) codes[String(c)] = codeMap.get(c) as number;
+  return {
+    threads,
+    duration,
+    errors,
+    sleep,
+    durationHdr: mergeHdrStrings(parts.map((p) => p.durationHdr)),
+    errorsHdr: mergeHdrStrings(parts.map((p) => p.errorsHdr)),
+    codes,
+    workers,
+    endEpochMs,
+  };
+}

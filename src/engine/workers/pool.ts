@@ -1,0 +1,334 @@
+/**
+ * Main side of the engine: spreads fortio's logical threads over worker_threads, drives the
+ * warmup, starts every worker from one shared instant, relays their log lines, and merges
+ * their results exactly. runEngine() is the engine's public entry point.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { StartError } from '../../shared/errors.js';
+import { Level, formatLogLine, getLevel } from '../../shared/log.js';
+import { compiledUrl } from '../../shared/modulePath.js';
+import { type FortioHistogramState, newFortioHistogram } from '../../stats/fortioHistogram.js';
+import type { RunOptions } from '../options.js';
+import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDuration } from '../schedule.js';
+import { formatRfc3339Nano } from '../../shared/goFormat.js';
+import { type EngineResults, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
+import type { MainToWorker, WarmupOutcome, WorkerInit, WorkerMessage, WorkerMessageType, WorkerToMain } from './protocol.js';
+
+export interface EngineProgress {
+  /** Timed calls so far, all workers. */
+  calls: number;
+  codes: Record<string, number>;
+  /** Since the start of the timed run. */
+  elapsedNs: number;
+}
+
+export interface EngineSpec {
+  options: RunOptions;
+  /** Module exporting createRunnable (RunnableModule); must be loadable as JS by a worker. */
+  runnableUrl: string | URL;
+  /** Structured-clone-safe options handed to createRunnable(threadId, options). */
+  runnableOptions?: unknown;
+  /** What the warmup abort message names (fortio prints the URL). */
+  targetLabel: string;
+  /** Graceful stop: threads end after their current call, results are complete. */
+  signal?: AbortSignal;
+  /** Forced stop: in-flight calls are aborted and discarded. */
+  forceSignal?: AbortSignal;
+  /** After warmup and the plan warnings, just before the timed run (the `Starting at …` line). */
+  onStart?: (plan: RunPlan) => void;
+  /** Aggregated progress, on each worker report (about every progressIntervalMs per worker). */
+  onProgress?: (p: EngineProgress) => void;
+  progressIntervalMs?: number;
+  /**
+   * Engine log lines (workers' and the plan warnings): level and shape, and where main writes
+   * them. Defaults mirror src/shared/log.ts: current level, JSON unless stderr is a TTY, stderr.
+   */
+  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
+}
+
+/** After a forced stop, workers that have not reported by then are terminated and left out. */
+const FORCED_DONE_MS = 3000;
+
+/** fortio's current warmup failure text: `Aborting because of error 503 for URL (132 bytes)`. */
+export function warmupAbortMessage(code: number, targetLabel: string, detail: string | undefined): string {
+  return `Aborting because of error ${code} for ${targetLabel}${detail ? ` (${detail})` : ''}`;
+}
+
+class WorkerHandle {
+  readonly worker: Worker;
+  private readonly buffered = new Map<WorkerMessageType, WorkerToMain[]>();
+  private readonly waiting = new Map<WorkerMessageType, Array<(m: WorkerToMain) => void>>();
+  exited = false;
+
+  constructor(
+    readonly index: number,
+    init: WorkerInit,
+    onMessage: (h: WorkerHandle, m: WorkerToMain) => boolean,
+    onFailure: (e: Error) => void,
+  ) {
+    this.worker = new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init });
+    this.worker.on('message', (m: WorkerToMain) => {
+      if (onMessage(this, m)) return;
+      const w = this.waiting.get(m.type);
+      const next = w?.shift();
+      if (next) next(m);
+      else {
+        const b = this.buffered.get(m.type) ?? [];
+        b.push(m);
+        this.buffered.set(m.type, b);
+      }
+    });
+    this.worker.on('error', (e) => onFailure(new Error(`engine worker ${index} crashed: ${e.message}`, { cause: e })));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      onFailure(new Error(`engine worker ${index} exited unexpectedly with code ${code}`));
+    });
+  }
+
+  send(m: MainToWorker): void {
+    if (!this.exited) this.worker.postMessage(m);
+  }
+
+  expect<T extends WorkerMessageType>(type: T): Promise<WorkerMessage<T>> {
+    const b = this.buffered.get(type);
+    const m = b?.shift();
+    if (m) return Promise.resolve(m as WorkerMessage<T>);
+    return new Promise((resolve) => {
+      const w = this.waiting.get(type) ?? [];
+      w.push(resolve as (m: WorkerToMain) => void);
+      this.waiting.set(type, w);
+    });
+  }
+}
+
+function emptyResults(plan: RunPlan, startEpochMs: number, warmupCalls: number, reason: StopReason): EngineResults {
+  const merged = mergeWorkerParts([], baseHistograms(plan));
+  return {
+    plan,
+    startTime: formatRfc3339Nano(startEpochMs),
+    startEpochMs,
+    actualDurationNs: 0,
+    threads: [],
+    duration: merged.duration,
+    errors: merged.errors,
+    sleep: merged.sleep,
+    durationHdr: merged.durationHdr,
+    errorsHdr: merged.errorsHdr,
+    codes: {},
+    workers: [],
+    interrupted: true,
+    stopReason: reason,
+    abortedOn: null,
+    warmupCalls,
+    requestedDuration: finalRequestedDuration(plan, 0),
+  };
+}
+
+function baseHistograms(plan: RunPlan): { duration: FortioHistogramState; errors: FortioHistogramState; sleep: FortioHistogramState } {
+  return {
+    duration: newFortioHistogram(plan.offset, plan.resolution),
+    errors: newFortioHistogram(plan.offset, plan.resolution),
+    sleep: newFortioHistogram(SLEEP_OFFSET, SLEEP_DIVIDER),
+  };
+}
+
+/** Picks the warmup failure fortio would report: the first in thread order (sequential) or in time (parallel). */
+function firstFailure(results: readonly WarmupOutcome[], sequential: boolean): WarmupOutcome | undefined {
+  const bad = results.filter((r) => !r.ok);
+  if (sequential) return bad.sort((a, b) => a.threadId - b.threadId)[0];
+  return bad.sort((a, b) => a.endEpochMs - b.endEpochMs)[0];
+}
+
+/**
+ * Runs one load test: plan → workers → warmup → timed run → merged results. Rejects with a
+ * StartError when a warmup call fails (unless allowInitialErrors), or with an Error naming the
+ * worker when one crashes or a runnable throws.
+ */
+export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
+  const { options } = spec;
+  const plan = buildPlan(options);
+  const created = plan.warmup ? Math.max(plan.warmupThreads, plan.threads) : plan.threads;
+  const wanted = options.workers > 0 ? options.workers : availableParallelism();
+  const numWorkers = Math.max(1, Math.min(wanted, plan.threads));
+  const write = spec.log?.write ?? ((line: string) => void process.stderr.write(line));
+  const logLevel = spec.log?.level ?? getLevel();
+  const logJson = spec.log?.json ?? !process.stderr.isTTY;
+  const progressIntervalMs = spec.progressIntervalMs ?? 250;
+
+  let finished = false;
+  let rejectFailure: (e: Error) => void = () => undefined;
+  const failure = new Promise<never>((_, reject) => {
+    rejectFailure = reject;
+  });
+  failure.catch(() => undefined);
+  let failed = false;
+  const onFailure = (e: Error): void => {
+    if (failed || finished) return;
+    failed = true;
+    rejectFailure(e);
+  };
+
+  let startEpochMs = Number.NaN;
+  let abortedOn: number | null = null;
+  const progress = new Map<number, { calls: number; codes: Array<[number, number]> }>();
+  const handles: WorkerHandle[] = [];
+
+  const broadcast = (m: MainToWorker): void => {
+    for (const h of handles) h.send(m);
+  };
+  const onMessage = (h: WorkerHandle, m: WorkerToMain): boolean => {
+    switch (m.type) {
+      case 'log':
+        write(m.line);
+        return true;
+      case 'fatal':
+        onFailure(new Error(`engine worker ${h.index}: ${m.message}`));
+        return true;
+      case 'abortOn':
+        if (abortedOn === null) {
+          abortedOn = m.code;
+          broadcast({ type: 'stop' });
+        }
+        return true;
+      case 'progress':
+        progress.set(h.index, { calls: m.calls, codes: m.codes });
+        if (spec.onProgress && !Number.isNaN(startEpochMs)) spec.onProgress(aggregateProgress());
+        return true;
+      default:
+        return false;
+    }
+  };
+  const aggregateProgress = (): EngineProgress => {
+    let calls = 0;
+    const codes = new Map<number, number>();
+    for (const p of progress.values()) {
+      calls += p.calls;
+      for (const [c, n] of p.codes) codes.set(c, (codes.get(c) ?? 0) + n);
+    }
+    const rec: Record<string, number> = {};
+    for (const c of [...codes.keys()].sort((a, b) => a - b)) rec[String(c)] = codes.get(c) as number;
+    const elapsedNs = Math.round((performance.timeOrigin + performance.now() - startEpochMs) * 1e6);
+    return { calls, codes: rec, elapsedNs };
+  };
+  const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failure]);
+
+  let stopRequested = spec.signal?.aborted ?? false;
+  let forceRequested = spec.forceSignal?.aborted ?? false;
+  let rejectForced: (e: Error) => void = () => undefined;
+  const forcedGate = new Promise<never>((_, reject) => {
+    rejectForced = reject;
+  });
+  forcedGate.catch(() => undefined);
+  const onStop = (): void => {
+    stopRequested = true;
+    broadcast({ type: 'stop' });
+  };
+  const onForce = (): void => {
+    forceRequested = true;
+    stopRequested = true;
+    broadcast({ type: 'abort' });
+    rejectForced(new Error('forced stop'));
+  };
+  spec.signal?.addEventListener('abort', onStop);
+  spec.forceSignal?.addEventListener('abort', onForce);
+
+  try {
+    for (let w = 0; w < numWorkers; w++) {
+      const threadIds: number[] = [];
+      for (let id = w; id < created; id += numWorkers) threadIds.push(id);
+      const init: WorkerInit = {
+        index: w,
+        runnableUrl: String(spec.runnableUrl),
+        runnableOptions: spec.runnableOptions,
+        threadIds,
+        plan,
+        abortOn: options.abortOn,
+        progressIntervalMs,
+        log: { level: logLevel, json: logJson },
+      };
+      handles.push(new WorkerHandle(w, init, onMessage, onFailure));
+    }
+    await race(Promise.all(handles.map((h) => h.expect('ready'))));
+
+    let warmupCalls = 0;
+    if (plan.warmup && !forceRequested) {
+      const results: WarmupOutcome[] = [];
+      const beforeForce = <T>(p: Promise<T>): Promise<T> => Promise.race([race(p), forcedGate]);
+      try {
+        if (options.sequentialWarmup) {
+          for (let id = 0; id < created; id++) {
+            const h = handles[id % numWorkers] as WorkerHandle;
+            h.send({ type: 'warmupOne', threadId: id });
+            const m = await beforeForce(h.expect('warmup'));
+            results.push(...m.results);
+            if (!options.allowInitialErrors && m.results.some((r) => !r.ok)) break;
+          }
+        } else {
+          broadcast({ type: 'warmup' });
+          const all = await beforeForce(Promise.all(handles.map((h) => h.expect('warmup'))));
+          for (const m of all) results.push(...m.results);
+        }
+      } catch (e) {
+        if (!forceRequested) throw e;
+      }
+      warmupCalls = results.length;
+      // aborted warmups after a forced stop are not target failures
+      const bad = options.allowInitialErrors || forceRequested ? undefined : firstFailure(results, options.sequentialWarmup);
+      if (bad) {
+        broadcast({ type: 'shutdown' });
+        await race(Promise.all(handles.map((h) => h.expect('closed'))));
+        throw new StartError(warmupAbortMessage(bad.code, spec.targetLabel, bad.detail));
+      }
+    }
+    if (stopRequested) {
+      // fortio: "Run requested to stop before even starting"
+      if (!forceRequested) {
+        broadcast({ type: 'shutdown' });
+        await race(Promise.all(handles.map((h) => h.expect('closed'))));
+      }
+      return emptyResults(plan, performance.timeOrigin + performance.now(), warmupCalls, forceRequested ? 'forced' : 'stopped');
+    }
+
+    // same sink and shape as the workers' lines, so one writer sees the whole run in order
+    if (logLevel <= Level.Warning) for (const w of plan.warnings) write(formatLogLine(Level.Warning, w, undefined, logJson, new Date()));
+    spec.onStart?.(plan);
+    startEpochMs = performance.timeOrigin + performance.now();
+    broadcast({ type: 'start', startEpochMs });
+
+    const parts: WorkerPart[] = [];
+    const collect = handles.map((h) => race(h.expect('done')).then((m) => void parts.push(m.part)));
+    const all = Promise.all(collect);
+    // A forced stop must return promptly even if a worker is wedged: bound the wait.
+    await Promise.race([all, forcedGate.catch(() => new Promise<void>((resolve) => setTimeout(resolve, FORCED_DONE_MS).unref()))]);
+    const merged = mergeWorkerParts(parts, baseHistograms(plan));
+    const calls = merged.duration.counter.count;
+    const reason: StopReason = forceRequested ? 'forced' : abortedOn !== null ? 'abort-on' : stopRequested ? 'stopped' : 'completed';
+    const endEpochMs = Number.isNaN(merged.endEpochMs) ? performance.timeOrigin + performance.now() : merged.endEpochMs;
+    return {
+      plan,
+      startTime: formatRfc3339Nano(startEpochMs),
+      startEpochMs,
+      actualDurationNs: Math.max(0, Math.round((endEpochMs - startEpochMs) * 1e6)),
+      threads: merged.threads,
+      duration: merged.duration,
+      errors: merged.errors,
+      sleep: merged.sleep,
+      durationHdr: merged.durationHdr,
+      errorsHdr: merged.errorsHdr,
+      codes: merged.codes,
+      workers: merged.workers,
+      interrupted: reason !== 'completed',
+      stopReason: reason,
+      abortedOn,
+      warmupCalls,
+      requestedDuration: finalRequestedDuration(plan, calls),
+    };
+  } finally {
+    finished = true;
+    spec.signal?.removeEventListener('abort', onStop);
+    spec.forceSignal?.removeEventListener('abort', onForce);
+    await Promise.all(handles.map((h) => h.worker.terminate().catch(() => 0)));
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The default client for http://: fortio's "fast client" on a bare net.Socket. One connection at
+ * a time, the request written from a prebuilt Buffer, responses scanned in a fixed read buffer
+ * (`onread`) so no per-read allocation happens and big bodies are counted, never kept.
+ *
+ * Connection rules (fortio-compat.md §7.2): the socket is kept only when keep-alive is on, the
+ * answer was OK, it was framed (Content-Length or chunked) and the -connection-reuse limit is not
+ * reached. A kept socket that turns out dead before the first response byte (EOF, reset, timeout)
+ * is replaced once, silently: a new socket is counted, the call is not an error.
+ */
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { recordValue } from '../stats/fortioHistogram.js';
+import { type ClientContext, type HttpClient, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import { type ErrorKind, errorKindOf, errorText } from './errorKinds.js';
+import type { HttpOptions } from './options.js';
+import { type RequestTemplate, buildRequest, withFreshUuids } from './request.js';
+import { cachedAddress, connectHostOf, lookupAddress } from './resolve.js';
+import { DONE, NEED_MORE, NOT_OK, ResponseParser } from './responseParser.js';
+
+const READ_BUFFER_BYTES = 64 * 1024;
+
+const IDLE = 0;
+/** DNS lookup or TCP connect in progress. */
+const CONNECTING = 1;
+/** Request written, response being read. */
+const WAITING = 2;
+
+/** A connection-reuse limit drawn uniformly in [min, max]; 0 = unlimited. */
+export function drawReuseLimit([min, max]: readonly [number, number]): number {
+  if (max <= 0) return 0;
+  return min + Math.floor(Math.random() * (max - min + 1));
+}
+
+export function formatDest(ip: string, port: number): string {
+  return net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export class LeanClient implements HttpClient {
+  size = 0;
+  headerSize = 0;
+  errorKind: ErrorKind | null = null;
+  errorText = '';
+
+  readonly #o: HttpOptions;
+  readonly #ctx: ClientContext;
+  readonly #tpl: RequestTemplate;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #raw: boolean;
+  readonly #keepAlive: boolean;
+  readonly #halfClose: boolean;
+  readonly #parser = new ResponseParser();
+  readonly #buf = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  /** One timer per client, re-armed with refresh(): a deadline costs no allocation per call. */
+  readonly #timer: NodeJS.Timeout;
+
+  #socket: net.Socket | null = null;
+  #dest = '';
+  #socketCalls = 0;
+  /** Why the kept socket died while idle ('' = alive). */
+  #deadReason = '';
+  #phase = IDLE;
+  #reused = false;
+  #retried = false;
+  #connectStart = 0;
+  #attempt = 0;
+  #reuseLimit: number;
+  #resolve: ((code: number) => void) | null = null;
+  #closed = false;
+
+  constructor(o: HttpOptions, ctx: ClientContext) {
+    this.#o = o;
+    this.#ctx = ctx;
+    this.#tpl = buildRequest(o);
+    this.#host = connectHostOf(o, this.#tpl.target.hostname);
+    this.#port = this.#tpl.target.port;
+    this.#raw = o.http10;
+    this.#keepAlive = o.keepAlive && !o.http10;
+    this.#halfClose = o.halfClose && !this.#keepAlive;
+    this.#reuseLimit = drawReuseLimit(o.connectionReuse);
+    this.#timer = setTimeout(() => this.#onTimer(), o.timeoutMs);
+    this.#timer.unref();
+  }
+
+  fetch(): Promise<number> {
+    this.size = 0;
+    this.headerSize = 0;
+    this.errorKind = null;
+    this.errorText = '';
+    this.#retried = false;
+    if (this.#closed) {
+      this.errorKind = 'other';
+      this.errorText = 'client closed';
+      return Promise.resolve(-1);
+    }
+    const p = new Promise<number>((resolve) => {
+      this.#resolve = resolve;
+    });
+    const s = this.#socket;
+    if (s !== null && this.#deadReason === '') {
+      this.#reused = true;
+      this.#send(s);
+    } else {
+      if (s !== null) {
+        logDeadSocket(this.#ctx.threadId, this.#dest, `${this.#deadReason} while idle`);
+        this.#drop();
+      }
+      this.#reused = false;
+      this.#connect();
+    }
+    return p;
+  }
+
+  abort(): void {
+    if (this.#phase === IDLE) return;
+    this.errorKind = 'other';
+    this.errorText = 'aborted';
+    this.#complete(-1, false);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    if (this.#phase !== IDLE) this.abort();
+    this.#drop();
+    clearTimeout(this.#timer);
+    return Promise.resolve();
+  }
+
+  #connect(): void {
+    this.#ctx.stats.sockets++;
+    this.#phase = CONNECTING;
+    this.#dest = formatDest(this.#host, this.#port);
+    this.#connectStart = performance.now();
+    this.#timer.refresh();
+    const attempt = ++this.#attempt;
+    const ip = cachedAddress(this.#host);
+    if (ip !== null) {
+      this.#dial(ip);
+      return;
+    }
+    lookupAddress(this.#host, (err, address) => {
+      if (attempt !== this.#attempt || this.#phase !== CONNECTING) return; // timed out or aborted meanwhile
+      if (err) this.#connectFailed('dns', errorText(err));
+      else this.#dial(address);
+    });
+  }
+
+  #dial(ip: string): void {
+    const dest = formatDest(ip, this.#port);
+    this.#dest = dest;
+    const addresses = this.#ctx.stats.addresses;
+    addresses[dest] = (addresses[dest] ?? 0) + 1;
+    const s: net.Socket = net.connect({
+      host: ip,
+      port: this.#port,
+      noDelay: true,
+      onread: {
+        buffer: this.#buf,
+        callback: (n: number): boolean => {
+          this.#onRead(s, n);
+          return true;
+        },
+      },
+    });
+    this.#socket = s;
+    this.#socketCalls = 0;
+    this.#deadReason = '';
+    s.on('connect', () => this.#onConnect(s));
+    s.on('error', (e: Error) => this.#onError(s, e));
+    s.on('end', () => this.#onEnd(s));
+  }
+
+  #onConnect(s: net.Socket): void {
+    if (s !== this.#socket || this.#phase !== CONNECTING) return;
+    this.#recordConnectTime();
+    this.#send(s);
+  }
+
+  #send(s: net.Socket): void {
+    this.#phase = WAITING;
+    this.#socketCalls++;
+    this.#parser.reset(this.#tpl.isHead, this.#raw);
+    this.#timer.refresh();
+    s.write(withFreshUuids(this.#tpl.bytes, this.#tpl.slots));
+    if (this.#halfClose) s.end();
+  }
+
+  #onRead(s: net.Socket, n: number): void {
+    if (s !== this.#socket) return;
+    if (this.#phase !== WAITING) {
+      // Bytes nobody asked for: the connection is out of step, do not send on it again.
+      if (this.#deadReason === '') this.#deadReason = 'unexpected data';
+      return;
+    }
+    this.size += n;
+    if (this.#ctx.capture) this.#ctx.capture(Buffer.from(this.#buf.subarray(0, n)));
+    const p = this.#parser;
+    const r = p.execute(this.#buf, 0, n);
+    if (r === NEED_MORE) return;
+    if (r === DONE) {
+      this.headerSize = p.headerSize;
+      // Extra bytes after the response would be read as the next answer: never reuse then.
+      this.#complete(p.code, this.#keepAlive && p.framed && p.pos === n);
+    } else if (r === NOT_OK) {
+      if (this.#o.logErrors) logNonOk(this.#ctx.threadId, p.code, p.statusText());
+      this.#complete(p.code, false);
+    } else {
+      this.#transportError('malformed', `malformed response: ${p.error}`);
+    }
+  }
+
+  #onEnd(s: net.Socket): void {
+    if (s !== this.#socket) return;
+    if (this.#phase === IDLE) {
+      if (this.#deadReason === '') this.#deadReason = 'EOF';
+      return;
+    }
+    if (this.#phase === WAITING && this.#parser.finishEof() === DONE) {
+      this.headerSize = this.#parser.headersDone ? this.#parser.headerSize : 0;
+      this.#complete(this.#parser.code, false);
+      return;
+    }
+    this.#transportError('closed', 'EOF before the response was complete');
+  }
+
+  #onError(s: net.Socket, e: Error): void {
+    if (s !== this.#socket) return;
+    if (this.#phase === IDLE) {
+      if (this.#deadReason === '') this.#deadReason = errorText(e);
+      return;
+    }
+    if (this.#phase === CONNECTING) this.#connectFailed(errorKindOf(e), errorText(e));
+    else this.#transportError(errorKindOf(e), errorText(e));
+  }
+
+  #onTimer(): void {
+    if (this.#phase === IDLE) return;
+    if (this.#phase === CONNECTING) this.#connectFailed('timeout', `connect timeout after ${this.#o.timeoutMs}ms`);
+    else this.#transportError('timeout', `i/o timeout after ${this.#o.timeoutMs}ms`);
+  }
+
+  #recordConnectTime(): void {
+    recordValue(this.#ctx.stats.connectionTime, (performance.now() - this.#connectStart) / 1000);
+  }
+
+  #connectFailed(kind: ErrorKind, text: string): void {
+    this.#recordConnectTime();
+    logConnectError(this.#ctx.threadId, this.#dest, text);
+    this.errorKind = kind;
+    this.errorText = text;
+    this.headerSize = 0;
+    this.#complete(-1, false);
+  }
+
+  /** A failure after the request was written: retry once on a fresh socket when the kept one was dead. */
+  #transportError(kind: ErrorKind, text: string): void {
+    if (this.size === 0 && this.#reused && !this.#retried) {
+      logDeadSocket(this.#ctx.threadId, this.#dest, `${text} at first read`);
+      this.#drop();
+      this.#retried = true;
+      this.#reused = false;
+      this.#connect();
+      return;
+    }
+    logReadError(this.#ctx.threadId, this.#dest, this.size, text);
+    this.errorKind = kind;
+    this.errorText = text;
+    this.headerSize = this.#parser.headersDone ? this.#parser.headerSize : 0;
+    this.#complete(-1, false);
+  }
+
+  #complete(code: number, keep: boolean): void {
+    this.#phase = IDLE;
+    let k = keep;
+    if (k && this.#reuseLimit > 0 && this.#socketCalls >= this.#reuseLimit) {
+      k = false;
+      this.#reuseLimit = drawReuseLimit(this.#o.connectionReuse);
+    }
+    if (!k) this.#drop();
+    const r = this.#resolve;
+    this.#resolve = null;
+    if (r !== null) r(code);
+  }
+
+  #drop(): void {
+    const s = this.#socket;
+    if (s === null) return;
+    this.#socket = null;
+    s.destroy();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * fortio's HTTPOptions as plain data: they travel to worker_threads by structured clone, so no
+ * class instances, no functions, no Maps. `makeHttpOptions` applies fortio's rules (scheme,
+ * method choice, the special -H keys) once, in the main thread; clients read the result as is.
+ */
+import { UsageError } from '../shared/errors.js';
+import { USER_AGENT } from '../shared/version.js';
+
+export type HeaderPair = [name: string, value: string];
+
+export interface HttpOptions {
+  /** Normalized URL, always with a scheme (`http://` added when missing). */
+  url: string;
+  /** GET, POST when there is a payload or a content type, or the explicit -X value. */
+  method: string;
+  /** Extra -H headers in the order given, without the special keys resolved below. */
+  headers: HeaderPair[];
+  /** Host header override from `-H Host:`; '' = host[:port] of the URL. */
+  host: string;
+  /** '' = no User-Agent header at all (`-H User-Agent:` with an empty value). */
+  userAgent: string;
+  /** -content-type or `-H Content-Type:`; '' = none (application/octet-stream is sent with a payload). */
+  contentType: string;
+  payload: Uint8Array | null;
+  keepAlive: boolean;
+  /** -timeout: connect timeout, and deadline of one request (write + read) from just before writing. */
+  timeoutMs: number;
+  insecure: boolean;
+  stdClient: boolean;
+  h2: boolean;
+  http10: boolean;
+  halfClose: boolean;
+  logErrors: boolean;
+  /** -resolve: connect to this IP; Host header and TLS SNI still use the URL host. */
+  resolve: string;
+  /** -connection-reuse [min,max]; [0,0] = unlimited. */
+  connectionReuse: [number, number];
+  /** -r and -offset (seconds) of the connection-time histogram. */
+  resolution: number;
+  offset: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 3000;
+
+export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
+  url: '',
+  method: 'GET',
+  headers: [],
+  host: '',
+  userAgent: USER_AGENT,
+  contentType: '',
+  payload: null,
+  keepAlive: true,
+  timeoutMs: DEFAULT_TIMEOUT_MS,
+  insecure: false,
+  stdClient: false,
+  h2: false,
+  http10: false,
+  halfClose: false,
+  logErrors: true,
+  resolve: '',
+  connectionReuse: [0, 0] as [number, number],
+  resolution: 0.001,
+  offset: 0,
+});
+
+/** What a caller (CLI, scenario) knows before fortio's rules are applied. */
+export interface HttpOptionsInput extends Partial<Omit<HttpOptions, 'url' | 'headers' | 'payload' | 'method'>> {
+  url: string;
+  /** `-H` values ("Key: Value") or already split pairs, in order. */
+  headers?: readonly (string | HeaderPair)[];
+  payload?: Uint8Array | string | null;
+  /** -X; '' or undefined = fortio's GET/POST choice. */
+  method?: string;
+}
+
+export interface MadeHttpOptions {
+  options: HttpOptions;
+  /** Log-worthy remarks, e.g. "Assuming http:// on missing scheme for 'host:8080/'". */
+  warnings: string[];
+}
+
+/** Splits a -H value at the first ':' (fortio: key and value trimmed). */
+export function parseHeaderFlag(h: string): HeaderPair {
+  const i = h.indexOf(':');
+  if (i < 0) throw new UsageError(`invalid extra header '${h}', expecting Key: Value`);
+  const name = h.slice(0, i).trim();
+  if (name === '') throw new UsageError(`invalid extra header '${h}', expecting Key: Value`);
+  return [name, h.slice(i + 1).trim()];
+}
+
+/** Parses -connection-reuse "min:max" or "n"; '' = unlimited. */
+export function parseConnectionReuse(s: string): [number, number] {
+  const t = s.trim();
+  if (t === '') return [0, 0];
+  const parts = t.split(':');
+  const nums = parts.map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN));
+  const [a, b] = nums;
+  if (parts.length > 2 || a === undefined || Number.isNaN(a) || (b !== undefined && Number.isNaN(b))) {
+    throw new UsageError(`invalid -connection-reuse '${s}', expecting min:max or a number`);
+  }
+  const max = b ?? a;
+  if (a > max || (a === 0) !== (max === 0)) {
+    throw new UsageError(`invalid -connection-reuse '${s}', expecting 0 < min <= max`);
+  }
+  return [a, max];
+}
+
+/** fortio's URLSchemeCheck: https:// and http:// (any case) kept, anything else gets http://. */
+export function normalizeUrl(url: string): { url: string; warning?: string } {
+  const lc = url.slice(0, 8).toLowerCase();
+  if (lc.startsWith('https://') || lc.startsWith('http://')) return { url };
+  return { url: `http://${url}`, warning: `Assuming http:// on missing scheme for '${url}'` };
+}
+
+export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
+  const warnings: string[] = [];
+  const norm = normalizeUrl(input.url);
+  if (norm.warning) warnings.push(norm.warning);
+  try {
+    new URL(norm.url);
+  } catch {
+    throw new UsageError(`invalid url '${input.url}'`);
+  }
+  const d = DEFAULT_HTTP_OPTIONS;
+  let host = input.host ?? d.host;
+  let userAgent = input.userAgent ?? d.userAgent;
+  let contentType = input.contentType ?? d.contentType;
+  const headers: HeaderPair[] = [];
+  for (const h of input.headers ?? []) {
+    const [name, value] = typeof h === 'string' ? parseHeaderFlag(h) : [h[0].trim(), h[1].trim()];
+    switch (name.toLowerCase()) {
+      case 'host':
+        host = value;
+        break;
+      case 'user-agent':
+        userAgent = value;
+        break;
+      case 'content-type':
+        contentType = value;
+        break;
+      default:
+        headers.push([name, value]);
+    }
+  }
+  const payload = typeof input.payload === 'string' ? new TextEncoder().encode(input.payload) : (input.payload ?? null);
+  const hasBody = (payload !== null && payload.length > 0) || contentType !== '';
+  const method = input.method && input.method !== '' ? input.method : hasBody ? 'POST' : 'GET';
+  let timeoutMs = input.timeoutMs ?? d.timeoutMs;
+  if (!(timeoutMs > 0)) {
+    if (timeoutMs < 0) warnings.push(`Invalid timeout ${timeoutMs}ms, setting to ${DEFAULT_TIMEOUT_MS}ms`);
+    timeoutMs = DEFAULT_TIMEOUT_MS;
+  }
+  const resolution = input.resolution !== undefined && input.resolution > 0 ? input.resolution : d.resolution;
+  const options: HttpOptions = {
+    url: norm.url,
+    method,
+    headers,
+    host,
+    userAgent,
+    contentType,
+    payload: payload !== null && payload.length > 0 ? payload : null,
+    keepAlive: input.keepAlive ?? d.keepAlive,
+    timeoutMs,
+    insecure: input.insecure ?? d.insecure,
+    stdClient: input.stdClient ?? d.stdClient,
+    h2: input.h2 ?? d.h2,
+    http10: input.http10 ?? d.http10,
+    halfClose: input.halfClose ?? d.halfClose,
+    logErrors: input.logErrors ?? d.logErrors,
+    resolve: input.resolve ?? d.resolve,
+    connectionReuse: input.connectionReuse ? [input.connectionReuse[0], input.connectionReuse[1]] : [0, 0],
+    resolution,
+    offset: input.offset ?? d.offset,
+  };
+  return { options, warnings };
+}
+
+/** The lean net.Socket client serves plain http:// unless -stdclient or -h2 asks for Go's client. */
+export function usesLeanClient(o: HttpOptions): boolean {
+  return !o.stdClient && !o.h2 && o.url.slice(0, 7).toLowerCase() === 'http://';
+}

@@ -1,0 +1,114 @@
+/**
+ * Per-thread HTTP statistics (fortio's per-client RetCodes, sizes, sockets, connection timing and
+ * IP usage), as plain data so a worker can post them, and their exact merge.
+ */
+import {
+  type FortioHistogramState,
+  cloneFortioHistogram,
+  mergeFortioHistogram,
+  newFortioHistogram,
+} from '../stats/fortioHistogram.js';
+
+/** What a client records about its connections (also what curl's throwaway stats hold). */
+export interface ConnectionStats {
+  /** Connect attempts, successful or failed (fortio's "Sockets used"). */
+  sockets: number;
+  /** Seconds per connect attempt: fortio histogram with -offset / -r. */
+  connectionTime: FortioHistogramState;
+  /** "ip:port" → connections made to it (current fortio: one per connection). */
+  addresses: Record<string, number>;
+}
+
+export interface HttpThreadStats extends ConnectionStats {
+  threadId: number;
+  /** Status code (as a string, "-1" for transport failures) → timed calls. */
+  retCodes: Record<string, number>;
+  /** Bytes read per call (headers + body): offset 0, divider 100. */
+  sizes: FortioHistogramState;
+  /** Response header bytes per call: offset 0, divider 5. */
+  headerSizes: FortioHistogramState;
+  /** Transport failure kind behind each timed -1. */
+  errorKinds: Record<string, number>;
+}
+
+export const SIZES_DIVIDER = 100;
+export const HEADER_SIZES_DIVIDER = 5;
+
+/** `offset` and `resolution` are fortio's -offset and -r, in seconds. */
+export function newHttpThreadStats(threadId: number, offset: number, resolution: number): HttpThreadStats {
+  return {
+    threadId,
+    retCodes: {},
+    sizes: newFortioHistogram(0, SIZES_DIVIDER),
+    headerSizes: newFortioHistogram(0, HEADER_SIZES_DIVIDER),
+    sockets: 0,
+    connectionTime: newFortioHistogram(offset, resolution),
+    addresses: {},
+    errorKinds: {},
+  };
+}
+
+export interface ThreadConnections {
+  thread: number;
+  sockets: number;
+  addresses: Record<string, number>;
+  connectionTime: FortioHistogramState;
+}
+
+export interface MergedHttpStats {
+  retCodes: Record<string, number>;
+  sizes: FortioHistogramState;
+  headerSizes: FortioHistogramState;
+  /** Sockets per thread, in thread id order (fortio's `Sockets`). */
+  sockets: number[];
+  socketCount: number;
+  connectionTime: FortioHistogramState;
+  /** fortio's IPCountMap. */
+  ipCountMap: Record<string, number>;
+  errorKinds: Record<string, number>;
+  /** One entry per thread, thread id order, for the "# Socket and IP used for each connection" block. */
+  connections: ThreadConnections[];
+}
+
+function addCounts(dst: Record<string, number>, src: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + v;
+}
+
+/**
+ * Exact merge. `offset`/`resolution` only matter when `stats` is empty (the connection-time
+ * histogram still needs its scale).
+ */
+export function mergeHttpStats(stats: readonly HttpThreadStats[], offset = 0, resolution = 0.001): MergedHttpStats {
+  const sorted = [...stats].sort((a, b) => a.threadId - b.threadId);
+  const first = sorted[0];
+  const merged: MergedHttpStats = {
+    retCodes: {},
+    sizes: newFortioHistogram(0, SIZES_DIVIDER),
+    headerSizes: newFortioHistogram(0, HEADER_SIZES_DIVIDER),
+    sockets: [],
+    socketCount: 0,
+    connectionTime: first
+      ? newFortioHistogram(first.connectionTime.offset, first.connectionTime.divider)
+      : newFortioHistogram(offset, resolution),
+    ipCountMap: {},
+    errorKinds: {},
+    connections: [],
+  };
+  for (const s of sorted) {
+    addCounts(merged.retCodes, s.retCodes);
+    mergeFortioHistogram(merged.sizes, s.sizes);
+    mergeFortioHistogram(merged.headerSizes, s.headerSizes);
+    merged.sockets.push(s.sockets);
+    merged.socketCount += s.sockets;
+    mergeFortioHistogram(merged.connectionTime, s.connectionTime);
+    addCounts(merged.ipCountMap, s.addresses);
+    addCounts(merged.errorKinds, s.errorKinds);
+    merged.connections.push({
+      thread: s.threadId,
+      sockets: s.sockets,
+      addresses: { ...s.addresses },
+      connectionTime: cloneFortioHistogram(s.connectionTime),
+    });
+  }
+  return merged;
+}

@@ -1,0 +1,147 @@
+/**
+ * An Envoy-style admin endpoint (envoy-circuit-breaking.md §3.2): /stats (text, ?filter=,
+ * ?usedonly, ?format=json|prometheus), /stats/prometheus, /clusters, /ready, /server_info and
+ * POST /reset_counters. Loopback only unless allowed, like Envoy inside a pod.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Cluster } from './cluster.js';
+import { renderJson, renderPrometheus, renderText } from './stats.js';
+import type { StatStore } from './stats.js';
+
+export interface AdminContext {
+  store: StatStore;
+  cluster: Cluster;
+  startedAt: number;
+  concurrency: number;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=UTF-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+
+function statsResponse(ctx: AdminContext, q: URLSearchParams, res: ServerResponse, forceFormat?: string): void {
+  let filter: RegExp | undefined;
+  const f = q.get('filter');
+  if (f !== null && f !== '') {
+    try {
+      filter = new RegExp(f);
+    } catch {
+      send(res, 400, `Invalid re2 regex\n`);
+      return;
+    }
+  }
+  const entries = ctx.store.snapshot({ filter, usedOnly: q.has('usedonly') });
+  const format = forceFormat ?? q.get('format') ?? 'text';
+  if (format === 'json') send(res, 200, renderJson(entries), 'application/json');
+  else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.name]), 'text/plain; version=0.0.4');
+  else if (format === 'text') send(res, 200, renderText(entries));
+  else send(res, 400, `usage: /stats?format=(html|active-html|json|prometheus|text)\n`);
+}
+
+function clustersText(ctx: AdminContext): string {
+  const c = ctx.cluster;
+  const n = c.config.name;
+  const lines: string[] = [`${n}::observability_name::${n}`];
+  const pri = (p: string, t: { maxConnections: number; maxPendingRequests: number; maxRequests: number; maxRetries: number }): void => {
+    lines.push(`${n}::${p}::max_connections::${t.maxConnections}`);
+    lines.push(`${n}::${p}::max_pending_requests::${t.maxPendingRequests}`);
+    lines.push(`${n}::${p}::max_requests::${t.maxRequests}`);
+    lines.push(`${n}::${p}::max_retries::${t.maxRetries}`);
+  };
+  pri('default_priority', c.config.thresholds);
+  pri('high_priority', c.config.highThresholds);
+  lines.push(`${n}::added_via_api::true`);
+  for (const h of c.hosts) {
+    const p = `${n}::${h.key}`;
+    lines.push(`${p}::cx_active::${h.cxActive}`, `${p}::cx_connect_fail::${h.cxConnectFail}`, `${p}::cx_total::${h.cxTotal}`);
+    lines.push(`${p}::rq_active::${h.rqActive}`, `${p}::rq_error::${h.rqError}`, `${p}::rq_success::${h.rqSuccess}`);
+    lines.push(`${p}::rq_timeout::${h.rqTimeout}`, `${p}::rq_total::${h.rqTotal}`);
+    lines.push(`${p}::hostname::`, `${p}::health_flags::${h.ejected ? '/failed_outlier_check' : 'healthy'}`);
+    lines.push(`${p}::weight::1`, `${p}::region::`, `${p}::zone::`, `${p}::sub_zone::`, `${p}::canary::false`, `${p}::priority::0`);
+    lines.push(`${p}::success_rate::-1`, `${p}::local_origin_success_rate::-1`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function clustersJson(ctx: AdminContext): string {
+  const c = ctx.cluster;
+  const t = (x: typeof c.config.thresholds, priority: string): Record<string, unknown> => ({
+    priority,
+    max_connections: x.maxConnections,
+    max_pending_requests: x.maxPendingRequests,
+    max_requests: x.maxRequests,
+    max_retries: x.maxRetries,
+  });
+  const body = {
+    cluster_statuses: [
+      {
+        name: c.config.name,
+        observability_name: c.config.name,
+        added_via_api: true,
+        circuit_breakers: { thresholds: [t(c.config.thresholds, 'DEFAULT'), t(c.config.highThresholds, 'HIGH')] },
+        host_statuses: c.hosts.map((h) => ({
+          address: { socket_address: { address: h.address, port_value: h.port } },
+          stats: [
+            { name: 'cx_connect_fail', value: String(h.cxConnectFail) },
+            { name: 'cx_total', value: String(h.cxTotal) },
+            { name: 'rq_error', value: String(h.rqError) },
+            { name: 'rq_success', value: String(h.rqSuccess) },
+            { name: 'rq_timeout', value: String(h.rqTimeout) },
+            { name: 'rq_total', value: String(h.rqTotal) },
+            { type: 'GAUGE', name: 'cx_active', value: String(h.cxActive) },
+            { type: 'GAUGE', name: 'rq_active', value: String(h.rqActive) },
+          ],
+          health_status: h.ejected ? { failed_outlier_check: true, eds_health_status: 'HEALTHY' } : { eds_health_status: 'HEALTHY' },
+          weight: 1,
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(body, null, 1) + '\n';
+}
+
+const HELP = `admin commands are:
+  /: help text
+  /clusters: upstream cluster status (?format=json)
+  /ready: print server state, return 200 if LIVE, otherwise return 503
+  /reset_counters (POST): reset all counters to zero
+  /server_info: print server version/status information
+  /stats: print server stats (?filter=REGEX, ?usedonly, ?format=json|prometheus)
+  /stats/prometheus: print server stats in prometheus format
+`;
+
+export function createAdminServer(ctx: AdminContext): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    const q = url.searchParams;
+    switch (path) {
+      case '/':
+      case '/help':
+        return send(res, 200, HELP);
+      case '/ready':
+        return send(res, 200, 'LIVE\n');
+      case '/server_info':
+        return send(
+          res,
+          200,
+          JSON.stringify({ version: 'tripbench-sidecar-emulator', state: 'LIVE', uptime_current_epoch: `${Math.floor((Date.now() - ctx.startedAt) / 1000)}s`, command_line_options: { concurrency: ctx.concurrency } }, null, 1) + '\n',
+          'application/json',
+        );
+      case '/stats':
+        return statsResponse(ctx, q, res);
+      case '/stats/prometheus':
+        return statsResponse(ctx, q, res, 'prometheus');
+      case '/clusters':
+        return q.get('format') === 'json' ? send(res, 200, clustersJson(ctx), 'application/json') : send(res, 200, clustersText(ctx));
+      case '/reset_counters':
+        if (req.method !== 'POST') return send(res, 405, 'This endpoint requires POST\n');
+        ctx.store.resetCounters();
+        return send(res, 200, 'OK\n');
+      default:
+        return send(res, 404, `invalid path. ${HELP}`);
+    }
+  });
+}

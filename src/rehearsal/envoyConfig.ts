@@ -1,0 +1,107 @@
+/**
+ * The Envoy-side configuration the emulator runs on: what pilot would have pushed for one
+ * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
+ */
+
+/** Envoy's own threshold defaults (what a pre-1.5 Istio left in place, and always the HIGH priority). */
+export const ENVOY_DEFAULT_THRESHOLDS: Thresholds = {
+  maxConnections: 1024,
+  maxPendingRequests: 1024,
+  maxRequests: 1024,
+  maxRetries: 3,
+};
+
+/** Istio >= 1.5 starts every DEFAULT threshold from "unlimited". */
+export const UNLIMITED = 4294967295;
+
+export interface Thresholds {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  maxRetries: number;
+}
+
+export interface OutlierConfig {
+  consecutive5xx: number;
+  enforcingConsecutive5xx: number;
+  consecutiveGatewayFailure: number;
+  enforcingConsecutiveGatewayFailure: number;
+  consecutiveLocalOriginFailure: number;
+  enforcingConsecutiveLocalOriginFailure: number;
+  splitExternalLocalOriginErrors: boolean;
+  intervalMs: number;
+  baseEjectionTimeMs: number;
+  maxEjectionPercent: number;
+  /** cap on base × multiplier (Envoy >= 1.17); ignored when legacyBackoff */
+  maxEjectionTimeMs: number;
+  /** old Envoy: multiplier = number of ejections, never decremented, uncapped */
+  legacyBackoff: boolean;
+}
+
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+
+export interface ClusterConfig {
+  name: string;
+  connectTimeoutMs: number;
+  thresholds: Thresholds;
+  highThresholds: Thresholds;
+  /** 0 = unlimited */
+  maxRequestsPerConnection: number;
+  /** upstream connection idle timeout; 0 = none */
+  idleTimeoutMs: number;
+  /** 0 = none */
+  maxConnectionDurationMs: number;
+  lbPolicy: LbPolicy;
+  outlier: OutlierConfig | undefined;
+  /** percent; 0 disables panic mode */
+  healthyPanicThreshold: number;
+}
+
+export type StringMatcher = { exact: string } | { prefix: string } | { regex: RegExp };
+
+export interface RouteMatch {
+  uri?: StringMatcher;
+  method?: StringMatcher;
+  authority?: StringMatcher;
+  scheme?: StringMatcher;
+  headers: Array<{ name: string; match: StringMatcher }>;
+  withoutHeaders: Array<{ name: string; match: StringMatcher }>;
+  queryParams: Array<{ name: string; match: StringMatcher }>;
+  ignoreUriCase: boolean;
+}
+
+export interface RetryPolicy {
+  numRetries: number;
+  /** Envoy retry_on policies, e.g. connect-failure, 5xx, gateway-error, reset, retriable-status-codes */
+  retryOn: Set<string>;
+  retriableStatusCodes: Set<number>;
+  /** 0 = none (the route timeout bounds the attempt) */
+  perTryTimeoutMs: number;
+  /** previous_hosts retry predicate */
+  avoidPreviousHosts: boolean;
+  hostSelectionMaxAttempts: number;
+  baseIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+export interface FaultConfig {
+  delay?: { fixedDelayMs: number; percent: number };
+  abort?: { httpStatus: number; percent: number };
+}
+
+export interface RouteConfig {
+  name: string;
+  /** any of these matches (an empty list matches everything) */
+  matches: RouteMatch[];
+  /** 0 = disabled (Istio's default) */
+  timeoutMs: number;
+  retry: RetryPolicy | undefined;
+  fault: FaultConfig | undefined;
+}
+
+export interface SidecarConfig {
+  cluster: ClusterConfig;
+  routes: RouteConfig[];
+  /** things the resources asked for that the emulator does not model (printed as warnings) */
+  warnings: string[];
+}

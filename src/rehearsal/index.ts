@@ -1,0 +1,30 @@
+/**
+ * Library entry of the local mesh rehearsal: the target service and the sidecar emulator,
+ * for `tripbench run` and the engine's tests (in-process, ephemeral ports).
+ */
+export { startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from './target.js';
+export type { TargetHandle, TargetOptions } from './target.js';
+export {
+  startSidecar,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MTLS_HANDSHAKE_MS,
+  DEFAULT_MTLS_JITTER,
+  DEFAULT_WORKER_ASSIGNMENT,
+} from './sidecar.js';
+export type { SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
+export {
+  CURRENT_ISTIO,
+  DEFAULT_ISTIO_VERSION,
+  IstioConfigError,
+  defaultClusterName,
+  loadIstioResources,
+  parseIstioVersion,
+  sidecarConfigFromYaml,
+  toSidecarConfig,
+} from './istio.js';
+export type { DestinationRule, IstioResources, IstioVersion, MappingOptions, SourceText, VirtualService } from './istio.js';
+export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
+export { OVERFLOW_BODY } from './localReply.js';
+export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
+export type { StatEntry, StatStore } from './stats.js';
+export { isLoopback } from './bind.js';

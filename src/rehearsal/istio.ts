@@ -1,0 +1,470 @@
+/**
+ * Istio DestinationRule / VirtualService → the Envoy settings pilot would push for one outbound
+ * cluster, including the version-dependent parts (envoy-circuit-breaking.md §1, §2.8):
+ * thresholds default to Envoy's 1024/1024/1024/3 before Istio 1.5 and to 2^32−1 after, a DR
+ * value of 0 means "unset", and the deprecated `consecutiveErrors` maps as the selected
+ * Istio version mapped it.
+ */
+import { parseGoDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
+import { formatProblem, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
+import type { Problem, YamlDocument } from '../shared/yamlConfig.js';
+import { ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
+import type {
+  ClusterConfig,
+  FaultConfig,
+  LbPolicy,
+  OutlierConfig,
+  RetryPolicy,
+  RouteConfig,
+  RouteMatch,
+  SidecarConfig,
+  StringMatcher,
+  Thresholds,
+} from './envoyConfig.js';
+import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, virtualServiceSchema } from './istioSchema.js';
+
+// ---- resource shapes (only what the schema admits and the mapping reads) ----
+
+type StringMatch = { exact?: string; prefix?: string; regex?: string };
+interface Percent {
+  value?: number;
+}
+
+export interface DestinationRule {
+  apiVersion: string;
+  kind: 'DestinationRule';
+  metadata?: { name?: string; namespace?: string };
+  spec: {
+    host: string;
+    trafficPolicy?: TrafficPolicy;
+    subsets?: unknown[];
+    exportTo?: string[];
+    workloadSelector?: unknown;
+  };
+}
+
+export interface TrafficPolicy {
+  loadBalancer?: { simple?: string; consistentHash?: unknown; localityLbSetting?: unknown };
+  connectionPool?: {
+    tcp?: {
+      maxConnections?: number;
+      connectTimeout?: string;
+      tcpKeepalive?: unknown;
+      maxConnectionDuration?: string;
+      idleTimeout?: string;
+    };
+    http?: {
+      http1MaxPendingRequests?: number;
+      http2MaxRequests?: number;
+      maxRequestsPerConnection?: number;
+      maxRetries?: number;
+      idleTimeout?: string;
+      h2UpgradePolicy?: string;
+      useClientProtocol?: boolean;
+      maxConcurrentStreams?: number;
+    };
+  };
+  outlierDetection?: {
+    consecutiveErrors?: number;
+    consecutive5xxErrors?: number;
+    consecutiveGatewayErrors?: number;
+    consecutiveLocalOriginFailures?: number;
+    splitExternalLocalOriginErrors?: boolean;
+    interval?: string;
+    baseEjectionTime?: string;
+    maxEjectionPercent?: number;
+    minHealthPercent?: number;
+  };
+  tls?: { mode?: string };
+  portLevelSettings?: unknown[];
+}
+
+export interface HttpRoute {
+  name?: string;
+  match?: Array<{
+    uri?: StringMatch;
+    method?: StringMatch;
+    authority?: StringMatch;
+    scheme?: StringMatch;
+    headers?: Record<string, StringMatch>;
+    withoutHeaders?: Record<string, StringMatch>;
+    queryParams?: Record<string, StringMatch>;
+    ignoreUriCase?: boolean;
+    [k: string]: unknown;
+  }>;
+  route?: Array<{ destination: { host: string }; weight?: number }>;
+  timeout?: string;
+  retries?: { attempts?: number; perTryTimeout?: string; retryOn?: string; retryRemoteLocalities?: boolean };
+  fault?: {
+    delay?: { fixedDelay?: string; exponentialDelay?: string; percentage?: Percent; percent?: number };
+    abort?: { httpStatus?: number; grpcStatus?: string; http2Error?: string; percentage?: Percent; percent?: number };
+  };
+  [k: string]: unknown;
+}
+
+export interface VirtualService {
+  apiVersion: string;
+  kind: 'VirtualService';
+  metadata?: { name?: string; namespace?: string };
+  spec: { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; tls?: unknown[]; tcp?: unknown[] };
+}
+
+export interface IstioResources {
+  destinationRule?: DestinationRule;
+  virtualService?: VirtualService;
+}
+
+export interface SourceText {
+  text: string;
+  file: string;
+}
+
+// ---- Istio version ----
+
+/** Minor version of Istio 1.x; "current" maps past every known release. */
+export interface IstioVersion {
+  label: string;
+  minor: number;
+}
+
+export const CURRENT_ISTIO: IstioVersion = { label: 'current', minor: 1000 };
+export const DEFAULT_ISTIO_VERSION = '1.4';
+
+export function parseIstioVersion(s: string): IstioVersion | undefined {
+  const t = s.trim().toLowerCase();
+  if (t === 'current' || t === 'latest') return CURRENT_ISTIO;
+  const m = /^v?1\.(\d+)(?:\.\d+)?$/.exec(t);
+  if (!m) return undefined;
+  return { label: `1.${m[1]}`, minor: Number(m[1]) };
+}
+
+// ---- loading ----
+
+export interface LoadResult {
+  resources: IstioResources;
+  problems: Problem[];
+}
+
+/** Parses and validates YAML texts holding at most one DestinationRule and one VirtualService. */
+export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
+  const problems: Problem[] = [];
+  const resources: IstioResources = {};
+  let drDoc: YamlDocument | undefined;
+  let vsDoc: YamlDocument | undefined;
+  for (const src of sources) {
+    const loaded = loadYamlDocuments(src.text, src.file);
+    problems.push(...loaded.problems);
+    for (const doc of loaded.docs) {
+      const head = validate(doc, resourceHeaderSchema);
+      if (head.length > 0) {
+        problems.push(...head);
+        continue;
+      }
+      const v = doc.value as { apiVersion: string; kind: string };
+      if (!(API_VERSIONS as readonly string[]).includes(v.apiVersion)) {
+        problems.push(doc.problem(['apiVersion'], `unsupported apiVersion ${JSON.stringify(v.apiVersion)} (expected one of ${API_VERSIONS.join(', ')})`));
+        continue;
+      }
+      if (v.kind === 'DestinationRule') {
+        if (drDoc) {
+          problems.push(doc.problem(['kind'], `a second DestinationRule (the first is in ${drDoc.file}); the emulator models one cluster`));
+          continue;
+        }
+        drDoc = doc;
+        const p = validate(doc, destinationRuleSchema);
+        problems.push(...p);
+        if (p.length === 0) resources.destinationRule = doc.value as DestinationRule;
+      } else if (v.kind === 'VirtualService') {
+        if (vsDoc) {
+          problems.push(doc.problem(['kind'], `a second VirtualService (the first is in ${vsDoc.file}); the emulator models one route table`));
+          continue;
+        }
+        vsDoc = doc;
+        const p = validate(doc, virtualServiceSchema);
+        problems.push(...p);
+        if (p.length === 0) resources.virtualService = doc.value as VirtualService;
+      } else {
+        problems.push(doc.problem(['kind'], `unsupported kind ${JSON.stringify(v.kind)} (expected DestinationRule or VirtualService)`));
+      }
+    }
+  }
+  return { resources, problems };
+}
+
+export { formatProblem };
+
+// ---- mapping ----
+
+const ms = (d: string | undefined): number | undefined => {
+  if (d === undefined) return undefined;
+  const ns = parseGoDuration(d);
+  return ns === undefined ? undefined : ns / 1e6;
+};
+
+/** Istio's cluster name for a DR host, e.g. `outbound|8000||httpbin.default.svc.cluster.local`. */
+export function defaultClusterName(dr: DestinationRule | undefined, port: number): string {
+  const host = dr?.spec.host ?? 'httpbin';
+  const ns = dr?.metadata?.namespace ?? 'default';
+  const fqdn = host.includes('.') ? host : `${host}.${ns}.svc.cluster.local`;
+  return `outbound|${port}||${fqdn}`;
+}
+
+function thresholds(tp: TrafficPolicy | undefined, v: IstioVersion): Thresholds {
+  const base = v.minor < 5 ? { ...ENVOY_DEFAULT_THRESHOLDS } : { maxConnections: UNLIMITED, maxPendingRequests: UNLIMITED, maxRequests: UNLIMITED, maxRetries: UNLIMITED };
+  const cp = tp?.connectionPool;
+  // Istio cannot express a limit of 0: only values > 0 override.
+  const set = (x: number | undefined, fallback: number): number => (x !== undefined && x > 0 ? x : fallback);
+  return {
+    maxConnections: set(cp?.tcp?.maxConnections, base.maxConnections),
+    maxPendingRequests: set(cp?.http?.http1MaxPendingRequests, base.maxPendingRequests),
+    maxRequests: set(cp?.http?.http2MaxRequests, base.maxRequests),
+    maxRetries: set(cp?.http?.maxRetries, base.maxRetries),
+  };
+}
+
+function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVersion, warnings: string[]): OutlierConfig {
+  // Envoy's defaults where Istio leaves a field unset.
+  const out: OutlierConfig = {
+    consecutive5xx: 5,
+    enforcingConsecutive5xx: 100,
+    consecutiveGatewayFailure: 5,
+    enforcingConsecutiveGatewayFailure: 0,
+    consecutiveLocalOriginFailure: 5,
+    enforcingConsecutiveLocalOriginFailure: 100,
+    splitExternalLocalOriginErrors: false,
+    intervalMs: ms(od.interval) ?? 10_000,
+    baseEjectionTimeMs: ms(od.baseEjectionTime) ?? 30_000,
+    maxEjectionPercent: od.maxEjectionPercent !== undefined && od.maxEjectionPercent > 0 ? od.maxEjectionPercent : 10,
+    maxEjectionTimeMs: 0,
+    // Envoy 1.17 (first shipped around Istio 1.9) added max_ejection_time and the decaying multiplier.
+    legacyBackoff: v.minor < 9,
+  };
+  out.maxEjectionTimeMs = Math.max(300_000, out.baseEjectionTimeMs);
+  const ce = od.consecutiveErrors;
+  if (ce !== undefined && ce > 0) {
+    if (v.minor === 0) {
+      out.consecutive5xx = ce;
+    } else if (v.minor <= 8) {
+      // istio/api#617: only gateway errors count, plain 5xx never eject.
+      out.consecutiveGatewayFailure = ce;
+      out.enforcingConsecutiveGatewayFailure = 100;
+      out.enforcingConsecutive5xx = 0;
+    } else {
+      warnings.push(`outlierDetection.consecutiveErrors is ignored by Istio ${v.label} pilot (use consecutive5xxErrors); Envoy defaults apply`);
+    }
+  }
+  if (od.consecutive5xxErrors !== undefined) {
+    out.consecutive5xx = od.consecutive5xxErrors;
+    out.enforcingConsecutive5xx = od.consecutive5xxErrors > 0 ? 100 : 0;
+  }
+  if (od.consecutiveGatewayErrors !== undefined) {
+    out.consecutiveGatewayFailure = od.consecutiveGatewayErrors;
+    out.enforcingConsecutiveGatewayFailure = od.consecutiveGatewayErrors > 0 ? 100 : 0;
+  }
+  if (od.splitExternalLocalOriginErrors) {
+    out.splitExternalLocalOriginErrors = true;
+    const lo = od.consecutiveLocalOriginFailures;
+    if (lo !== undefined && lo > 0) out.consecutiveLocalOriginFailure = lo;
+  }
+  return out;
+}
+
+function lbPolicy(tp: TrafficPolicy | undefined, v: IstioVersion, warnings: string[]): LbPolicy {
+  const simple = tp?.loadBalancer?.simple;
+  if (tp?.loadBalancer?.consistentHash !== undefined) warnings.push('loadBalancer.consistentHash is not modelled; using round robin');
+  switch (simple) {
+    case 'LEAST_CONN':
+    case 'LEAST_REQUEST':
+      return 'LEAST_REQUEST';
+    case 'RANDOM':
+      return 'RANDOM';
+    case 'ROUND_ROBIN':
+      return 'ROUND_ROBIN';
+    case 'PASSTHROUGH':
+      warnings.push('loadBalancer PASSTHROUGH is not modelled; using round robin over the -upstream endpoints');
+      return 'ROUND_ROBIN';
+    default:
+      // Istio switched its default from ROUND_ROBIN to LEAST_REQUEST in 1.14.
+      return v.minor >= 14 ? 'LEAST_REQUEST' : 'ROUND_ROBIN';
+  }
+}
+
+export function clusterConfig(dr: DestinationRule | undefined, name: string, v: IstioVersion, warnings: string[]): ClusterConfig {
+  const tp = dr?.spec.trafficPolicy;
+  const http = tp?.connectionPool?.http;
+  const tcp = tp?.connectionPool?.tcp;
+  if (dr?.spec.subsets?.length) warnings.push('DestinationRule subsets are not modelled; the top-level trafficPolicy applies to every endpoint');
+  if (tp?.portLevelSettings?.length) warnings.push('trafficPolicy.portLevelSettings are not modelled');
+  if (http?.h2UpgradePolicy === 'UPGRADE' || http?.useClientProtocol) warnings.push('HTTP/2 upstream (h2UpgradePolicy/useClientProtocol) is not modelled; upstream stays HTTP/1.1');
+  if (tp?.tls?.mode && tp.tls.mode !== 'ISTIO_MUTUAL' && tp.tls.mode !== 'DISABLE') warnings.push(`tls.mode ${tp.tls.mode} is not modelled; only the -mtls-handshake delay is`);
+  const od = tp?.outlierDetection;
+  const out = od ? outlier(od, v, warnings) : undefined;
+  let panic = 50; // Envoy's default healthy_panic_threshold
+  if (od) {
+    const mhp = od.minHealthPercent ?? 0;
+    // 1.1-1.4 pilot only overrode it when > 0; from 1.5 it is always written, so 0 turns panic mode off.
+    if (v.minor >= 5 || mhp > 0) panic = mhp;
+  }
+  return {
+    name,
+    connectTimeoutMs: ms(tcp?.connectTimeout) ?? 10_000,
+    thresholds: thresholds(tp, v),
+    highThresholds: { ...ENVOY_DEFAULT_THRESHOLDS },
+    maxRequestsPerConnection: http?.maxRequestsPerConnection ?? 0,
+    idleTimeoutMs: ms(http?.idleTimeout) ?? ms(tcp?.idleTimeout) ?? 3_600_000,
+    maxConnectionDurationMs: ms(tcp?.maxConnectionDuration) ?? 0,
+    lbPolicy: lbPolicy(tp, v, warnings),
+    outlier: out,
+    healthyPanicThreshold: panic,
+  };
+}
+
+const DEFAULT_RETRY_ON = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'];
+
+/** Istio's default outbound retry policy (route/retry/retry.go). */
+export function defaultRetryPolicy(): RetryPolicy {
+  return {
+    numRetries: 2,
+    retryOn: new Set(DEFAULT_RETRY_ON),
+    retriableStatusCodes: new Set([503]),
+    perTryTimeoutMs: 0,
+    avoidPreviousHosts: true,
+    hostSelectionMaxAttempts: 5,
+    baseIntervalMs: 25,
+    maxIntervalMs: 250,
+  };
+}
+
+function retryPolicy(r: HttpRoute['retries'], v: IstioVersion): RetryPolicy | undefined {
+  if (r === undefined) return v.minor >= 1 ? defaultRetryPolicy() : undefined;
+  const attempts = r.attempts ?? 0;
+  if (attempts <= 0) return undefined;
+  const p = defaultRetryPolicy();
+  p.numRetries = attempts;
+  if (r.retryOn !== undefined && r.retryOn.trim() !== '') {
+    p.retryOn = new Set();
+    p.retriableStatusCodes = new Set();
+    for (const part of r.retryOn.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      if (/^\d{3}$/.test(part)) p.retriableStatusCodes.add(Number(part));
+      else p.retryOn.add(part);
+    }
+    if (p.retriableStatusCodes.size > 0) p.retryOn.add('retriable-status-codes');
+  }
+  p.perTryTimeoutMs = ms(r.perTryTimeout) ?? 0;
+  return p;
+}
+
+function matcher(m: StringMatch | undefined, ignoreCase = false): StringMatcher | undefined {
+  if (!m) return undefined;
+  if (m.exact !== undefined) return { exact: ignoreCase ? m.exact.toLowerCase() : m.exact };
+  if (m.prefix !== undefined) return { prefix: ignoreCase ? m.prefix.toLowerCase() : m.prefix };
+  if (m.regex !== undefined) return { regex: new RegExp(`^(?:${m.regex})$`, ignoreCase ? 'i' : '') };
+  return undefined;
+}
+
+function namedMatchers(rec: Record<string, StringMatch> | undefined, lower: boolean): Array<{ name: string; match: StringMatcher }> {
+  const out: Array<{ name: string; match: StringMatcher }> = [];
+  for (const [name, m] of Object.entries(rec ?? {})) {
+    const sm = matcher(m);
+    if (sm) out.push({ name: lower ? name.toLowerCase() : name, match: sm });
+  }
+  return out;
+}
+
+const pct = (p: Percent | undefined, legacy: number | undefined): number => p?.value ?? legacy ?? 0;
+
+function fault(f: HttpRoute['fault'], where: string, warnings: string[]): FaultConfig | undefined {
+  if (!f) return undefined;
+  const out: FaultConfig = {};
+  if (f.delay) {
+    if (f.delay.exponentialDelay !== undefined) warnings.push(`${where}.fault.delay.exponentialDelay is not modelled`);
+    if (f.delay.percentage === undefined && f.delay.percent === undefined) warnings.push(`${where}.fault.delay has no percentage: Envoy injects it into 0 % of requests`);
+    out.delay = { fixedDelayMs: ms(f.delay.fixedDelay) ?? 0, percent: pct(f.delay.percentage, f.delay.percent) };
+  }
+  if (f.abort) {
+    if (f.abort.httpStatus === undefined) warnings.push(`${where}.fault.abort without httpStatus (gRPC/HTTP2 aborts) is not modelled`);
+    if (f.abort.percentage === undefined && f.abort.percent === undefined) warnings.push(`${where}.fault.abort has no percentage: Envoy aborts 0 % of requests`);
+    if (f.abort.httpStatus !== undefined) out.abort = { httpStatus: f.abort.httpStatus, percent: pct(f.abort.percentage, f.abort.percent) };
+  }
+  return out;
+}
+
+const IGNORED_ROUTE_FIELDS = ['redirect', 'directResponse', 'delegate', 'rewrite', 'mirror', 'mirrors', 'mirrorPercent', 'mirrorPercentage', 'mirror_percent', 'corsPolicy', 'headers'];
+const IGNORED_MATCH_FIELDS = ['sourceLabels', 'gateways', 'port', 'sourceNamespace'];
+
+export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, warnings: string[]): RouteConfig[] {
+  const http = vs?.spec.http;
+  if (!vs || !http || http.length === 0) {
+    if (vs && (vs.spec.tcp?.length || vs.spec.tls?.length)) warnings.push('VirtualService tcp/tls routes are not modelled');
+    return [{ name: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
+  }
+  if (vs.spec.tcp?.length || vs.spec.tls?.length) warnings.push('VirtualService tcp/tls routes are not modelled');
+  return http.map((r, i) => {
+    const where = `spec.http[${i}]`;
+    for (const f of IGNORED_ROUTE_FIELDS) if (r[f] !== undefined) warnings.push(`${where}.${f} is not modelled`);
+    if ((r.route?.length ?? 0) > 1) warnings.push(`${where}.route has several destinations; all go to the one emulated cluster`);
+    if (r.retries?.retryRemoteLocalities !== undefined) warnings.push(`${where}.retries.retryRemoteLocalities is not modelled`);
+    const matches: RouteMatch[] = (r.match ?? []).map((m, j) => {
+      for (const f of IGNORED_MATCH_FIELDS) if (m[f] !== undefined) warnings.push(`${where}.match[${j}].${f} is not modelled (treated as matching)`);
+      const ic = m.ignoreUriCase === true;
+      const rm: RouteMatch = {
+        headers: namedMatchers(m.headers, true),
+        withoutHeaders: namedMatchers(m.withoutHeaders, true),
+        queryParams: namedMatchers(m.queryParams, false),
+        ignoreUriCase: ic,
+      };
+      const uri = matcher(m.uri, ic);
+      if (uri) rm.uri = uri;
+      const method = matcher(m.method);
+      if (method) rm.method = method;
+      const authority = matcher(m.authority);
+      if (authority) rm.authority = authority;
+      const scheme = matcher(m.scheme);
+      if (scheme) rm.scheme = scheme;
+      return rm;
+    });
+    return {
+      name: r.name ?? `route-${i}`,
+      matches,
+      timeoutMs: ms(r.timeout) ?? 0,
+      retry: retryPolicy(r.retries, v),
+      fault: fault(r.fault, where, warnings),
+    };
+  });
+}
+
+export interface MappingOptions {
+  istioVersion: IstioVersion;
+  /** defaults to Istio's name for the DR host on servicePort */
+  clusterName?: string;
+  servicePort?: number;
+}
+
+/** What pilot would have pushed for these resources. */
+export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
+  const warnings: string[] = [];
+  const name = opts.clusterName ?? defaultClusterName(res.destinationRule, opts.servicePort ?? 8000);
+  return {
+    cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
+    routes: routeConfigs(res.virtualService, opts.istioVersion, warnings),
+    warnings,
+  };
+}
+
+/** Loads YAML texts and maps them; throws with one line per problem. */
+export function sidecarConfigFromYaml(sources: readonly SourceText[], opts: MappingOptions): SidecarConfig {
+  const { resources, problems } = loadIstioResources(sources);
+  if (problems.length > 0) throw new IstioConfigError(problems);
+  return toSidecarConfig(resources, opts);
+}
+
+/** Bad Istio YAML: the message is one `file:line:col: field: problem` line per problem. */
+export class IstioConfigError extends UsageError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'IstioConfigError';
+    this.problems = problems;
+  }
+}

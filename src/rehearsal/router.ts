@@ -1,0 +1,344 @@
+/**
+ * The HTTP filter chain of the emulated sidecar for one request: fault filter (delay, then
+ * abort), then Envoy's router — host selection, connection pool, route timeout over all
+ * attempts, per-try timeout, retries bounded by the route policy and the cluster's retry
+ * breaker, and Envoy's local replies (envoy-circuit-breaking.md §2.4, §2.8, §5.2–5.4).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from './cluster.js';
+import type { AttachedStream, Cancellable } from './connPool.js';
+import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
+import type { UpstreamHost } from './host.js';
+import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
+import type { LocalReply, ResetReason } from './localReply.js';
+import { chance } from './random.js';
+import type { Rng } from './random.js';
+import { matchRoute } from './routeMatch.js';
+import type { StatStore } from './stats.js';
+import type { RawHeaders } from './upstreamConn.js';
+
+export interface DownstreamRequest {
+  method: string;
+  path: string;
+  /** raw header pairs as received */
+  headers: RawHeaders;
+  body: Buffer;
+  lane: number;
+}
+
+/** The downstream half of the stream, implemented by the listener. */
+export interface DownstreamResponder {
+  readonly started: boolean;
+  readonly closed: boolean;
+  sendHeaders(status: number, headers: RawHeaders): void;
+  sendData(chunk: Buffer): void;
+  end(): void;
+  localReply(reply: LocalReply): void;
+  /** abort the downstream connection (response already started) */
+  reset(): void;
+  /** called if the downstream goes away before end() */
+  onClose(cb: () => void): void;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export class Router {
+  private readonly faultPrefix: string;
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly routes: readonly RouteConfig[],
+    readonly rng: Rng,
+    readonly store: StatStore,
+    /** `http.<stat_prefix>.` of the listener, for fault filter stats */
+    httpPrefix: string,
+  ) {
+    this.faultPrefix = `${httpPrefix}fault.`;
+    for (const n of ['delays_injected', 'aborts_injected']) store.counter(this.faultPrefix + n);
+  }
+
+  handle(req: DownstreamRequest, res: DownstreamResponder): void {
+    const headers = new Map<string, string>();
+    for (const [k, v] of req.headers) {
+      const l = k.toLowerCase();
+      if (!headers.has(l)) headers.set(l, v);
+    }
+    const route = matchRoute(this.routes, { method: req.method, path: req.path, authority: headers.get('host') ?? '', scheme: 'http', headers });
+    if (!route) {
+      res.localReply(NO_ROUTE);
+      return;
+    }
+    const f = route.fault;
+    const afterDelay = (): void => {
+      if (res.closed) return;
+      if (f?.abort && chance(this.rng, f.abort.percent)) {
+        this.store.counter(`${this.faultPrefix}aborts_injected`).inc();
+        res.localReply(faultAbort(f.abort.httpStatus));
+        return;
+      }
+      // The router's timeout starts only now: an injected delay is not covered by it.
+      new RouterRequest(this, route, req, headers, res).start();
+    };
+    if (f?.delay && f.delay.fixedDelayMs > 0 && chance(this.rng, f.delay.percent)) {
+      this.store.counter(`${this.faultPrefix}delays_injected`).inc();
+      const t = setTimeout(afterDelay, f.delay.fixedDelayMs);
+      res.onClose(() => clearTimeout(t));
+      return;
+    }
+    afterDelay();
+  }
+}
+
+class RouterRequest {
+  private readonly policy: RetryPolicy | undefined;
+  private retriesLeft: number;
+  private readonly tried = new Set<UpstreamHost>();
+  private attempts = 0;
+  private retried = false;
+  private holdingRetry = false;
+  private done = false;
+  private pending: Cancellable | undefined;
+  private stream: AttachedStream | undefined;
+  private host: UpstreamHost | undefined;
+  private globalTimer: NodeJS.Timeout | undefined;
+  private perTryTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly router: Router,
+    route: RouteConfig,
+    private readonly req: DownstreamRequest,
+    private readonly headers: ReadonlyMap<string, string>,
+    private readonly res: DownstreamResponder,
+  ) {
+    this.policy = route.retry;
+    this.retriesLeft = route.retry?.numRetries ?? 0;
+    const hdr = headers.get('x-envoy-upstream-rq-timeout-ms');
+    this.timeoutMs = hdr !== undefined && /^\d+$/.test(hdr) ? Number(hdr) : route.timeoutMs;
+  }
+
+  private get cluster(): Cluster {
+    return this.router.cluster;
+  }
+
+  start(): void {
+    if (this.timeoutMs > 0) this.globalTimer = setTimeout(() => this.onGlobalTimeout(), this.timeoutMs);
+    this.res.onClose(() => this.onDownstreamGone());
+    this.attempt();
+  }
+
+  private attempt(): void {
+    if (this.done) return;
+    const avoid = this.policy?.avoidPreviousHosts ? this.tried : new Set<UpstreamHost>();
+    const host = this.cluster.chooseHost(this.req.lane, avoid, this.policy?.hostSelectionMaxAttempts ?? 1);
+    if (!host) {
+      this.cluster.stats.inc('upstream_cx_none_healthy');
+      this.finishLocal(NO_HEALTHY_UPSTREAM);
+      return;
+    }
+    this.tried.add(host);
+    this.host = host;
+    this.attempts++;
+    this.pending = this.cluster.pool(this.req.lane, host).newStream({
+      onPoolReady: (s) => {
+        this.pending = undefined;
+        this.onPoolReady(s);
+      },
+      onPoolFailure: (r) => {
+        this.pending = undefined;
+        this.onReset(r);
+      },
+    });
+  }
+
+  private requestHead(): string {
+    const lines: string[] = [`${this.req.method} ${this.req.path} HTTP/1.1`];
+    let hasRequestId = false;
+    for (const [k, v] of this.req.headers) {
+      const l = k.toLowerCase();
+      if (HOP_BY_HOP.has(l) || l === 'content-length' || l === 'x-envoy-attempt-count' || l === 'x-envoy-expected-rq-timeout-ms') continue;
+      if (l === 'x-request-id') hasRequestId = true;
+      lines.push(`${k}: ${v}`);
+    }
+    if (!this.headers.has('x-forwarded-proto')) lines.push('x-forwarded-proto: http');
+    if (!hasRequestId) lines.push(`x-request-id: ${randomUUID()}`);
+    lines.push(`x-envoy-attempt-count: ${this.attempts}`);
+    if (this.timeoutMs > 0) lines.push(`x-envoy-expected-rq-timeout-ms: ${this.timeoutMs}`);
+    if (this.req.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(this.req.method)) lines.push(`content-length: ${this.req.body.length}`);
+    return lines.join('\r\n') + '\r\n\r\n';
+  }
+
+  private onPoolReady(stream: AttachedStream): void {
+    if (this.done) {
+      stream.reset();
+      return;
+    }
+    this.stream = stream;
+    const perTry = this.policy?.perTryTimeoutMs ?? 0;
+    if (perTry > 0) this.perTryTimer = setTimeout(() => this.onPerTryTimeout(), perTry);
+    const sentAt = performance.now();
+    let forwarding = false;
+    stream.send(this.requestHead(), this.req.body, this.req.method === 'HEAD', {
+      onHeaders: (status, headers) => {
+        const host = stream.host;
+        this.cluster.reportHttpCode(host, status);
+        if (this.wouldRetryStatus(status) && this.scheduleRetry()) {
+          this.cluster.stats.chargeCode(status, true);
+          // Envoy resets an unfinished upstream response it retries (HTTP/1.1: the connection goes).
+          this.stream = undefined;
+          clearTimeout(this.perTryTimer);
+          stream.reset();
+          return;
+        }
+        forwarding = true;
+        clearTimeout(this.perTryTimer);
+        this.cluster.stats.chargeCode(status, false);
+        const out: RawHeaders = [];
+        for (const [k, v] of headers) {
+          const l = k.toLowerCase();
+          if (HOP_BY_HOP.has(l) || l === 'server') continue;
+          out.push([k, v]);
+        }
+        out.push(['x-envoy-upstream-service-time', String(Math.round(performance.now() - sentAt))]);
+        out.push(['server', 'envoy']);
+        this.res.sendHeaders(status, out);
+      },
+      onData: (chunk) => {
+        if (forwarding) this.res.sendData(chunk);
+      },
+      onEnd: () => {
+        if (!forwarding) return;
+        this.stream = undefined;
+        this.complete();
+        this.res.end();
+      },
+      onReset: () => {
+        this.stream = undefined;
+        if (forwarding) {
+          this.complete();
+          this.res.reset();
+          return;
+        }
+        this.cluster.reportLocalOrigin(stream.host, 'connect-failed');
+        this.onReset('connection termination');
+      },
+    });
+  }
+
+  /** A reset before response headers: pool overflow, connect failure, upstream disconnect. */
+  private onReset(reason: ResetReason): void {
+    if (this.done) return;
+    clearTimeout(this.perTryTimer);
+    if (reason !== 'overflow' && this.wouldRetryReset(reason) && this.scheduleRetry()) return;
+    this.cluster.stats.chargeCode(503, false);
+    this.finishLocal(resetReply(reason, this.retried));
+  }
+
+  private onPerTryTimeout(): void {
+    if (this.done || !this.stream) return;
+    this.cluster.stats.inc('upstream_rq_per_try_timeout');
+    const s = this.stream;
+    this.stream = undefined;
+    s.host.rqTimeout++;
+    this.cluster.reportLocalOrigin(s.host, 'timeout');
+    s.reset();
+    if (this.wouldRetryReset('local reset') && this.scheduleRetry()) return;
+    this.cluster.stats.chargeCode(504, false);
+    this.finishLocal(UPSTREAM_TIMEOUT);
+  }
+
+  private onGlobalTimeout(): void {
+    if (this.done) return;
+    this.cluster.stats.inc('upstream_rq_timeout');
+    if (this.stream) {
+      const s = this.stream;
+      this.stream = undefined;
+      s.host.rqTimeout++;
+      this.cluster.reportLocalOrigin(s.host, 'timeout');
+      s.reset();
+    }
+    if (this.res.started) {
+      this.complete();
+      this.res.reset();
+      return;
+    }
+    this.cluster.stats.chargeCode(504, false);
+    this.finishLocal(UPSTREAM_TIMEOUT);
+  }
+
+  private onDownstreamGone(): void {
+    if (this.done) return;
+    this.complete();
+  }
+
+  private wouldRetryStatus(status: number): boolean {
+    const p = this.policy;
+    if (!p) return false;
+    if (p.retryOn.has('5xx') && status >= 500) return true;
+    if (p.retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return true;
+    if (p.retryOn.has('retriable-4xx') && status === 409) return true;
+    if (p.retryOn.has('retriable-status-codes') && p.retriableStatusCodes.has(status)) return true;
+    return false;
+  }
+
+  private wouldRetryReset(reason: ResetReason): boolean {
+    const p = this.policy;
+    if (!p || reason === 'overflow') return false;
+    if (p.retryOn.has('reset') || p.retryOn.has('5xx') || p.retryOn.has('gateway-error')) return true;
+    return p.retryOn.has('connect-failure') && (reason === 'connection failure' || reason === 'connection timeout');
+  }
+
+  /** Envoy's RetryStateImpl::shouldRetry for an attempt that wants a retry. */
+  private scheduleRetry(): boolean {
+    this.releaseRetry(false);
+    const stats = this.cluster.stats;
+    if (this.retriesLeft <= 0) {
+      stats.inc('upstream_rq_retry_limit_exceeded');
+      return false;
+    }
+    this.retriesLeft--;
+    const retries = this.cluster.resources.retries;
+    if (!retries.canCreate()) {
+      stats.inc('upstream_rq_retry_overflow');
+      return false;
+    }
+    retries.inc();
+    this.holdingRetry = true;
+    this.retried = true;
+    stats.inc('upstream_rq_retry');
+    const p = this.policy as RetryPolicy;
+    // Fully jittered exponential backoff: [0, (2^n - 1) × base), capped at max.
+    const n = this.attempts;
+    const ceiling = Math.min(p.maxIntervalMs, (2 ** n - 1) * p.baseIntervalMs);
+    const wait = Math.floor(this.router.rng() * ceiling);
+    this.backoffTimer = setTimeout(() => this.attempt(), wait);
+    return true;
+  }
+
+  private releaseRetry(success: boolean): void {
+    if (!this.holdingRetry) return;
+    this.holdingRetry = false;
+    this.cluster.resources.retries.dec();
+    if (success) this.cluster.stats.inc('upstream_rq_retry_success');
+  }
+
+  /** Ends the router's part: timers, pending stream, attached stream, retry slot. */
+  private complete(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.globalTimer);
+    clearTimeout(this.perTryTimer);
+    clearTimeout(this.backoffTimer);
+    this.pending?.cancel();
+    this.pending = undefined;
+    this.stream?.reset();
+    this.stream = undefined;
+    this.releaseRetry(this.retried);
+  }
+
+  private finishLocal(reply: LocalReply): void {
+    this.complete();
+    if (!this.res.closed) this.res.localReply(reply);
+  }
+}

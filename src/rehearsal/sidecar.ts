@@ -1,0 +1,270 @@
+/**
+ * The emulated sidecar: a downstream HTTP/1.1 listener whose connections are each assigned to
+ * a worker lane, an outbound cluster and router, and an admin endpoint. This is one Node
+ * process, so "workers" are lanes: each lane has its own connection pools and load balancer
+ * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { UsageError } from '../shared/errors.js';
+import { createAdminServer } from './admin.js';
+import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
+import type { ListenAddress } from './bind.js';
+import { Cluster } from './cluster.js';
+import type { SidecarConfig } from './envoyConfig.js';
+import { parseHostPort } from './host.js';
+import type { LocalReply } from './localReply.js';
+import { makeRng } from './random.js';
+import { Router } from './router.js';
+import type { DownstreamResponder } from './router.js';
+import { FORTIO_SAMPLE_INCLUSION_PREFIXES, StatStore } from './stats.js';
+import type { RawHeaders } from './upstreamConn.js';
+
+export type WorkerAssignment = 'random' | 'round-robin' | 'least-connections';
+
+export const DEFAULT_MTLS_HANDSHAKE_MS = 2;
+export const DEFAULT_MTLS_JITTER = 0.5;
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_WORKER_ASSIGNMENT: WorkerAssignment = 'random';
+
+export interface SidecarOptions {
+  config: SidecarConfig;
+  /** upstream endpoints "host:port" */
+  upstreams: readonly string[];
+  /** "host:port"; default 127.0.0.1:0 (ephemeral) */
+  listen?: string;
+  /** "host:port", or false for no admin endpoint; default 127.0.0.1:0 */
+  admin?: string | false;
+  allowRemote?: boolean;
+  /** worker lanes (Envoy --concurrency) */
+  concurrency?: number;
+  workerAssignment?: WorkerAssignment;
+  /** mean extra time per new upstream connection (mTLS handshake), ms */
+  mtlsHandshakeMs?: number;
+  /** relative spread of the handshake time: uniform in mean × [1 − j, 1 + j] */
+  mtlsJitter?: number;
+  /** 0 = random */
+  seed?: number;
+  /** Istio stats inclusion prefixes; undefined = the fortio sample's; [] = Istio's default trimming; ['*'] = all */
+  statsInclusionPrefixes?: string[];
+  /** port the emulated service listens on (only for the listener's stat prefix) */
+  servicePort?: number;
+  /** largest request body buffered (Envoy buffers for retries) */
+  maxRequestBodyBytes?: number;
+}
+
+export interface SidecarHandle {
+  url: string;
+  address: ListenAddress;
+  adminUrl: string | undefined;
+  adminAddress: ListenAddress | undefined;
+  clusterName: string;
+  store: StatStore;
+  cluster: Cluster;
+  /** a cluster stat by its short name, e.g. stat('upstream_rq_pending_overflow') */
+  stat(name: string): number;
+  /** POST /reset_counters without HTTP */
+  resetCounters(): void;
+  close(): Promise<void>;
+}
+
+class NodeResponder implements DownstreamResponder {
+  started = false;
+  closed = false;
+  private finished = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly onStatus: (status: number) => void,
+  ) {
+    res.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  sendHeaders(status: number, headers: RawHeaders): void {
+    if (this.closed || this.started) return;
+    this.started = true;
+    this.onStatus(status);
+    this.res.writeHead(status, headers.flat());
+  }
+
+  sendData(chunk: Buffer): void {
+    if (!this.closed) this.res.write(chunk);
+  }
+
+  end(): void {
+    this.finished = true;
+    if (!this.closed) this.res.end();
+  }
+
+  localReply(r: LocalReply): void {
+    if (this.closed || this.started) return;
+    this.started = true;
+    this.finished = true;
+    this.onStatus(r.status);
+    const body = Buffer.from(r.body);
+    const h: Record<string, string | number> = { 'content-length': body.length };
+    if (body.length > 0) h['content-type'] = 'text/plain';
+    Object.assign(h, r.headers, { server: 'envoy' });
+    this.res.writeHead(r.status, h);
+    this.res.end(body);
+  }
+
+  reset(): void {
+    this.finished = true;
+    this.res.socket?.destroy();
+  }
+
+  onClose(cb: () => void): void {
+    this.res.on('close', () => {
+      if (!this.finished) cb();
+    });
+  }
+}
+
+function chooseLane(kind: WorkerAssignment, lanes: number, counts: number[], rr: { next: number }, rng: () => number): number {
+  switch (kind) {
+    case 'round-robin':
+      return rr.next++ % lanes;
+    case 'least-connections': {
+      // Envoy's exact connection balancer: the lane with the fewest open downstream connections.
+      let best = 0;
+      for (let i = 1; i < lanes; i++) if ((counts[i] ?? 0) < (counts[best] ?? 0)) best = i;
+      return best;
+    }
+    default:
+      // The kernel spreads accepted sockets over workers without regard to their load.
+      return Math.floor(rng() * lanes);
+  }
+}
+
+function closeServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    s.close(() => resolve());
+    (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
+
+export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
+  const lanes = o.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(lanes) || lanes < 1) throw new UsageError(`concurrency must be a positive integer (got ${lanes})`);
+  if (o.upstreams.length === 0) throw new UsageError('at least one upstream endpoint is required');
+  const endpoints = o.upstreams.map((u) => {
+    const hp = parseHostPort(u);
+    if (!hp) throw new UsageError(`upstream: invalid endpoint ${JSON.stringify(u)} (want host:port)`);
+    return hp;
+  });
+  const listenAddr = parseListen(o.listen ?? '127.0.0.1:0', 'listen');
+  checkLoopback(listenAddr, o.allowRemote ?? false, 'listen');
+  const adminAddr = o.admin === false ? undefined : parseListen(o.admin ?? '127.0.0.1:0', 'admin');
+  if (adminAddr) checkLoopback(adminAddr, o.allowRemote ?? false, 'admin');
+
+  const rng = makeRng(o.seed);
+  const incl = o.statsInclusionPrefixes;
+  const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl);
+  const mean = o.mtlsHandshakeMs ?? DEFAULT_MTLS_HANDSHAKE_MS;
+  const jitter = Math.min(1, Math.max(0, o.mtlsJitter ?? DEFAULT_MTLS_JITTER));
+  const cluster = new Cluster({
+    config: o.config.cluster,
+    endpoints,
+    lanes,
+    store,
+    rng,
+    handshakeMs: () => (mean <= 0 ? 0 : mean * (1 - jitter + 2 * jitter * rng())),
+  });
+  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
+  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix);
+  const ds = {
+    cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
+    rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
+  };
+  let cxActive = 0;
+  let rqActive = 0;
+  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive);
+  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive);
+  for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx']) store.counter(`${httpPrefix}downstream_rq_${c}`);
+  store.gauge('server.live', () => 1);
+  store.gauge('server.state', () => 0);
+  store.gauge('server.concurrency', () => lanes);
+  store.gauge('cluster_manager.active_clusters', () => 1);
+  store.gauge('listener_manager.total_listeners_active', () => 1);
+  const startedAt = Date.now();
+  store.gauge('server.uptime', () => Math.floor((Date.now() - startedAt) / 1000));
+
+  const laneOf = new WeakMap<Socket, number>();
+  const laneCounts = new Array<number>(lanes).fill(0);
+  const rr = { next: 0 };
+  const assignment = o.workerAssignment ?? DEFAULT_WORKER_ASSIGNMENT;
+  const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    ds.rqTotal.inc();
+    rqActive++;
+    res.on('close', () => rqActive--);
+    const responder = new NodeResponder(res, (status) => store.counter(`${httpPrefix}downstream_rq_${Math.floor(status / 100)}xx`).inc());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBody) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooBig) {
+        responder.localReply({ status: 413, body: 'Payload Too Large', flag: '', headers: {} });
+        return;
+      }
+      const raw: RawHeaders = [];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+      const lane = laneOf.get(req.socket) ?? 0;
+      router.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
+    });
+  });
+  // Envoy's downstream idle timeout is long (1h); no Keep-Alive header, no early close.
+  server.keepAliveTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  server.on('connection', (socket: Socket) => {
+    const lane = chooseLane(assignment, lanes, laneCounts, rr, rng);
+    laneOf.set(socket, lane);
+    laneCounts[lane] = (laneCounts[lane] ?? 0) + 1;
+    ds.cxTotal.inc();
+    cxActive++;
+    socket.setNoDelay(true);
+    socket.on('close', () => {
+      laneCounts[lane] = (laneCounts[lane] ?? 1) - 1;
+      cxActive--;
+    });
+  });
+
+  const admin = adminAddr ? createAdminServer({ store, cluster, startedAt, concurrency: lanes }) : undefined;
+  let bound: ListenAddress;
+  let adminBound: ListenAddress | undefined;
+  try {
+    bound = await listen(server, listenAddr);
+    if (admin && adminAddr) adminBound = await listen(admin, adminAddr);
+  } catch (e) {
+    server.close();
+    admin?.close();
+    throw e;
+  }
+  cluster.start();
+  return {
+    url: urlOf(bound),
+    address: bound,
+    adminUrl: adminBound ? urlOf(adminBound) : undefined,
+    adminAddress: adminBound,
+    clusterName: o.config.cluster.name,
+    store,
+    cluster,
+    stat: (name) => cluster.stats.get(name),
+    resetCounters: () => store.resetCounters(),
+    close: async () => {
+      cluster.close();
+      await Promise.all([closeServer(server), admin ? closeServer(admin) : Promise.resolve()]);
+    },
+  };
+}

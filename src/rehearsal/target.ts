@@ -1,0 +1,244 @@
+/**
+ * The target service: what the Istio tasks call on httpbin (`/get`, `/headers`, `/ip`,
+ * `/status/{codes}`, `/delay/{s}`, `/anything`) plus fortio's echo parameters on any path.
+ * Bounded: delays, payload sizes and request bodies are capped; timers die with their socket.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
+import type { ListenAddress } from './bind.js';
+import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
+import type { EchoParams } from './echoParams.js';
+import { makeRng } from './random.js';
+import type { Rng } from './random.js';
+
+export interface TargetOptions {
+  /** "host:port"; default 127.0.0.1:0 */
+  listen?: string;
+  allowRemote?: boolean;
+  /** cap on any delay (echo `delay=` and httpbin `/delay/`), ms; httpbin's own cap is 10 s */
+  maxDelayMs?: number;
+  /** cap on `size=`, bytes (fortio's default max payload is 256 KiB) */
+  maxSize?: number;
+  /** largest request body read, bytes */
+  maxBodyBytes?: number;
+  /** idle keep-alive connections are closed after this, ms */
+  keepAliveTimeoutMs?: number;
+  /** 0 = random */
+  seed?: number;
+}
+
+export interface TargetHandle {
+  url: string;
+  address: ListenAddress;
+  /** connections accepted so far (tells how often a proxy reconnected) */
+  connections(): number;
+  requests(): number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_DELAY_MS = 10_000;
+export const DEFAULT_MAX_SIZE = 256 * 1024;
+
+interface Ctx {
+  rng: Rng;
+  maxDelayMs: number;
+  maxSize: number;
+  maxBody: number;
+}
+
+const PAYLOAD_CHARS = Buffer.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
+
+function payload(n: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = PAYLOAD_CHARS[i % PAYLOAD_CHARS.length] as number;
+  return b;
+}
+
+/** httpbin shows header names in Title-Case (werkzeug). */
+function titleCase(name: string): string {
+  return name
+    .split('-')
+    .map((p) => (p.length > 0 ? (p[0] as string).toUpperCase() + p.slice(1).toLowerCase() : p))
+    .join('-');
+}
+
+function headersObject(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const k = titleCase(req.rawHeaders[i] as string);
+    const v = req.rawHeaders[i + 1] as string;
+    out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
+  }
+  return out;
+}
+
+function argsObject(q: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k of new Set(q.keys())) {
+    const all = q.getAll(k);
+    out[k] = all.length === 1 ? (all[0] as string) : all;
+  }
+  return out;
+}
+
+function origin(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+function json(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v, null, 2) + '\n');
+}
+
+interface Reply {
+  status: number;
+  body: Buffer;
+  type: string;
+  delayMs: number;
+}
+
+function anything(req: IncomingMessage, url: URL, body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8');
+  let parsed: unknown = null;
+  const ct = req.headers['content-type'] ?? '';
+  if (ct.includes('json') && text !== '') {
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch {
+      parsed = null;
+    }
+  }
+  const form = ct.includes('application/x-www-form-urlencoded') ? argsObject(new URLSearchParams(text)) : {};
+  return { args: argsObject(url.searchParams), data: ct.includes('form') ? '' : text, files: {}, form, headers: headersObject(req), json: parsed, method: req.method, origin: origin(req), url: url.toString() };
+}
+
+/** httpbin routes; undefined = not an httpbin path (echo it, fortio style). */
+function httpbin(ctx: Ctx, req: IncomingMessage, url: URL, body: Buffer): Reply | string | undefined {
+  const p = url.pathname;
+  const ok = (v: unknown, delayMs = 0): Reply => ({ status: 200, body: json(v), type: 'application/json', delayMs });
+  if (p === '/get') return ok({ args: argsObject(url.searchParams), headers: headersObject(req), origin: origin(req), url: url.toString() });
+  if (p === '/headers') return ok({ headers: headersObject(req) });
+  if (p === '/ip') return ok({ origin: origin(req) });
+  if (p === '/user-agent') return ok({ 'user-agent': req.headers['user-agent'] ?? null });
+  if (p === '/anything' || p.startsWith('/anything/')) return ok(anything(req, url, body));
+  const status = /^\/status\/([^/]+)$/.exec(p);
+  if (status) {
+    const s = parseHttpbinStatus(decodeURIComponent(status[1] as string));
+    if (!s.ok) return s.error;
+    const code = pickWeighted(s.value, ctx.rng);
+    return { status: code, body: Buffer.alloc(0), type: 'text/html; charset=utf-8', delayMs: 0 };
+  }
+  const delay = /^\/delay\/([^/]+)$/.exec(p);
+  if (delay) {
+    const raw = delay[1] as string;
+    if (!/^\d+(\.\d+)?$/.test(raw)) return `invalid delay ${JSON.stringify(raw)} (seconds)`;
+    const ms = Math.min(Number(raw) * 1000, 10_000, ctx.maxDelayMs);
+    return ok(anything(req, url, body), ms);
+  }
+  return undefined;
+}
+
+function debugText(req: IncomingMessage, body: Buffer): Buffer {
+  let s = `tripbench echo debug server - request from ${origin(req)}\n\n${req.method} ${req.url} HTTP/${req.httpVersion}\n\nheaders:\n\n`;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) s += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\n`;
+  s += `\nbody:\n\n${body.toString('utf8')}\n`;
+  return Buffer.from(s);
+}
+
+function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const bad = (reason: string): void => {
+    const b = Buffer.from(`${reason}\n`);
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': b.length });
+    res.end(b);
+  };
+  const ep = parseEchoParams(url.searchParams, ctx.rng, { maxDelayMs: ctx.maxDelayMs, maxSize: ctx.maxSize });
+  if (!ep.ok) return bad(ep.error);
+  const echo: EchoParams = ep.value;
+  const hb = httpbin(ctx, req, url, body);
+  if (typeof hb === 'string') return bad(hb);
+  let reply: Reply;
+  if (hb) reply = hb;
+  else if (url.pathname === '/debug') reply = { status: 200, body: debugText(req, body), type: 'text/plain; charset=utf-8', delayMs: 0 };
+  else reply = { status: 200, body, type: req.headers['content-type'] ?? 'application/octet-stream', delayMs: 0 };
+  if (echo.status !== undefined) reply.status = echo.status;
+  if (echo.size !== undefined) {
+    reply.body = payload(echo.size);
+    reply.type = 'application/octet-stream';
+  }
+  const delayMs = Math.min(ctx.maxDelayMs, Math.max(reply.delayMs, echo.delayMs ?? 0));
+  const respond = (): void => {
+    if (res.destroyed) return;
+    let b = reply.body;
+    const headers: Array<[string, string]> = [['content-type', reply.type]];
+    if (echo.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      b = gzipSync(b);
+      headers.push(['content-encoding', 'gzip']);
+    }
+    headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true'], ...echo.headers);
+    if (echo.close) headers.push(['connection', 'close']);
+    res.writeHead(reply.status, headers.flat());
+    res.end(b);
+  };
+  if (delayMs > 0) {
+    const t = setTimeout(respond, delayMs);
+    res.on('close', () => clearTimeout(t));
+  } else {
+    respond();
+  }
+}
+
+function closeServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
+}
+
+export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> {
+  const addr = parseListen(o.listen ?? '127.0.0.1:0', 'listen');
+  checkLoopback(addr, o.allowRemote ?? false, 'listen');
+  const ctx: Ctx = {
+    rng: makeRng(o.seed),
+    maxDelayMs: o.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+    maxSize: o.maxSize ?? DEFAULT_MAX_SIZE,
+    maxBody: o.maxBodyBytes ?? 1024 * 1024,
+  };
+  let connections = 0;
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > ctx.maxBody) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooBig) {
+        res.writeHead(413, { 'content-type': 'text/plain', 'content-length': 18, connection: 'close' });
+        res.end('request too large\n');
+        return;
+      }
+      handle(ctx, req, res, Buffer.concat(chunks));
+    });
+  });
+  server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
+  server.on('connection', (s: Socket) => {
+    connections++;
+    s.setNoDelay(true);
+  });
+  const bound = await listen(server, addr);
+  return {
+    url: urlOf(bound),
+    address: bound,
+    connections: () => connections,
+    requests: () => requests,
+    close: () => closeServer(server),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Envoy admin `/stats` bodies (plain text and `?format=json`) as a name → value map, the
+ * before/after deltas a step is judged on, and the default cluster name Istio gives the target.
+ * Pure parsing: fetching the admin endpoint belongs to the orchestrator.
+ */
+import type { EnvoyObserved, MeshResource } from './types.js';
+
+export type StatMap = Map<string, number>;
+
+/**
+ * `name: value` lines. Histograms (`P0(…) …` / `No recorded values`) and quoted text readouts are
+ * skipped: they are not counters. The value follows the last ": " because names may hold ':'.
+ */
+export function parseStatsText(body: string): StatMap {
+  const out: StatMap = new Map();
+  for (const raw of body.split('\n')) {
+    const line = raw.trimEnd();
+    const i = line.lastIndexOf(': ');
+    if (i <= 0) continue;
+    const value = line.slice(i + 2).trim();
+    if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)) continue;
+    out.set(line.slice(0, i).trim(), Number(value));
+  }
+  return out;
+}
+
+/** `{"stats":[{"name":…,"value":…}, …, {"histograms":{…}}]}`; entries without a numeric value are skipped. */
+export function parseStatsJson(body: string | unknown): StatMap {
+  const doc: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+  const out: StatMap = new Map();
+  const stats = (doc as { stats?: unknown }).stats;
+  if (!Array.isArray(stats)) throw new Error('Envoy stats JSON has no "stats" list');
+  for (const s of stats as unknown[]) {
+    if (typeof s !== 'object' || s === null) continue;
+    const { name, value } = s as { name?: unknown; value?: unknown };
+    if (typeof name !== 'string') continue;
+    const v = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (Number.isFinite(v)) out.set(name, v);
+  }
+  return out;
+}
+
+/** Either format, told apart by the first character. */
+export function parseStats(body: string): StatMap {
+  return body.trimStart().startsWith('{') ? parseStatsJson(body) : parseStatsText(body);
+}
+
+/**
+ * after − before for stats under `cluster.<cluster>.` plus any absolute names asked for. A stat
+ * missing before but present after counts from 0: `/stats?usedonly` only lists touched stats.
+ */
+export function statDeltas(before: StatMap, after: StatMap, cluster: string, extraNames: readonly string[] = []): Record<string, number> {
+  const prefix = `cluster.${cluster}.`;
+  const out: Record<string, number> = {};
+  for (const [name, v] of after) {
+    if (!name.startsWith(prefix) && !extraNames.includes(name)) continue;
+    out[name] = v - (before.get(name) ?? 0);
+  }
+  return out;
+}
+
+/** Sums per-batch deltas (until-conclusive pools batches, and snapshots each one). */
+export function addDeltas(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** What observe() takes: the pooled deltas, or why the admin endpoint could not be read. */
+export function envoyObserved(cluster: string, deltas: Record<string, number> | Error | string): EnvoyObserved {
+  if (deltas instanceof Error) return { error: deltas.message };
+  if (typeof deltas === 'string') return { error: deltas };
+  return { cluster, deltas };
+}
+
+/**
+ * Istio's outbound cluster name `outbound|<port>||<fqdn>`: the host of the first DestinationRule
+ * (else ServiceEntry, else the target URL), a short name completed with the rule's namespace like
+ * Istio does for names without a dot, and the target URL's port.
+ */
+export function deriveCluster(target: string, mesh: readonly MeshResource[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return undefined;
+  }
+  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
+  const dr = mesh.find((r) => r.kind === 'DestinationRule');
+  const se = mesh.find((r) => r.kind === 'ServiceEntry');
+  let host: string | undefined;
+  let ns = 'default';
+  if (dr && typeof dr.spec.host === 'string') {
+    host = dr.spec.host;
+    ns = dr.metadata.namespace ?? ns;
+  } else if (se && Array.isArray(se.spec.hosts) && typeof se.spec.hosts[0] === 'string') {
+    host = se.spec.hosts[0];
+    ns = se.metadata.namespace ?? ns;
+  } else {
+    host = url.hostname;
+  }
+  if (!host.includes('.')) host = `${host}.${ns}.svc.cluster.local`;
+  return `outbound|${port}||${host}`;
+}

@@ -1,0 +1,383 @@
+/**
+ * The expectation grammar, k6-threshold style: parse (syntax) and validate (semantics) in one
+ * pass that reports every problem with its path, then evaluate as a pure function of the
+ * observed numbers. Paths are relative to the `expect` block; the loader adds file:line:col.
+ *
+ *   value  := number                       exact
+ *           | [lo, hi]                     inclusive range, lo <= hi
+ *           | "OP rhs"                     OP in < <= > >= ==
+ *   rhs    := number | duration | "code C count" | "code C ratio" | "calls"
+ *   C      := -1 | 100..599 | 2xx..5xx
+ */
+import { parseGoDuration } from '../shared/duration.js';
+import type { CmpOp, CodeSel, Condition, Expectation, ExpectationResult, Metric, Observed, Policy, Ref } from './types.js';
+import { formatInterval, formatNumber, formatRatio, formatSeconds } from './format.js';
+import { compare, decideRatio } from './verdict.js';
+import { wilson } from './wilson.js';
+
+export type Path = (string | number)[];
+/** A problem at `path`; `at: 'key'` points at the mapping key rather than its value. */
+export interface Issue {
+  path: Path;
+  message: string;
+  at?: 'key' | 'value';
+}
+
+type Unit = 'ratio' | 'count' | 'duration' | 'number';
+
+const CODE_RE = /^(-1|[1-5]\d\d|[2-5]xx)$/;
+const PCT_RE = /^p(\d+(?:\.\d+)?)$/;
+const STAT_RE = /^[^\s:]+$/;
+const OP_RE = /^\s*(<=|>=|==|<|>)\s*(.*?)\s*$/;
+const REF_RE = /^code\s+(\S+)\s+(count|ratio)$/;
+
+export const EXPECT_SECTIONS = ['codes', 'counts', 'latency', 'sockets', 'qps', 'calls', 'envoy'] as const;
+
+/** Which references a metric may compare against: same unit only. */
+function refsFor(unit: Unit, kind: Metric['kind']): Ref['ref'][] {
+  if (unit === 'ratio') return ['ratio'];
+  if (kind === 'count' || kind === 'calls' || kind === 'sockets' || kind === 'envoy') return ['count', 'calls'];
+  return [];
+}
+
+function unitOf(m: Metric): Unit {
+  switch (m.kind) {
+    case 'ratio':
+      return 'ratio';
+    case 'latency':
+    case 'percentile':
+      return 'duration';
+    case 'count':
+    case 'calls':
+    case 'sockets':
+      return 'count';
+    default:
+      return 'number';
+  }
+}
+
+export function isCodeSel(s: string): boolean {
+  return CODE_RE.test(s);
+}
+
+const UNKNOWN_CODE = 'use -1 (transport error), 100..599, or a class 2xx..5xx';
+
+/** A scalar in the metric's unit, or an error message. */
+function parseScalar(raw: unknown, unit: Unit): number | string {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return `${raw} is not a finite number`;
+    return checkRange(raw, unit, String(raw));
+  }
+  if (typeof raw !== 'string') return `expected a number, got ${describe(raw)}`;
+  const s = raw.trim();
+  if (unit === 'duration') {
+    const bare = Number(s);
+    if (s !== '' && Number.isFinite(bare)) return checkRange(bare, unit, s);
+    const ns = parseGoDuration(s);
+    if (ns === undefined) return `"${s}" is not a duration (use e.g. 50ms, 2.9s, 300us; bare numbers are seconds)`;
+    return checkRange(ns / 1e9, unit, s);
+  }
+  if (/%$/.test(s)) return `"${s}": write ratios as fractions of all calls (0.3 for 30 %)`;
+  const v = Number(s);
+  if (s === '' || !Number.isFinite(v)) return `"${s}" is not a number`;
+  return checkRange(v, unit, s);
+}
+
+function checkRange(v: number, unit: Unit, written: string): number | string {
+  if (unit === 'ratio' && (v < 0 || v > 1)) {
+    return `ratio ${written} is outside [0, 1]: ratios are fractions of all calls (write 0.3 for 30 %)`;
+  }
+  if (v < 0) return `${written} is negative`;
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function parseRef(s: string, allowed: Ref['ref'][]): Ref | string | undefined {
+  let ref: Ref | undefined;
+  if (s === 'calls') ref = { ref: 'calls' };
+  const m = REF_RE.exec(s);
+  if (m) {
+    const code = m[1] as string;
+    if (!isCodeSel(code)) return `unknown status code "${code}" in "${s}": ${UNKNOWN_CODE}`;
+    ref = { ref: m[2] as 'count' | 'ratio', code };
+  }
+  if (!ref) return undefined;
+  if (!allowed.includes(ref.ref)) {
+    return allowed.length === 0
+      ? `"${s}": references are not allowed here (compare against a literal value)`
+      : `"${s}": compare against ${allowed.map((a) => (a === 'calls' ? '"calls"' : `"code C ${a}"`)).join(' or ')} (same unit)`;
+  }
+  return ref;
+}
+
+/** A problem with an expectation value; `index` points into a [min, max] range. */
+export interface ConditionError {
+  error: string;
+  index?: number;
+}
+
+/** One expectation value → Condition, or what is wrong with it. */
+export function parseCondition(raw: unknown, metric: Metric): Condition | ConditionError {
+  const unit = unitOf(metric);
+  if (Array.isArray(raw)) {
+    if (raw.length !== 2) return { error: `a range is [min, max] with exactly 2 values, got ${raw.length}` };
+    const lo = parseScalar(raw[0], unit);
+    if (typeof lo === 'string') return { error: `range min: ${lo}`, index: 0 };
+    const hi = parseScalar(raw[1], unit);
+    if (typeof hi === 'string') return { error: `range max: ${hi}`, index: 1 };
+    if (lo > hi) return { error: `range min ${String(raw[0])} > max ${String(raw[1])}` };
+    return { kind: 'range', lo, hi };
+  }
+  if (typeof raw === 'string') {
+    const m = OP_RE.exec(raw);
+    if (!m) {
+      return { error: `"${raw}" is not an expectation: use a number, [min, max], or a comparison like ">= 0.95" or "< 50ms"` };
+    }
+    const op = m[1] as CmpOp;
+    const rhs = m[2] as string;
+    const ref = parseRef(rhs, refsFor(unit, metric.kind));
+    if (typeof ref === 'string') return { error: ref };
+    if (ref) return { kind: 'cmpRef', op, ref };
+    const v = parseScalar(rhs, unit);
+    if (typeof v === 'string') return { error: v };
+    return { kind: 'cmp', op, value: v };
+  }
+  if (typeof raw === 'number') {
+    const v = parseScalar(raw, unit);
+    return typeof v === 'string' ? { error: v } : { kind: 'cmp', op: '==', value: v };
+  }
+  return { error: `expected a number, [min, max], or a comparison string, got ${describe(raw)}` };
+}
+
+function issueFor(path: Path, e: ConditionError): Issue {
+  return { path: e.index === undefined ? path : [...path, e.index], message: e.error };
+}
+
+function label(m: Metric): string {
+  switch (m.kind) {
+    case 'ratio':
+      return `${m.code} ratio`;
+    case 'count':
+      return `${m.code} count`;
+    case 'latency':
+      return `${m.stat} latency`;
+    case 'percentile':
+      return `p${m.p} latency`;
+    case 'sockets':
+      return 'sockets used';
+    case 'qps':
+      return 'actual qps';
+    case 'calls':
+      return 'calls';
+    case 'envoy':
+      return `envoy ${m.stat}`;
+  }
+}
+
+/** The metric named by a key inside a section, or an error message. */
+function metricFor(section: string, key: string): Metric | string {
+  switch (section) {
+    case 'codes':
+    case 'counts':
+      if (!isCodeSel(key)) return `unknown status code "${key}": ${UNKNOWN_CODE}`;
+      return section === 'codes' ? { kind: 'ratio', code: key } : { kind: 'count', code: key };
+    case 'latency': {
+      if (key === 'min' || key === 'max' || key === 'avg') return { kind: 'latency', stat: key };
+      const m = PCT_RE.exec(key);
+      const p = m ? Number(m[1]) : NaN;
+      if (!m) return `unknown latency key "${key}": use min, max, avg or a percentile pNN / pNN.N`;
+      if (!(p > 0 && p < 100)) return `percentile ${key} must be between p0 and p100 exclusive (use min / max)`;
+      return { kind: 'percentile', p };
+    }
+    case 'envoy':
+      if (!STAT_RE.test(key)) return `"${key}" is not an Envoy stat name`;
+      return { kind: 'envoy', stat: key };
+    default:
+      return `unknown expectation "${section}"`;
+  }
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses an `expect` block; every problem is reported, good entries are still returned. */
+export function parseExpect(raw: unknown): { expectations: Expectation[]; issues: Issue[] } {
+  const expectations: Expectation[] = [];
+  const issues: Issue[] = [];
+  if (raw === undefined || raw === null) return { expectations, issues };
+  if (!isMap(raw)) return { expectations, issues: [{ path: [], message: 'expect must be a mapping' }] };
+  for (const [section, body] of Object.entries(raw)) {
+    if (!(EXPECT_SECTIONS as readonly string[]).includes(section)) {
+      issues.push({ path: [section], at: 'key', message: `unknown expectation "${section}" (known: ${EXPECT_SECTIONS.join(', ')})` });
+      continue;
+    }
+    const single: Record<string, Metric> = { sockets: { kind: 'sockets' }, qps: { kind: 'qps' }, calls: { kind: 'calls' } };
+    const direct = single[section];
+    if (direct) {
+      const cond = parseCondition(body, direct);
+      if ('error' in cond) issues.push(issueFor([section], cond));
+      else expectations.push({ id: section, label: label(direct), metric: direct, cond });
+      continue;
+    }
+    if (!isMap(body)) {
+      issues.push({ path: [section], message: `${section} must be a mapping` });
+      continue;
+    }
+    for (const [key, value] of Object.entries(body)) {
+      const metric = metricFor(section, key);
+      if (typeof metric === 'string') {
+        issues.push({ path: [section, key], at: 'key', message: metric });
+        continue;
+      }
+      const cond = parseCondition(value, metric);
+      if ('error' in cond) issues.push(issueFor([section, key], cond));
+      else expectations.push({ id: `${section}.${key}`, label: label(metric), metric, cond });
+    }
+  }
+  return { expectations, issues };
+}
+
+// ---- evaluation ----
+
+/** Calls whose code matches a selector; a class never includes -1. */
+export function codeCount(codes: Record<string, number>, sel: CodeSel): number {
+  const cls = /^([1-5])xx$/.exec(sel);
+  let total = 0;
+  for (const [key, count] of Object.entries(codes)) {
+    const code = Number(key);
+    if (cls ? code >= Number(cls[1]) * 100 && code <= Number(cls[1]) * 100 + 99 : code === Number(sel)) total += count;
+  }
+  return total;
+}
+
+function refName(r: Ref): string {
+  return r.ref === 'calls' ? 'calls' : `code ${r.code} ${r.ref}`;
+}
+
+function resolveRef(r: Ref, obs: Observed): number | undefined {
+  if (r.ref === 'calls') return obs.calls;
+  const k = codeCount(obs.codes, r.code);
+  if (r.ref === 'count') return k;
+  return obs.calls > 0 ? k / obs.calls : undefined;
+}
+
+function fmtIn(m: Metric, v: number): string {
+  const u = unitOf(m);
+  return u === 'duration' ? formatSeconds(v) : formatNumber(v);
+}
+
+export function describeCondition(e: Expectation, resolved?: number): string {
+  const c = e.cond;
+  if (c.kind === 'range') return `in [${fmtIn(e.metric, c.lo)}, ${fmtIn(e.metric, c.hi)}]`;
+  if (c.kind === 'cmp') return `${c.op} ${fmtIn(e.metric, c.value)}`;
+  const r = resolved === undefined ? '' : ` (${e.metric.kind === 'ratio' ? formatRatio(resolved) : formatNumber(resolved)})`;
+  return `${c.op} ${refName(c.ref)}${r}`;
+}
+
+/** A claim about a ratio that only holds at one point ("-1: 0", "200: 1", "[0.5, 0.5]"). */
+export function isExactRatio(c: Condition): c is { kind: 'cmp'; op: '=='; value: number } | { kind: 'range'; lo: number; hi: number } {
+  return (c.kind === 'cmp' && c.op === '==') || (c.kind === 'range' && c.lo === c.hi);
+}
+
+function observedValue(e: Expectation, obs: Observed): { value?: number; shown: string; reason?: string } {
+  const m = e.metric;
+  switch (m.kind) {
+    case 'count':
+      return { value: codeCount(obs.codes, m.code), shown: String(codeCount(obs.codes, m.code)) };
+    case 'calls':
+      return { value: obs.calls, shown: String(obs.calls) };
+    case 'sockets':
+      return obs.sockets === undefined ? { shown: '—', reason: 'the result has no socket count' } : { value: obs.sockets, shown: String(obs.sockets) };
+    case 'qps':
+      return obs.qps === undefined ? { shown: '—', reason: 'the result has no actual qps' } : { value: obs.qps, shown: formatNumber(obs.qps) };
+    case 'latency':
+    case 'percentile': {
+      if (!obs.latency) return { shown: '—', reason: 'no latency data' };
+      const v = m.kind === 'latency' ? obs.latency[m.stat] : obs.latency.percentiles[String(m.p)];
+      if (v === undefined) return { shown: '—', reason: obs.latencyNote ?? `p${String((m as { p: number }).p)} was not computed` };
+      return { value: v, shown: formatSeconds(v) };
+    }
+    case 'envoy': {
+      const env = obs.envoy;
+      if (!env) return { shown: '—', reason: 'Envoy stats were not read for this step (no admin endpoint)' };
+      if ('error' in env) return { shown: '—', reason: `Envoy admin endpoint unreachable: ${env.error}` };
+      const full = `cluster.${env.cluster}.${m.stat}`;
+      const v = env.deltas[full] ?? env.deltas[m.stat];
+      if (v === undefined) {
+        return {
+          shown: '—',
+          reason: `stat ${full} not found in /stats (Istio trims cluster stats unless the client pod asks for them, e.g. sidecar.istio.io/statsInclusionPrefixes: cluster.outbound)`,
+        };
+      }
+      return { value: v, shown: formatNumber(v) };
+    }
+    case 'ratio':
+      return { shown: '—' };
+  }
+}
+
+function result(e: Expectation, r: Omit<ExpectationResult, 'id' | 'label' | 'kind' | 'message'>): ExpectationResult {
+  let message = `expected ${e.label} ${r.expected}, observed ${r.observed}`;
+  if (r.interval) message += `; 95% interval ${formatInterval(r.interval)}`;
+  if (r.reason) message += ` (${r.reason})`;
+  return { id: e.id, label: e.label, kind: e.metric.kind, ...r, message };
+}
+
+/** One expectation against one pooled observation under a policy. Never throws on missing data. */
+export function evaluateExpectation(e: Expectation, obs: Observed, policy: Policy): ExpectationResult {
+  const c = e.cond;
+  const resolved = c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined;
+  const expected = describeCondition(e, resolved);
+  if (obs.calls === 0 && e.metric.kind !== 'calls') {
+    return result(e, { expected, observed: '—', verdict: 'INCONCLUSIVE', basis: 'none', reason: 'no calls were made' });
+  }
+  if (e.metric.kind === 'ratio') {
+    const k = codeCount(obs.codes, e.metric.code);
+    const n = obs.calls;
+    const interval = wilson(k, n);
+    const base = { expected, observed: `${formatRatio(k / n)} (${k}/${n})`, value: k / n, k, n, ...(interval ? { interval } : {}) };
+    if (c.kind === 'cmpRef') {
+      if (resolved === undefined) return result(e, { ...base, verdict: 'INCONCLUSIVE', basis: 'none', reason: `${refName(c.ref)} is undefined` });
+      return result(e, { ...base, verdict: compare(k / n, c.op, resolved) ? 'PASS' : 'FAIL', basis: 'point' });
+    }
+    if (isExactRatio(c)) {
+      // A point claim: an interval never fits inside a point, so the count decides under every policy.
+      const target = c.kind === 'cmp' ? c.value : c.lo;
+      return result(e, { ...base, verdict: Math.abs(k - target * n) < 1e-9 ? 'PASS' : 'FAIL', basis: 'exact' });
+    }
+    const d = decideRatio(k / n, interval ?? [0, 1], c, policy);
+    const reason = d === 'INCONCLUSIVE' ? 'the 95% interval straddles the bound; more calls would decide' : undefined;
+    return result(e, { ...base, verdict: d, basis: policy === 'strict' ? 'point' : 'interval', ...(reason ? { reason } : {}) });
+  }
+  const o = observedValue(e, obs);
+  if (o.value === undefined) {
+    return result(e, { expected, observed: o.shown, verdict: 'INCONCLUSIVE', basis: 'none', reason: o.reason ?? 'no value observed' });
+  }
+  let ok: boolean;
+  if (c.kind === 'range') ok = o.value >= c.lo && o.value <= c.hi;
+  else if (c.kind === 'cmp') ok = compare(o.value, c.op, c.value);
+  else {
+    if (resolved === undefined) {
+      return result(e, { expected, observed: o.shown, value: o.value, verdict: 'INCONCLUSIVE', basis: 'none', reason: `${refName(c.ref)} is undefined` });
+    }
+    ok = compare(o.value, c.op, resolved);
+  }
+  return result(e, { expected, observed: o.shown, value: o.value, verdict: ok ? 'PASS' : 'FAIL', basis: 'value' });
+}
+
+export function evaluateExpectations(es: readonly Expectation[], obs: Observed, policy: Policy): ExpectationResult[] {
+  return es.map((e) => evaluateExpectation(e, obs, policy));
+}
+
+/** Results for expectations whose step never ran (interrupted run): reported, never PASS. */
+export function notRunResults(es: readonly Expectation[], reason = 'the step did not run'): ExpectationResult[] {
+  return es.map((e) =>
+    result(e, { expected: describeCondition(e), observed: '—', verdict: 'NOT RUN', basis: 'none', reason }),
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Report files appear whole or not at all: write a temp file beside the target, fsync, rename.
+ * rename(2) within one directory is atomic on POSIX, so a reader (CI uploading artifacts, a
+ * second terminal) never sees half a JSON file, and an interrupted run leaves only finished files.
+ * The sync variant exists for the exit path after SIGINT, where awaiting is not an option.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+export type AtomicData = string | Uint8Array;
+/** Chunks are written as they come, so a generator can stream a large report. */
+export type AtomicSource = AtomicData | Iterable<AtomicData> | AsyncIterable<AtomicData>;
+
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function toBytes(d: AtomicData): Uint8Array {
+  return typeof d === 'string' ? Buffer.from(d, 'utf8') : d;
+}
+
+function isChunked(d: AtomicSource): d is Iterable<AtomicData> | AsyncIterable<AtomicData> {
+  return typeof d !== 'string' && !(d instanceof Uint8Array);
+}
+
+export async function writeFileAtomic(path: string, data: AtomicSource, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPath(path);
+  const fh = await open(tmp, 'wx', mode);
+  let closed = false;
+  try {
+    const chunks = isChunked(data) ? data : [data];
+    for await (const chunk of chunks) {
+      const b = toBytes(chunk);
+      let off = 0;
+      while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+    }
+    await fh.sync();
+    await fh.close();
+    closed = true;
+    await rename(tmp, path);
+  } catch (e) {
+    if (!closed) await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<AtomicData>, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPath(path);
+  const fd = openSync(tmp, 'wx', mode);
+  let closed = false;
+  try {
+    const chunks: Iterable<AtomicData> = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+    for (const chunk of chunks) {
+      const b = toBytes(chunk);
+      let off = 0;
+      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    closed = true;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (!closed) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing; the original error is the one worth reporting
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temp file may not exist
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * YAML documents with source positions, validated by JSON Schema, reporting every problem as
+ * one line `file:line:col: field.path: message`. Generic on purpose: Istio resources and
+ * scenario files both go through it, so a person always gets the same shape of error.
+ */
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { parseGoDuration } from './duration.js';
+
+export type PathSegment = string | number;
+
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  /** dotted field path, e.g. `spec.http[0].timeout`; `(document)` for the whole document */
+  path: string;
+  message: string;
+}
+
+export interface SourcePos {
+  line: number;
+  col: number;
+}
+
+export interface YamlDocument {
+  file: string;
+  /** 0-based position of the document in a multi-document file */
+  index: number;
+  /** plain JavaScript value of the document */
+  value: unknown;
+  /** position of the value at path, or of its key when key is true; falls back to the nearest existing ancestor */
+  locate(path: readonly PathSegment[], key?: boolean): SourcePos;
+  /** builds a Problem located at path */
+  problem(path: readonly PathSegment[], message: string, key?: boolean): Problem;
+}
+
+export interface LoadedYaml {
+  docs: YamlDocument[];
+  /** syntax errors (duplicate keys included); docs is empty when there are any */
+  problems: Problem[];
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let s = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') s += `[${seg}]`;
+    else s += s === '' ? seg : `.${seg}`;
+  }
+  return s === '' ? '(document)' : s;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
+}
+
+function firstLine(message: string): string {
+  // yaml's messages append " at line N, column M:" and a code excerpt; the position is printed separately.
+  const line = message.split('\n')[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+function childNode(node: unknown, seg: PathSegment, key: boolean): YamlNode | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (String(k) === String(seg)) return (key ? pair.key : pair.value) as YamlNode | undefined;
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof seg === 'number') return node.items[seg] as YamlNode | undefined;
+  return undefined;
+}
+
+function makeDocument(doc: Document.Parsed, index: number, file: string, lc: LineCounter): YamlDocument {
+  const posOf = (offset: number): SourcePos => {
+    const p = lc.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const locate = (path: readonly PathSegment[], key = false): SourcePos => {
+    let node: unknown = doc.contents;
+    let best: SourcePos | undefined;
+    const rangeStart = (n: unknown): number | undefined => {
+      const r = (n as { range?: [number, number, number] } | null)?.range;
+      return r ? r[0] : undefined;
+    };
+    const start = rangeStart(node);
+    if (start !== undefined) best = posOf(start);
+    for (let i = 0; i < path.length; i++) {
+      const last = i === path.length - 1;
+      const next = childNode(node, path[i] as PathSegment, key && last);
+      if (next === undefined || next === null) break;
+      node = next;
+      const s = rangeStart(node);
+      if (s !== undefined) best = posOf(s);
+    }
+    return best ?? { line: 1, col: 1 };
+  };
+  return {
+    file,
+    index,
+    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    locate,
+    problem(path, message, key = false) {
+      const pos = locate(path, key);
+      return { file, line: pos.line, col: pos.col, path: formatPath(path), message };
+    },
+  };
+}
+
+/** Parses every document of a YAML text; empty documents (e.g. a trailing `---`) are skipped. */
+export function loadYamlDocuments(text: string, file: string): LoadedYaml {
+  const lc = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = [];
+  const list = Array.isArray(parsed) ? parsed : [];
+  if (!Array.isArray(parsed)) {
+    // An EmptyStream: nothing but comments or whitespace.
+    return { docs: [], problems };
+  }
+  for (const doc of list) {
+    for (const err of doc.errors) {
+      const p = lc.linePos(err.pos[0]);
+      problems.push({ file, line: p.line, col: p.col, path: '(yaml)', message: firstLine(err.message) });
+    }
+  }
+  if (problems.length > 0) return { docs: [], problems };
+  const docs: YamlDocument[] = [];
+  list.forEach((d) => {
+    if (d.contents === null) return;
+    docs.push(makeDocument(d, docs.length, file, lc));
+  });
+  return { docs, problems };
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+ajv.addFormat('go-duration', {
+  type: 'string',
+  validate: (s: string) => {
+    const d = parseGoDuration(s);
+    return d !== undefined && d >= 0;
+  },
+});
+const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[String(seg)];
+  }
+  return v;
+}
+
+function errorToProblem(doc: YamlDocument, e: ErrorObject): Problem | undefined {
+  const path = pointerToPath(e.instancePath);
+  const got = (): string => describe(valueAt(doc.value, path));
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return doc.problem([...path, String(params.additionalProperty)], 'unknown field', true);
+    case 'required':
+      return doc.problem(path, `missing required field "${String(params.missingProperty)}"`);
+    case 'type':
+      return doc.problem(path, `must be ${params.type === 'integer' ? 'an integer' : `of type ${String(params.type)}`} (got ${got()})`);
+    case 'minimum': {
+      const v = valueAt(doc.value, path);
+      if (params.limit === 0 && typeof v === 'number' && v < 0) return doc.problem(path, `must not be negative (got ${v})`);
+      return doc.problem(path, `must be >= ${String(params.limit)} (got ${got()})`);
+    }
+    case 'maximum':
+      return doc.problem(path, `must be <= ${String(params.limit)} (got ${got()})`);
+    case 'exclusiveMinimum':
+      return doc.problem(path, `must be > ${String(params.limit)} (got ${got()})`);
+    case 'enum':
+      return doc.problem(path, `must be one of ${(params.allowedValues as unknown[]).map((x) => String(x)).join(', ')} (got ${got()})`);
+    case 'const':
+      return doc.problem(path, `must be ${describe(params.allowedValue)} (got ${got()})`);
+    case 'format':
+      if (params.format === 'go-duration') return doc.problem(path, `must be a non-negative duration like 1s, 500ms, 3m (got ${got()})`);
+      return doc.problem(path, `must match format ${String(params.format)} (got ${got()})`);
+    case 'pattern':
+      return doc.problem(path, `has an invalid value ${got()}`);
+    case 'maxProperties':
+    case 'minProperties':
+      return doc.problem(path, params.limit === 1 ? 'must set exactly one of its fields' : (e.message ?? 'invalid'));
+    case 'if':
+    case 'oneOf':
+    case 'anyOf':
+      return undefined; // the branch errors say what is wrong
+    default:
+      return doc.problem(path, e.message ?? 'invalid');
+  }
+}
+
+/** Validates a document against a JSON Schema; problems are sorted by position and deduplicated. */
+export function validate(doc: YamlDocument, schema: JsonSchema): Problem[] {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  if (fn(doc.value)) return [];
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const e of fn.errors ?? []) {
+    const p = errorToProblem(doc, e);
+    if (!p) continue;
+    const k = formatProblem(p);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(p);
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Load tests measure timing; two cores cannot host many parallel load tests without skewing them.
+    fileParallelism: true,
+    maxWorkers: 2,
+    env: { FORCE_COLOR: '0', NO_COLOR: '1' },
+  },
+});
