@@ -1,24 +1,51 @@
-# syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with dev dependencies.
-FROM node:22-bookworm-slim AS build
+# tripbench container image. Build: scripts/build-image.sh (buildah), or
+#   docker build -t tripbench .
+# Layout inside the image:
+#   /opt/tripbench/            the app: dist/ (compiled JS), node_modules/ (production only), bin/
+#   /opt/tripbench/scenarios/  the scenarios shipped with tripbench (TRIPBENCH_SCENARIOS)
+#   /opt/tripbench/schema/     scenario JSON Schema (read at run time by the scenario loader)
+#   /home/node                 working directory; `tripbench run` writes reports/ below it
+# Runs as uid/gid 1000 (the base image's `node` user), numeric so Kubernetes can enforce
+# runAsNonRoot. No HEALTHCHECK: a load generator has no steady state to probe.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# Production dependencies alone, installed from the lockfile without install scripts (none of
+# the runtime dependencies needs one), so no build tool or dev package reaches the final image.
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && npm cache clean --force
+
+# Compile TypeScript with the dev dependencies.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# Declarations and source maps point at sources the image does not ship.
+RUN npx tsc -p tsconfig.build.json \
+ && find dist \( -name '*.d.ts' -o -name '*.map' \) -delete
 
-# Runtime stage: compiled output and production dependencies only.
-FROM node:22-bookworm-slim
-ENV NODE_ENV=production
+# Runtime: compiled output and production dependencies only.
+FROM ${NODE_IMAGE}
+LABEL org.opencontainers.image.title="tripbench" \
+      org.opencontainers.image.description="fortio-compatible load tester with Istio circuit-breaker rehearsal and trip-ratio verdicts" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production \
+    TRIPBENCH_SCENARIOS=/opt/tripbench/scenarios
 WORKDIR /opt/tripbench
-COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY bin ./bin
-COPY scenarios ./scenarios
-RUN ln -s /opt/tripbench/bin/tripbench.js /usr/local/bin/tripbench
-USER node
+COPY --chown=0:0 package.json ./
+COPY --chown=0:0 --from=deps /src/node_modules ./node_modules
+COPY --chown=0:0 --from=build /src/dist ./dist
+COPY --chown=0:0 bin ./bin
+COPY --chown=0:0 schema ./schema
+COPY --chown=0:0 scenarios ./scenarios
+RUN chmod 0755 bin/tripbench.js \
+ && ln -s /opt/tripbench/bin/tripbench.js /usr/local/bin/tripbench \
+ && tripbench version
+USER 1000:1000
 WORKDIR /home/node
 ENTRYPOINT ["tripbench"]
 CMD ["version"]

@@ -11,6 +11,7 @@ import { type FlagSpecs, type ParsedFlags, FlagError, flagBool, flagNumber, flag
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../engine/options.js';
 import { Level, parseLevel } from '../shared/log.js';
 import { TripbenchError } from '../shared/errors.js';
+import { parseConnectionReuse, parseHeaderFlag } from '../http/options.js';
 
 const S = 1e9;
 
@@ -118,20 +119,13 @@ export function parsePercentiles(s: string): number[] {
   return out;
 }
 
-function parseHeader(h: string): [string, string] {
-  const i = h.indexOf(':');
-  if (i < 0) throw new FlagError(`invalid value "${h}" for flag -H: invalid extra header '${h}', expecting Key: Value`);
-  return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
-}
-
-function parseReuse(s: string): [number, number] {
-  if (s === '') return [0, 0];
-  const m = /^\s*(\d+)\s*(?::\s*(\d+)\s*)?$/.exec(s);
-  if (!m) throw new FlagError(`invalid value "${s}" for flag -connection-reuse: expecting min:max or a single number`);
-  const a = Number(m[1]);
-  const b = m[2] === undefined ? a : Number(m[2]);
-  if (a > b) throw new FlagError(`invalid value "${s}" for flag -connection-reuse: min ${a} > max ${b}`);
-  return [a, b];
+/** Flag values that fail the HTTP layer's own parsing are flag errors (exit 2), like Go's flag.Value. */
+function asFlagError<T>(flag: string, raw: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new FlagError(`invalid value "${raw}" for flag -${flag}: ${(e as Error).message}`);
+  }
 }
 
 export function parseShard(s: string): { index: number; count: number } | null {
@@ -157,8 +151,9 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   if (lv === undefined) {
     throw new FlagError(`invalid value "${flagString(f, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
   }
-  const headers = flagStrings(f, 'H').map(parseHeader);
-  const connectionReuse = parseReuse(flagString(f, 'connection-reuse'));
+  const headers = flagStrings(f, 'H').map((h) => asFlagError('H', h, () => parseHeaderFlag(h)));
+  const reuse = flagString(f, 'connection-reuse');
+  const connectionReuse = asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
   if (f.positional.length !== 1) {
     throw new LoadSetupError(`Error: tripbench ${command} needs a url or destination`);

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   curl: { run: async () => (await import('./load.js')).curlCommand, help: 'fetch one URL and print the response' },
   server: { run: async () => (await import('./server.js')).serverCommand, help: 'start the httpbin/fortio-echo compatible target' },
   sidecar: { run: async () => (await import('./sidecar.js')).sidecarCommand, help: 'start the Envoy sidecar emulator for Istio resources' },
+  report: { run: async () => (await import('./report.js')).reportCommand, help: 'print a saved result as fortio text, or write its HTML report (-o)' },
+  merge: { run: async () => (await import('./merge.js')).mergeCommand, help: 'merge JSON results of shards, pods or runs into one report' },
   version: { run: async () => versionCommand, help: 'print the version' },
 };
 

@@ -4,7 +4,16 @@
  */
 export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'closed' | 'malformed' | 'tls' | 'other';
 
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'dns', 'closed', 'malformed', 'tls', 'other'];
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'refused',
+  'reset',
+  'timeout',
+  'dns',
+  'closed',
+  'malformed',
+  'tls',
+  'other',
+];
 
 /** Error codes (Node system errors, undici's UND_ERR_*, llhttp's HPE_*) → kind. */
 const BY_CODE: Readonly<Record<string, ErrorKind>> = {
@@ -28,7 +37,8 @@ const BY_CODE: Readonly<Record<string, ErrorKind>> = {
   ESERVFAIL: 'dns',
   UND_ERR_SOCKET: 'closed',
   UND_ERR_CLOSED: 'closed',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'closed',
+  // llhttp ended the message but the Content-Length disagrees: an inconsistent (bad) response
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'malformed',
   HPE_INVALID_EOF_STATE: 'closed',
   ERR_HTTP2_STREAM_CANCEL: 'closed',
   EPROTO: 'tls',
@@ -59,11 +69,13 @@ function codeKind(code: string, message: string): ErrorKind | undefined {
 export function errorKindOf(err: unknown): ErrorKind {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
-    const o = e as { code?: unknown; message?: unknown; cause?: unknown };
+    const o = e as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
     if (typeof o.code === 'string') {
       const k = codeKind(o.code, typeof o.message === 'string' ? o.message : '');
       if (k !== undefined) return k;
     }
+    // undici's HTTPParserError often carries no code at all
+    if (o.name === 'HTTPParserError') return 'malformed';
     e = o.cause;
   }
   return 'other';

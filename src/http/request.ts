@@ -93,18 +93,33 @@ export function requestTarget(o: HttpOptions, markers: string[] = []): RequestTa
   };
 }
 
-/** fortio's header rules: Host, Connection: close, User-Agent, -H headers, Content-Type, Content-Length. */
+/**
+ * fortio's header rules: Host, Connection: close, User-Agent, -H headers, Content-Type,
+ * Content-Length. Special keys left in `o.headers` (options not made by makeHttpOptions) still
+ * act as overrides instead of being sent twice.
+ */
 export function requestHeaders(o: HttpOptions, authority: string, payloadLength: number): HeaderPair[] {
-  const h: HeaderPair[] = [];
-  if (!o.http10 || o.host !== '') h.push(['Host', o.host !== '' ? o.host : authority]);
-  if (!o.http10 && !o.keepAlive) h.push(['Connection', 'close']);
-  if (o.userAgent !== '') h.push(['User-Agent', o.userAgent]);
+  let host = o.host;
+  let userAgent = o.userAgent;
+  let contentType = o.contentType;
   let userLength = false;
+  const extras: HeaderPair[] = [];
   for (const [k, v] of o.headers) {
-    if (k.toLowerCase() === 'content-length') userLength = true;
-    h.push([k, v]);
+    const l = k.toLowerCase();
+    if (l === 'host') host = v;
+    else if (l === 'user-agent') userAgent = v;
+    else if (l === 'content-type') contentType = v;
+    else {
+      if (l === 'content-length') userLength = true;
+      extras.push([k, v]);
+    }
   }
-  const ct = o.contentType !== '' ? o.contentType : payloadLength > 0 ? 'application/octet-stream' : '';
+  const h: HeaderPair[] = [];
+  if (!o.http10 || host !== '') h.push(['Host', host !== '' ? host : authority]);
+  if (!o.http10 && !o.keepAlive) h.push(['Connection', 'close']);
+  if (userAgent !== '') h.push(['User-Agent', userAgent]);
+  h.push(...extras);
+  const ct = contentType !== '' ? contentType : payloadLength > 0 ? 'application/octet-stream' : '';
   if (ct !== '') h.push(['Content-Type', ct]);
   if ((payloadLength > 0 || ct !== '') && !userLength) h.push(['Content-Length', String(payloadLength)]);
   return h;

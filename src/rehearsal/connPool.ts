@@ -11,6 +11,7 @@ import type { ClusterConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import type { ResetReason } from './localReply.js';
 import type { LocalOriginResult } from './outlier.js';
+import { preciseDelay } from './random.js';
 import { UpstreamConnection } from './upstreamConn.js';
 import type { ResponseHandlers } from './upstreamConn.js';
 
@@ -48,7 +49,7 @@ class ActiveClient {
   remaining: number;
   timedOut = false;
   connectTimer: NodeJS.Timeout | undefined;
-  handshakeTimer: NodeJS.Timeout | undefined;
+  handshake: { cancel(): void } | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   durationTimer: NodeJS.Timeout | undefined;
   streamActive = false;
@@ -58,7 +59,7 @@ class ActiveClient {
   }
   clearTimers(): void {
     clearTimeout(this.connectTimer);
-    clearTimeout(this.handshakeTimer);
+    this.handshake?.cancel();
     clearTimeout(this.idleTimer);
     clearTimeout(this.durationTimer);
   }
@@ -280,7 +281,7 @@ export class ConnPool {
     socket.once('connect', () => {
       const h = this.ctx.handshakeMs();
       if (h <= 0) this.onConnected(client);
-      else client.handshakeTimer = setTimeout(() => this.onConnected(client), h);
+      else client.handshake = preciseDelay(h, () => this.onConnected(client));
     });
     conn.onClose(() => this.onClientClosed(client));
   }

@@ -8,10 +8,12 @@ export {
   startSidecar,
   DEFAULT_CONCURRENCY,
   DEFAULT_MTLS_HANDSHAKE_MS,
-  DEFAULT_MTLS_JITTER,
+  DEFAULT_HOP_LATENCY_MS,
+  DEFAULT_MESH_JITTER,
   DEFAULT_WORKER_ASSIGNMENT,
 } from './sidecar.js';
-export type { SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
+export { formatAccessLog } from './sidecar.js';
+export type { AccessLogEntry, SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
 export {
   CURRENT_ISTIO,
   DEFAULT_ISTIO_VERSION,

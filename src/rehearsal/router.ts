@@ -38,6 +38,8 @@ export interface DownstreamResponder {
   reset(): void;
   /** called if the downstream goes away before end() */
   onClose(cb: () => void): void;
+  /** the endpoint of the latest attempt (access log) */
+  upstreamHost: string | undefined;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -52,6 +54,8 @@ export class Router {
     readonly store: StatStore,
     /** `http.<stat_prefix>.` of the listener, for fault filter stats */
     httpPrefix: string,
+    /** time a request spends between this sidecar and the upstream app in a real mesh, ms */
+    readonly hopLatencyMs: () => number = () => 0,
   ) {
     this.faultPrefix = `${httpPrefix}fault.`;
     for (const n of ['delays_injected', 'aborts_injected']) store.counter(this.faultPrefix + n);
@@ -103,6 +107,7 @@ class RouterRequest {
   private globalTimer: NodeJS.Timeout | undefined;
   private perTryTimer: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
+  private hopTimer: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
 
   constructor(
@@ -139,6 +144,7 @@ class RouterRequest {
     }
     this.tried.add(host);
     this.host = host;
+    this.res.upstreamHost = host.key;
     this.attempts++;
     this.pending = this.cluster.pool(this.req.lane, host).newStream({
       onPoolReady: (s) => {
@@ -178,6 +184,19 @@ class RouterRequest {
     const perTry = this.policy?.perTryTimeoutMs ?? 0;
     if (perTry > 0) this.perTryTimer = setTimeout(() => this.onPerTryTimeout(), perTry);
     const sentAt = performance.now();
+    const hop = this.router.hopLatencyMs();
+    if (hop > 0) {
+      // The request crosses the network and the server-side sidecar first; the connection is busy meanwhile.
+      const t = setTimeout(() => {
+        if (this.stream === stream) this.send(stream, sentAt);
+      }, hop);
+      this.hopTimer = t;
+      return;
+    }
+    this.send(stream, sentAt);
+  }
+
+  private send(stream: AttachedStream, sentAt: number): void {
     let forwarding = false;
     stream.send(this.requestHead(), this.req.body, this.req.method === 'HEAD', {
       onHeaders: (status, headers) => {
@@ -330,6 +349,7 @@ class RouterRequest {
     clearTimeout(this.globalTimer);
     clearTimeout(this.perTryTimer);
     clearTimeout(this.backoffTimer);
+    clearTimeout(this.hopTimer);
     this.pending?.cancel();
     this.pending = undefined;
     this.stream?.reset();

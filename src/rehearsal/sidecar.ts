@@ -23,8 +23,9 @@ import type { RawHeaders } from './upstreamConn.js';
 
 export type WorkerAssignment = 'random' | 'round-robin' | 'least-connections';
 
-export const DEFAULT_MTLS_HANDSHAKE_MS = 2;
-export const DEFAULT_MTLS_JITTER = 0.5;
+export const DEFAULT_MTLS_HANDSHAKE_MS = 0;
+export const DEFAULT_HOP_LATENCY_MS = 3;
+export const DEFAULT_MESH_JITTER = 0.5;
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_WORKER_ASSIGNMENT: WorkerAssignment = 'random';
 
@@ -42,8 +43,10 @@ export interface SidecarOptions {
   workerAssignment?: WorkerAssignment;
   /** mean extra time per new upstream connection (mTLS handshake), ms */
   mtlsHandshakeMs?: number;
-  /** relative spread of the handshake time: uniform in mean × [1 − j, 1 + j] */
-  mtlsJitter?: number;
+  /** mean time each upstream request spends crossing the mesh (network RTT + server-side sidecar), ms */
+  hopLatencyMs?: number;
+  /** relative spread of the handshake and hop times: uniform in mean × [1 − j, 1 + j] */
+  meshJitter?: number;
   /** 0 = random */
   seed?: number;
   /** Istio stats inclusion prefixes; undefined = the fortio sample's; [] = Istio's default trimming; ['*'] = all */
@@ -52,6 +55,8 @@ export interface SidecarOptions {
   servicePort?: number;
   /** largest request body buffered (Envoy buffers for retries) */
   maxRequestBodyBytes?: number;
+  /** called once per downstream request when it is over */
+  onAccessLog?: (e: AccessLogEntry) => void;
 }
 
 export interface SidecarHandle {
@@ -69,28 +74,57 @@ export interface SidecarHandle {
   close(): Promise<void>;
 }
 
+/** One line of the emulated sidecar's access log (the fields of Istio's default format that apply). */
+export interface AccessLogEntry {
+  start: Date;
+  method: string;
+  path: string;
+  status: number;
+  /** Envoy response flags (UO, UF, UC, UH, UT, FI, NR, DC) or '-' */
+  flags: string;
+  bytesSent: number;
+  durationMs: number;
+  upstreamHost: string | undefined;
+  /** worker lane of the downstream connection */
+  lane: number;
+  /** downstream connection number (1, 2, …), to see clients reconnect */
+  connection: number;
+}
+
+/** Envoy-like text: `[start] "GET /get HTTP/1.1" 503 UO 81 0ms "127.0.0.1:8080" lane=1 cx=3` */
+export function formatAccessLog(e: AccessLogEntry): string {
+  return `[${e.start.toISOString()}] "${e.method} ${e.path} HTTP/1.1" ${e.status} ${e.flags} ${e.bytesSent} ${Math.round(e.durationMs)} "${e.upstreamHost ?? '-'}" lane=${e.lane} cx=${e.connection}`;
+}
+
 class NodeResponder implements DownstreamResponder {
   started = false;
   closed = false;
+  upstreamHost: string | undefined;
+  status = 0;
+  flags = '-';
+  bytesSent = 0;
   private finished = false;
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly onStatus: (status: number) => void,
+    private readonly onDone: (r: NodeResponder) => void,
   ) {
     res.on('close', () => {
       this.closed = true;
+      if (!this.finished && this.flags === '-') this.flags = 'DC';
+      this.onDone(this);
     });
   }
 
   sendHeaders(status: number, headers: RawHeaders): void {
     if (this.closed || this.started) return;
     this.started = true;
-    this.onStatus(status);
+    this.status = status;
     this.res.writeHead(status, headers.flat());
   }
 
   sendData(chunk: Buffer): void {
+    this.bytesSent += chunk.length;
     if (!this.closed) this.res.write(chunk);
   }
 
@@ -103,8 +137,10 @@ class NodeResponder implements DownstreamResponder {
     if (this.closed || this.started) return;
     this.started = true;
     this.finished = true;
-    this.onStatus(r.status);
+    this.status = r.status;
+    this.flags = r.flag || '-';
     const body = Buffer.from(r.body);
+    this.bytesSent = body.length;
     const h: Record<string, string | number> = { 'content-length': body.length };
     if (body.length > 0) h['content-type'] = 'text/plain';
     Object.assign(h, r.headers, { server: 'envoy' });
@@ -114,6 +150,7 @@ class NodeResponder implements DownstreamResponder {
 
   reset(): void {
     this.finished = true;
+    this.flags = 'UC';
     this.res.socket?.destroy();
   }
 
@@ -165,17 +202,19 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const incl = o.statsInclusionPrefixes;
   const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl);
   const mean = o.mtlsHandshakeMs ?? DEFAULT_MTLS_HANDSHAKE_MS;
-  const jitter = Math.min(1, Math.max(0, o.mtlsJitter ?? DEFAULT_MTLS_JITTER));
+  const hopMean = o.hopLatencyMs ?? DEFAULT_HOP_LATENCY_MS;
+  const jitter = Math.min(1, Math.max(0, o.meshJitter ?? DEFAULT_MESH_JITTER));
+  const spread = (m: number): number => (m <= 0 ? 0 : m * (1 - jitter + 2 * jitter * rng()));
   const cluster = new Cluster({
     config: o.config.cluster,
     endpoints,
     lanes,
     store,
     rng,
-    handshakeMs: () => (mean <= 0 ? 0 : mean * (1 - jitter + 2 * jitter * rng())),
+    handshakeMs: () => spread(mean),
   });
   const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
-  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix);
+  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean));
   const ds = {
     cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
     rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
@@ -199,11 +238,19 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const assignment = o.workerAssignment ?? DEFAULT_WORKER_ASSIGNMENT;
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
+  const cxNumber = new WeakMap<Socket, number>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     ds.rqTotal.inc();
     rqActive++;
-    res.on('close', () => rqActive--);
-    const responder = new NodeResponder(res, (status) => store.counter(`${httpPrefix}downstream_rq_${Math.floor(status / 100)}xx`).inc());
+    const start = new Date();
+    const t0 = performance.now();
+    const lane = laneOf.get(req.socket) ?? 0;
+    const connection = cxNumber.get(req.socket) ?? 0;
+    const responder = new NodeResponder(res, (r) => {
+      rqActive--;
+      if (r.status > 0) store.counter(`${httpPrefix}downstream_rq_${Math.floor(r.status / 100)}xx`).inc();
+      o.onAccessLog?.({ start, method: req.method ?? 'GET', path: req.url ?? '/', status: r.status, flags: r.flags, bytesSent: r.bytesSent, durationMs: performance.now() - t0, upstreamHost: r.upstreamHost, lane, connection });
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
@@ -219,7 +266,6 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       }
       const raw: RawHeaders = [];
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-      const lane = laneOf.get(req.socket) ?? 0;
       router.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
     });
   });
@@ -230,6 +276,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   server.on('connection', (socket: Socket) => {
     const lane = chooseLane(assignment, lanes, laneCounts, rr, rng);
     laneOf.set(socket, lane);
+    cxNumber.set(socket, ds.cxTotal.value + 1);
     laneCounts[lane] = (laneCounts[lane] ?? 0) + 1;
     ds.cxTotal.inc();
     cxActive++;

@@ -3,7 +3,7 @@
  * before/after deltas a step is judged on, and the default cluster name Istio gives the target.
  * Pure parsing: fetching the admin endpoint belongs to the orchestrator.
  */
-import type { EnvoyObserved, MeshResource } from './types.js';
+import type { EnvoyObserved, Expectation, MeshResource } from './types.js';
 
 export type StatMap = Map<string, number>;
 
@@ -57,6 +57,11 @@ export function statDeltas(before: StatMap, after: StatMap, cluster: string, ext
     out[name] = v - (before.get(name) ?? 0);
   }
   return out;
+}
+
+/** Stat names the expectations read, to pass as statDeltas' extraNames (absolute names live outside the cluster prefix). */
+export function envoyStatNames(es: readonly Expectation[]): string[] {
+  return es.flatMap((e) => (e.metric.kind === 'envoy' ? [e.metric.stat] : []));
 }
 
 /** Sums per-batch deltas (until-conclusive pools batches, and snapshots each one). */

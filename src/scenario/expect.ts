@@ -206,6 +206,9 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Sections that hold one value rather than a map of keys. */
+const SINGLE: Record<string, Metric> = { sockets: { kind: 'sockets' }, qps: { kind: 'qps' }, calls: { kind: 'calls' } };
+
 /** Parses an `expect` block; every problem is reported, good entries are still returned. */
 export function parseExpect(raw: unknown): { expectations: Expectation[]; issues: Issue[] } {
   const expectations: Expectation[] = [];
@@ -217,8 +220,7 @@ export function parseExpect(raw: unknown): { expectations: Expectation[]; issues
       issues.push({ path: [section], at: 'key', message: `unknown expectation "${section}" (known: ${EXPECT_SECTIONS.join(', ')})` });
       continue;
     }
-    const single: Record<string, Metric> = { sockets: { kind: 'sockets' }, qps: { kind: 'qps' }, calls: { kind: 'calls' } };
-    const direct = single[section];
+    const direct = SINGLE[section];
     if (direct) {
       const cond = parseCondition(body, direct);
       if ('error' in cond) issues.push(issueFor([section], cond));
@@ -329,8 +331,13 @@ function result(e: Expectation, r: Omit<ExpectationResult, 'id' | 'label' | 'kin
   return { id: e.id, label: e.label, kind: e.metric.kind, ...r, message };
 }
 
+export interface EvaluateOptions {
+  /** Replaces the reason of an undecided ratio check, e.g. "budget spent: 300 calls in 10 batches". */
+  undecidedReason?: string;
+}
+
 /** One expectation against one pooled observation under a policy. Never throws on missing data. */
-export function evaluateExpectation(e: Expectation, obs: Observed, policy: Policy): ExpectationResult {
+export function evaluateExpectation(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions = {}): ExpectationResult {
   const c = e.cond;
   const resolved = c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined;
   const expected = describeCondition(e, resolved);
@@ -352,7 +359,7 @@ export function evaluateExpectation(e: Expectation, obs: Observed, policy: Polic
       return result(e, { ...base, verdict: Math.abs(k - target * n) < 1e-9 ? 'PASS' : 'FAIL', basis: 'exact' });
     }
     const d = decideRatio(k / n, interval ?? [0, 1], c, policy);
-    const reason = d === 'INCONCLUSIVE' ? 'the 95% interval straddles the bound; more calls would decide' : undefined;
+    const reason = d === 'INCONCLUSIVE' ? (opts.undecidedReason ?? 'the 95% interval straddles the bound; more calls would decide') : undefined;
     return result(e, { ...base, verdict: d, basis: policy === 'strict' ? 'point' : 'interval', ...(reason ? { reason } : {}) });
   }
   const o = observedValue(e, obs);
@@ -371,8 +378,8 @@ export function evaluateExpectation(e: Expectation, obs: Observed, policy: Polic
   return result(e, { expected, observed: o.shown, value: o.value, verdict: ok ? 'PASS' : 'FAIL', basis: 'value' });
 }
 
-export function evaluateExpectations(es: readonly Expectation[], obs: Observed, policy: Policy): ExpectationResult[] {
-  return es.map((e) => evaluateExpectation(e, obs, policy));
+export function evaluateExpectations(es: readonly Expectation[], obs: Observed, policy: Policy, opts: EvaluateOptions = {}): ExpectationResult[] {
+  return es.map((e) => evaluateExpectation(e, obs, policy, opts));
 }
 
 /** Results for expectations whose step never ran (interrupted run): reported, never PASS. */

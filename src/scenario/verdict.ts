@@ -2,7 +2,8 @@
  * Policies (how a ratio's interval becomes a verdict), the until-conclusive stopping rule,
  * outcome aggregation and the `tripbench run` exit codes. Pure; docs/scenarios.md explains it.
  */
-import type { Budget, CmpOp, Condition, ExpectationResult, Policy, ScenarioResult, StepResult, Verdict } from './types.js';
+import { DEFAULT_BUDGET } from './types.js';
+import type { Budget, CmpOp, Condition, ExpectationResult, Policy, ScenarioResult, StepResult, StepRun, Verdict } from './types.js';
 
 export function compare(a: number, op: CmpOp, b: number): boolean {
   switch (op) {
@@ -76,6 +77,20 @@ export function budgetSpent(budget: Budget, used: BudgetUse): boolean {
   if (budget.time !== undefined && used.elapsedNs >= budget.time) return true;
   if (budget.batches !== undefined && used.batches >= budget.batches) return true;
   return false;
+}
+
+export type RepeatDecision = 'continue' | 'done' | 'conclusive' | 'budget-spent';
+
+/**
+ * The orchestrator's loop, after each batch evaluated on the pooled counts: run another batch
+ * ('continue') or stop. `repeat` batches always run first; then only until-conclusive goes on,
+ * while some ratio check is undecided and the budget lasts.
+ */
+export function repeatDecision(run: Pick<StepRun, 'policy' | 'repeat' | 'budget'>, results: readonly ExpectationResult[], used: BudgetUse): RepeatDecision {
+  if (used.batches < run.repeat) return 'continue';
+  if (run.policy !== 'until-conclusive') return 'done';
+  if (isConclusive(results)) return 'conclusive';
+  return budgetSpent(run.budget ?? DEFAULT_BUDGET, used) ? 'budget-spent' : 'continue';
 }
 
 // ---- outcomes and exit codes ----

@@ -12,12 +12,35 @@ import { type InconclusiveAs, exitCodeFor, outcomeOf, tally } from '../verdict.j
 import type { ExpectationResult, StepResult, StepRun } from '../types.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
+// One line per row: verdict tables get long, and their cells never wrap.
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
-function table(head: string[], opts: { colAligns?: ('left' | 'right' | 'center')[] } = {}): Table.Table {
-  return new Table({ head, style: PLAIN, ...opts });
+function table(head: string[], opts: { colAligns?: ('left' | 'right' | 'center')[]; compact?: boolean } = {}): Table.Table {
+  const { compact = true, ...rest } = opts;
+  return new Table({ head, style: PLAIN, ...(compact ? { chars: COMPACT } : {}), ...rest });
 }
 
-/** One row per expectation; the step label is printed on the first row of each step. */
+/** A compact table still gets a rule under its (one-line) header. */
+function render(t: Table.Table): string {
+  const lines = t.toString().split('\n');
+  const top = lines[0];
+  if (top === undefined || lines.length < 3 || lines[2]?.startsWith('├')) return lines.join('\n');
+  lines.splice(2, 0, top.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤'));
+  return lines.join('\n');
+}
+
+/** Why rows are undecided, one line each (one per step when the whole step did not run). */
+function notes(steps: readonly StepResult[]): string[] {
+  const out: string[] = [];
+  for (const s of steps) {
+    const notRun = s.results.find((r) => r.verdict === 'NOT RUN');
+    if (s.status !== 'completed' && notRun?.reason) out.push(`  ${s.label}: ${notRun.reason}`);
+    for (const r of s.results) if (r.verdict === 'INCONCLUSIVE' && r.reason) out.push(`  ${s.label} ${r.label}: ${r.reason}`);
+  }
+  return out;
+}
+
+/** One row per expectation (the step label on its first row), then why undecided rows are undecided. */
 export function renderVerdictTable(steps: readonly StepResult[]): string {
   const t = table(['Step', 'Expectation', 'Expected', 'Observed', '95 % interval', 'Verdict']);
   for (const s of steps) {
@@ -27,7 +50,8 @@ export function renderVerdictTable(steps: readonly StepResult[]): string {
       t.push([i === 0 ? head : '', r.label, r.expected, r.observed, r.interval ? formatInterval(r.interval) : '', r.verdict]);
     });
   }
-  return t.toString();
+  const n = notes(steps);
+  return n.length === 0 ? render(t) : `${render(t)}\nNotes:\n${n.join('\n')}`;
 }
 
 /** "PASS 5, FAIL 1, INCONCLUSIVE 2, NOT RUN 0 → FAIL (exit 1)" */
@@ -90,14 +114,14 @@ export function renderSweepCurve(points: readonly CurvePoint[], code = '503', wi
     }
     t.push([String(p.c), String(p.calls), `${formatRatio(p.ratio)} (${p.k}/${p.calls})`, formatInterval(p.interval), ratioBar(p.ratio, p.interval, width)]);
   }
-  return t.toString();
+  return render(t);
 }
 
 // ---- dry run ----
 
 /** What `--dry-run` prints: each run's command line, policy and expectations. */
 export function renderPlanTable(runs: readonly StepRun[], target: string): string {
-  const t = table(['Step', 'Load', 'Policy', 'Expectations']);
+  const t = table(['Step', 'Load', 'Policy', 'Expectations'], { compact: false });
   for (const r of runs) {
     let policy: string = r.policy;
     if (r.repeat > 1) policy += `, repeat ${r.repeat}`;

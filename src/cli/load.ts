@@ -1,0 +1,221 @@
+/**
+ * `tripbench load` and `tripbench curl`: fortio's command lines, fortio's output. The report and
+ * logs go to stderr; stdout carries only `-json -` output and curl bodies.
+ */
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { FlagError, formatUsage } from './flags.js';
+import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './loadFlags.js';
+import { ExitCode } from './exitCodes.js';
+import { createProgressLine } from './progress.js';
+import { installStopSignals } from './signals.js';
+import { prepareHttp, runLoad } from '../load/runLoad.js';
+import { curl, curlExitCode } from '../http/curl.js';
+import type { HttpOptionsInput } from '../http/options.js';
+import { encodeFortioJson } from '../report/fortioJson.js';
+import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
+import { StartError, UsageError, errorMessage } from '../shared/errors.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
+
+const err = (s: string): void => void process.stderr.write(s);
+
+function usageText(cmd: string): string {
+  return `Usage: tripbench ${cmd} [flags] url\n${formatUsage(LOAD_FLAGS)}`;
+}
+
+/** Parses flags; prints fortio-style errors. Returns the config or an exit code. */
+function parseOrExit(argv: string[], cmd: 'load' | 'curl'): LoadConfig | number {
+  try {
+    return parseLoadFlags(argv, cmd);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      if (e.message === 'help requested') {
+        err(usageText(cmd));
+        return ExitCode.OK;
+      }
+      err(`tripbench ${cmd}: ${e.message}\nRun 'tripbench ${cmd} -h' for usage.\n`);
+      return ExitCode.USAGE;
+    }
+    if (e instanceof LoadSetupError || e instanceof UsageError) {
+      err(`${e.message}\nRun 'tripbench ${cmd} -h' for usage.\n`);
+      return ExitCode.FAILURE;
+    }
+    throw e;
+  }
+}
+
+function setupLogging(cfg: LoadConfig): void {
+  configureLog({ level: Level.Info, json: cfg.loggerJson });
+  if (cfg.levelChanged) info(`Log level is now ${cfg.level} ${LEVEL_NAMES[cfg.level]} (was 2 Info)`);
+  setLevel(cfg.level);
+}
+
+function httpInput(cfg: LoadConfig): HttpOptionsInput {
+  const headers = [...cfg.headers];
+  if (cfg.user !== '') headers.push(['Authorization', `Basic ${Buffer.from(cfg.user).toString('base64')}`]);
+  return {
+    url: cfg.urlTyped,
+    method: cfg.flags.set.has('X') ? cfg.method : '',
+    headers,
+    payload: cfg.payload,
+    contentType: cfg.contentType,
+    keepAlive: cfg.keepAlive,
+    halfClose: cfg.halfClose,
+    http10: cfg.http10,
+    timeoutMs: cfg.timeoutMs,
+    insecure: cfg.insecure,
+    stdClient: cfg.stdClient,
+    h2: cfg.h2,
+    logErrors: cfg.logErrors,
+    resolve: cfg.resolve,
+    connectionReuse: cfg.connectionReuse,
+    resolution: cfg.run.resolution,
+    offset: cfg.run.offset,
+  };
+}
+
+async function runCurl(cfg: LoadConfig): Promise<number> {
+  let prepared;
+  try {
+    prepared = await prepareHttp(httpInput(cfg));
+  } catch (e) {
+    logError(`Unable to create client: ${errorMessage(e)}`);
+    return ExitCode.FAILURE;
+  }
+  for (const w of prepared.warnings) warn(w);
+  const r = await curl(prepared.options);
+  if (r.ok) {
+    process.stderr.write(r.head);
+    process.stdout.write(r.body);
+  } else {
+    if (r.head.length > 0) process.stdout.write(r.head);
+    process.stdout.write(r.body);
+  }
+  if (r.code !== 200) {
+    const summary = r.code === -1 ? r.error : r.body.subarray(0, 256).toString('latin1');
+    logError(`Error status ${r.code} : ${summary.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`);
+  }
+  return curlExitCode(r);
+}
+
+export async function curlCommand(argv: string[]): Promise<number> {
+  const cfg = parseOrExit(argv, 'curl');
+  if (typeof cfg === 'number') return cfg;
+  setupLogging(cfg);
+  return runCurl(cfg);
+}
+
+async function writeJson(cfg: LoadConfig, json: string, id: string): Promise<{ bytes: number; target: string } | null> {
+  const bytes = Buffer.byteLength(json);
+  if (cfg.jsonPath === '-') {
+    process.stdout.write(json);
+    return { bytes, target: 'stdout' };
+  }
+  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${id}.json`) : null;
+  if (path === null) return null;
+  await writeFileAtomic(path, json);
+  return { bytes, target: path };
+}
+
+export async function loadCommand(argv: string[]): Promise<number> {
+  const cfg = parseOrExit(argv, 'load');
+  if (typeof cfg === 'number') return cfg;
+  setupLogging(cfg);
+  if (cfg.curl) return runCurl(cfg);
+
+  const cores = availableParallelism();
+  const run = cfg.run;
+  err(
+    formatFirstLine({
+      qps: cfg.qpsTyped,
+      cores,
+      workers: run.workers > 0 ? run.workers : cores,
+      ...(run.exactly > 0 ? { calls: run.exactly } : {}),
+      durationNs: run.durationNs,
+      url: cfg.urlTyped,
+    }),
+  );
+  info('Starting http test', {
+    run: cfg.runId,
+    url: cfg.urlTyped,
+    threads: run.threads,
+    qps: run.qps > 0 ? run.qps.toFixed(1) : '-1.0',
+    warmup: run.sequentialWarmup ? 'sequential' : 'parallel',
+    'conn-reuse': cfg.flags.values['connection-reuse'] as string,
+  });
+
+  let prepared;
+  try {
+    prepared = await prepareHttp(httpInput(cfg));
+  } catch (e) {
+    err(`Aborting because of ${errorMessage(e)}\n`);
+    return ExitCode.FAILURE;
+  }
+  for (const w of prepared.warnings) warn(w);
+
+  const stop = installStopSignals();
+  const progress = createProgressLine(cfg.level, 0);
+  let outcome;
+  try {
+    outcome = await runLoad(
+      {
+        run,
+        http: httpInput(cfg),
+        urlTyped: cfg.urlTyped,
+        labels: cfg.labels,
+        runId: cfg.runId,
+        userCredentials: cfg.user,
+        shard: cfg.shard,
+        signal: stop.graceful,
+        forceSignal: stop.forced,
+        onStart: (plan) => {
+          const startInfo = {
+            qps: plan.maxQps ? 0 : plan.qps,
+            threads: plan.threads,
+            workers: Math.min(run.workers > 0 ? run.workers : cores, plan.threads),
+            exactly: plan.exactly,
+            durationNs: plan.durationNs,
+            perThread: plan.perThread,
+            leftover: plan.leftover,
+          };
+          if (startLineShown(startInfo, cfg.level)) err(formatStartLine(startInfo));
+        },
+        onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes }),
+        log: { level: cfg.level, json: cfg.loggerJson },
+      },
+      prepared,
+    );
+  } catch (e) {
+    progress.stop();
+    stop.dispose();
+    if (e instanceof StartError) {
+      err(`${e.message}\n`);
+      return ExitCode.FAILURE;
+    }
+    throw e;
+  }
+  progress.stop();
+  stop.dispose();
+
+  const json = encodeFortioJson(outcome.result);
+  let written: { bytes: number; target: string } | null = null;
+  let writeError = '';
+  try {
+    written = await writeJson(cfg, json, outcome.result.ID);
+  } catch (e) {
+    writeError = `Unable to write json to ${cfg.jsonPath || cfg.dataDir}: ${errorMessage(e)}`;
+  }
+  err(
+    formatReport(outcome.result, {
+      level: cfg.level,
+      percentiles: run.percentiles,
+      ...(written ? { jsonWritten: written } : {}),
+    }),
+  );
+  if (writeError !== '') {
+    logError(writeError);
+    return ExitCode.USAGE;
+  }
+  return ExitCode.OK;
+}

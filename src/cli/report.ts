@@ -1,0 +1,262 @@
+/**
+ * `tripbench report`: re-read saved results. For result JSON (ours or any fortio version's) it
+ * prints fortio's text report to stderr, as `fortio load` did when it ran; with `-o` it writes the
+ * HTML page (one result, or a comparison of several). For a run directory it writes the run's
+ * HTML page, by default beside its verdicts.json.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ExitCode } from './exitCodes.js';
+import { FlagError, type FlagSpecs, type ParsedFlags, formatUsage, parseFlags } from './flags.js';
+import { parseFortioJson } from '../report/fortioJson.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { formatReport } from '../report/fortioText.js';
+import type { ScenarioResult } from '../scenario/types.js';
+import type { InconclusiveAs } from '../scenario/verdict.js';
+import { renderResultHtml } from '../html/resultReport.js';
+import { renderRunHtml, stepResultKey } from '../html/runReport.js';
+import { compareRows, formatCompareText } from '../html/summary.js';
+import { Level } from '../shared/log.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
+
+export interface ReportIo {
+  err: (s: string) => void;
+}
+
+const FLAGS: FlagSpecs = {
+  o: { type: 'string', default: '', usage: 'write the HTML report to this file (for a run directory: default DIR/report.html)' },
+  title: { type: 'string', default: '', usage: 'title of the HTML page' },
+  inconclusive: { type: 'string', default: '', usage: 'run directories: what INCONCLUSIVE counts as, pass|fail|inconclusive (default: as the run recorded)' },
+};
+
+const USAGE = `Usage: tripbench report [flags] RESULT.json [RESULT2.json ...] | RUN_DIR [RUN_DIR ...]
+
+Prints the fortio text report of each result JSON (tripbench's or fortio's own, any version);
+with several results also a comparison with the first. -o writes a self-contained HTML page:
+charts of one result, a comparison of several, or a scenario run (RUN_DIR holds verdicts.json).
+`;
+
+/** Go flag syntax, but flags may also follow the files: `report A.json -o a.html`. */
+function parseArgs(argv: readonly string[]): ParsedFlags {
+  const merged = parseFlags([], FLAGS);
+  const positional: string[] = [];
+  let rest = argv;
+  for (;;) {
+    const p = parseFlags(rest, FLAGS);
+    for (const k of p.set) {
+      merged.values[k] = p.values[k] as string;
+      merged.set.add(k);
+    }
+    const [first, ...after] = p.positional;
+    if (first === undefined) break;
+    positional.push(first);
+    rest = after;
+  }
+  return { ...merged, positional };
+}
+
+// ---- inputs ----
+
+interface RunInput {
+  dir: string;
+  scenario: ScenarioResult;
+  steps: Record<string, FortioResult>;
+  doc: Record<string, unknown>;
+}
+
+const VERDICTS = 'verdicts.json';
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : errorMessage(e);
+    throw new UsageError(`${path}: ${why}`);
+  }
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isVerdicts(v: unknown): v is Record<string, unknown> {
+  return isObj(v) && typeof v['format'] === 'string' && v['format'].startsWith('tripbench.verdicts/');
+}
+
+/** The fields the page reads, checked so a hand-edited file fails with its name, not a stack. */
+function scenarioOf(doc: Record<string, unknown>, path: string): ScenarioResult {
+  const bad = (what: string): never => {
+    throw new UsageError(`${path}: ${what}`);
+  };
+  if (typeof doc['scenario'] !== 'string') bad('scenario: expected a string');
+  if (!Array.isArray(doc['steps'])) bad('steps: expected an array');
+  (doc['steps'] as unknown[]).forEach((s, i) => {
+    if (!isObj(s)) bad(`steps[${i}]: expected an object`);
+    const st = s as Record<string, unknown>;
+    for (const k of ['step', 'key', 'label', 'status']) if (typeof st[k] !== 'string') bad(`steps[${i}].${k}: expected a string`);
+    if (!Array.isArray(st['results'])) bad(`steps[${i}].results: expected an array`);
+    (st['results'] as unknown[]).forEach((r, j) => {
+      if (!isObj(r) || typeof r['verdict'] !== 'string' || typeof r['expected'] !== 'string') bad(`steps[${i}].results[${j}]: expected an expectation result`);
+    });
+  });
+  const str = (k: string): string => (typeof doc[k] === 'string' ? (doc[k] as string) : '');
+  return {
+    ...(doc as unknown as ScenarioResult),
+    description: str('description'),
+    file: str('file'),
+    target: str('target'),
+    meshYaml: str('meshYaml'),
+    startedAt: str('startedAt'),
+    finishedAt: str('finishedAt'),
+    interrupted: doc['interrupted'] === true,
+  };
+}
+
+/** A run directory: verdicts.json and each step's load JSON (`<key>.json`, else the first JSON it lists). */
+async function readRunDir(dir: string, err: (s: string) => void): Promise<RunInput> {
+  const path = join(dir, VERDICTS);
+  const text = await readText(path);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON: ${errorMessage(e).split('\n')[0] ?? ''}`);
+  }
+  if (!isVerdicts(doc)) throw new UsageError(`${path}: not a tripbench verdicts file (no "format": "tripbench.verdicts/…")`);
+  const scenario = scenarioOf(doc, path);
+  const steps: Record<string, FortioResult> = {};
+  for (const s of scenario.steps) {
+    if (s.status === 'not-run') continue;
+    const listed = (s.files ?? []).filter((f) => f.endsWith('.json'));
+    const own = `${s.key}.json`;
+    const candidates = listed.includes(own) || listed.length === 0 ? [own] : listed;
+    const file = join(dir, candidates[0] as string);
+    let stepText: string;
+    try {
+      stepText = await readFile(file, 'utf8');
+    } catch {
+      err(`tripbench report: ${file}: missing, step ${s.label} is shown without charts\n`);
+      continue;
+    }
+    try {
+      steps[stepResultKey(scenario.scenario, s.key)] = parseFortioJson(stepText, file);
+    } catch (e) {
+      err(`tripbench report: ${errorMessage(e)}; step ${s.label} is shown without charts\n`);
+    }
+  }
+  return { dir, scenario, steps, doc };
+}
+
+type Located = { kind: 'result'; path: string; result: FortioResult } | { kind: 'run'; dir: string };
+
+/** What a path names: a run directory (or its verdicts.json), else a result JSON, parsed. */
+async function locate(path: string): Promise<Located> {
+  let isDir = false;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch {
+    // readText names the problem
+  }
+  if (isDir) return { kind: 'run', dir: path };
+  const text = await readText(path);
+  if (basename(path) === VERDICTS) {
+    try {
+      if (isVerdicts(JSON.parse(text))) return { kind: 'run', dir: dirname(path) };
+    } catch {
+      // not JSON: parseFortioJson below reports it
+    }
+  }
+  return { kind: 'result', path, result: parseFortioJson(text, path) };
+}
+
+function labelOf(path: string): string {
+  return basename(path).replace(/\.json$/i, '');
+}
+
+function inconclusiveAs(flag: string, docs: readonly Record<string, unknown>[]): InconclusiveAs {
+  const ok = (v: unknown): v is InconclusiveAs => v === 'pass' || v === 'fail' || v === 'inconclusive';
+  if (flag !== '') {
+    if (!ok(flag)) throw new UsageError(`invalid value "${flag}" for flag -inconclusive: use pass, fail or inconclusive`);
+    return flag;
+  }
+  const recorded = docs.map((d) => d['inconclusiveAs']).find(ok);
+  return recorded ?? 'inconclusive';
+}
+
+async function writeHtml(path: string, html: string, err: (s: string) => void): Promise<number> {
+  try {
+    await writeFileAtomic(path, html);
+  } catch (e) {
+    err(`tripbench report: unable to write ${path}: ${errorMessage(e)}\n`);
+    return ExitCode.FAILURE;
+  }
+  err(`Successfully wrote ${Buffer.byteLength(html)} bytes of HTML report to ${path}\n`);
+  return ExitCode.OK;
+}
+
+// ---- the command ----
+
+async function run(argv: string[], err: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv);
+  const out = args.values['o'] as string;
+  const title = args.values['title'] as string;
+  if (args.positional.length === 0) throw new UsageError('report: give a RESULT.json or a RUN_DIR (see tripbench report -h)');
+  const flagIa = args.values['inconclusive'] as string;
+  if (flagIa !== '') inconclusiveAs(flagIa, []);
+  const located: Located[] = [];
+  for (const p of args.positional) located.push(await locate(p));
+  const results = located.filter((i): i is Extract<Located, { kind: 'result' }> => i.kind === 'result');
+  const dirs = located.filter((i): i is Extract<Located, { kind: 'run' }> => i.kind === 'run');
+  if (results.length > 0 && dirs.length > 0) throw new UsageError('report: give either result files or run directories, not both');
+
+  if (dirs.length > 0) {
+    if (out === '' && dirs.length > 1) throw new UsageError('report: with several run directories, name the page with -o');
+    const runs: RunInput[] = [];
+    for (const d of dirs) runs.push(await readRunDir(d.dir, err));
+    const first = runs[0] as RunInput;
+    const target = out !== '' ? out : join(first.dir, 'report.html');
+    const curve = first.doc['curveCode'];
+    const html = renderRunHtml({
+      scenarios: runs.map((r) => r.scenario),
+      steps: Object.assign({}, ...runs.map((r) => r.steps)) as Record<string, FortioResult>,
+      inconclusiveAs: inconclusiveAs(flagIa, runs.map((r) => r.doc)),
+      ...(typeof curve === 'string' ? { curveCode: curve } : {}),
+      ...(title !== '' ? { title } : {}),
+    });
+    return writeHtml(target, html, err);
+  }
+
+  const short = results.map((r) => labelOf(r.path));
+  // Same file name in two folders (before/run.json, after/run.json): the paths tell them apart.
+  const labels = new Set(short).size === short.length ? short : results.map((r) => r.path);
+  results.forEach((r, i) => {
+    if (results.length > 1) err(`${i > 0 ? '\n' : ''}==> ${r.path} <==\n`);
+    err(formatReport(r.result, { level: Level.Info }));
+  });
+  if (results.length > 1) err(`\nComparison with ${labels[0] ?? ''}:\n${formatCompareText(labels, compareRows(results.map((r) => r.result)))}`);
+  if (out === '') return ExitCode.OK;
+  const html = renderResultHtml(
+    results.map((r) => r.result),
+    labels,
+    title !== '' ? { title } : {},
+  );
+  return writeHtml(out, html, err);
+}
+
+export async function reportCommand(argv: string[], io: ReportIo = { err: (s) => void process.stderr.write(s) }): Promise<number> {
+  try {
+    return await run(argv, io.err);
+  } catch (e) {
+    if (e instanceof FlagError && e.message === 'help requested') {
+      io.err(`${USAGE}\nFlags:\n${formatUsage(FLAGS)}`);
+      return ExitCode.OK;
+    }
+    if (e instanceof UsageError) {
+      io.err(`tripbench report: ${e.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Load results → the series the report's charts draw. All numbers are computed here, in Node, so
+ * the browser script only maps them onto uPlot and tests can check the data without a browser.
+ * Latencies are milliseconds: the unit fortio's web UI shows.
+ */
+import type { FortioResult } from '../report/fortioResult.js';
+import type { HistogramData } from '../stats/fortioHistogram.js';
+import { calcPercentile } from '../stats/fortioHistogram.js';
+import { decodeHdr } from '../stats/hdr.js';
+
+// ---- chart specs (embedded as JSON, read by client.ts) ----
+
+export interface HistogramChart {
+  kind: 'histogram';
+  /** bucket edges in ms, ascending; a series' value at x[i] holds until x[i + 1] */
+  x: number[];
+  series: { label: string; color: string; values: number[] }[];
+  /** cumulative % of calls at each x (first series), for the right-hand axis as in fortio's UI */
+  cumulative?: number[];
+  /** what the values are: calls per bucket, or % of the series' calls (for comparing runs) */
+  unit: 'calls' | '%';
+  logX: boolean;
+}
+
+export interface PercentileChart {
+  kind: 'percentiles';
+  /** 1 / (1 - p/100): 1 = p0, 10 = p90, … 10000 = p99.99, drawn on a log axis */
+  x: number[];
+  series: { label: string; color: string; values: (number | null)[] }[];
+  /** 'ms' latencies, or '×' latency ratios of a run to the first one */
+  unit: 'ms' | '×';
+  /** log latency axis: the tail is 100× the head or more (stalls, timeouts), else p0–p99 is a flat line */
+  logY: boolean;
+}
+
+export interface CodesChart {
+  kind: 'codes';
+  codes: string[];
+  counts: number[];
+  colors: string[];
+  total: number;
+}
+
+export interface QpsChart {
+  kind: 'qps';
+  /** seconds since the start */
+  t: number[];
+  qps: number[];
+}
+
+export interface SweepChart {
+  kind: 'sweep';
+  code: string;
+  c: number[];
+  ratio: (number | null)[];
+  lo: (number | null)[];
+  hi: (number | null)[];
+  /** accepted range of the ratio at each point, when a ratio expectation names one */
+  expected: ([number, number] | null)[];
+}
+
+export type ChartSpec = HistogramChart | PercentileChart | CodesChart | QpsChart | SweepChart;
+
+/** Series colours in order: distinct for colour-blind readers (Okabe–Ito). */
+export const PALETTE: readonly string[] = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#f0e442'];
+
+export function paletteColor(i: number): string {
+  return PALETTE[i % PALETTE.length] as string;
+}
+
+// ---- latency histogram ----
+
+interface Span {
+  start: number;
+  end: number;
+  count: number;
+}
+
+/**
+ * fortio's buckets as spans in ms. A bucket whose start equals its end (one call, every call with
+ * the same latency, or a minimum sitting on a bucket edge) gets a width of 2 % of its value, taken
+ * from whichever side is free, so it shows without covering its neighbour.
+ */
+function spans(h: HistogramData): Span[] {
+  const buckets = (h.Data ?? []).filter((b) => b.Count > 0).map((b) => ({ start: b.Start * 1000, end: b.End * 1000, count: b.Count }));
+  return buckets.map((b, i) => {
+    if (b.end > b.start) return b;
+    const v = b.start;
+    const w = Math.max(Math.abs(v) * 0.02, 1e-6);
+    const prevEnd = buckets[i - 1]?.end ?? -Infinity;
+    const nextStart = buckets[i + 1]?.start ?? Infinity;
+    if (v - w >= prevEnd) return { ...b, start: v - w, end: v };
+    if (v + w <= nextStart) return { ...b, start: v, end: v + w };
+    return { ...b, start: Math.max(prevEnd, v - w / 2), end: Math.min(nextStart, v + w / 2) };
+  });
+}
+
+function valueAt(ss: readonly Span[], x: number): number {
+  for (const s of ss) if (x >= s.start && x < s.end) return s.count;
+  return 0;
+}
+
+/** Log x when the buckets span two decades or more (a 1-hour run with stalls, timeouts). */
+function wantsLogX(xs: readonly number[]): boolean {
+  const pos = xs.filter((x) => x > 0);
+  if (pos.length < 2 || pos.length < xs.length) return false;
+  return Math.max(...pos) / Math.min(...pos) >= 100;
+}
+
+/**
+ * Overlaid histograms on the union of their bucket edges. With unit '%' each series is divided by
+ * its own call count, so runs of different sizes compare.
+ */
+export function histogramChart(
+  hists: readonly { label: string; color: string; data: HistogramData }[],
+  unit: 'calls' | '%',
+  opts: { cumulative?: boolean } = {},
+): HistogramChart | undefined {
+  const all = hists.map((h) => ({ ...h, spans: spans(h.data) })).filter((h) => h.spans.length > 0);
+  if (all.length === 0) return undefined;
+  const edges = new Set<number>();
+  for (const h of all) for (const s of h.spans) edges.add(s.start).add(s.end);
+  const x = [...edges].sort((a, b) => a - b);
+  const series = all.map((h) => {
+    const total = h.spans.reduce((a, s) => a + s.count, 0);
+    const values = x.map((v) => valueAt(h.spans, v)).map((n) => (unit === '%' ? (100 * n) / total : n));
+    return { label: h.label, color: h.color, values };
+  });
+  const chart: HistogramChart = { kind: 'histogram', x, series, unit, logX: wantsLogX(x) };
+  const first = all[0];
+  if (first && opts.cumulative) {
+    const total = first.spans.reduce((a, s) => a + s.count, 0);
+    // Cumulative % rises linearly inside a bucket: fortio's own percentile interpolation.
+    chart.cumulative = x.map((v) => {
+      let below = 0;
+      for (const s of first.spans) {
+        if (v >= s.end) below += s.count;
+        else if (v > s.start) below += (s.count * (v - s.start)) / (s.end - s.start);
+      }
+      return Math.min(100, (100 * below) / total);
+    });
+  }
+  return chart;
+}
+
+// ---- percentile curve ----
+
+const CURVE_POINTS = 100;
+/** Highest percentile drawn: 99.99, where x = 10^4. */
+const CURVE_DECADES = 4;
+
+/** The x grid shared by every percentile series, so several runs overlay on one chart. */
+export const PERCENTILE_X: readonly number[] = Array.from({ length: CURVE_POINTS + 1 }, (_, i) => 10 ** ((CURVE_DECADES * i) / CURVE_POINTS));
+
+export function percentileOfX(x: number): number {
+  return 100 * (1 - 1 / x);
+}
+
+export type LatencySource = 'hdr' | 'histogram';
+
+export interface PercentileCurve {
+  /** ms at each PERCENTILE_X point */
+  values: number[];
+  source: LatencySource;
+}
+
+function hdrString(r: FortioResult): string | undefined {
+  const v = r.Tripbench?.DurationHdr;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Latency (seconds) at each percentile: from the HDR histogram when the result carries one
+ * (3 significant digits), else fortio's interpolation inside its coarse buckets.
+ */
+export function latencyAt(r: FortioResult, ps: readonly number[]): { seconds: number[]; source: LatencySource } | undefined {
+  if (r.DurationHistogram.Count <= 0) return undefined;
+  const enc = hdrString(r);
+  if (enc) {
+    try {
+      const h = decodeHdr(enc);
+      try {
+        if (h.totalCount > 0) return { seconds: ps.map((p) => h.getValueAtPercentile(p) / 1e9), source: 'hdr' };
+      } finally {
+        h.destroy();
+      }
+    } catch {
+      // A damaged HDR string still leaves fortio's buckets to draw from.
+    }
+  }
+  if (!r.DurationHistogram.Data || r.DurationHistogram.Data.length === 0) return undefined;
+  return { seconds: ps.map((p) => calcPercentile(r.DurationHistogram, p)), source: 'histogram' };
+}
+
+export function percentileCurve(r: FortioResult): PercentileCurve | undefined {
+  const at = latencyAt(r, PERCENTILE_X.map(percentileOfX));
+  return at && { values: at.seconds.map((s) => s * 1000), source: at.source };
+}
+
+export function percentileChart(curves: readonly { label: string; color: string; curve: PercentileCurve }[]): PercentileChart | undefined {
+  if (curves.length === 0) return undefined;
+  const all = curves.flatMap((c) => c.curve.values);
+  const pos = all.filter((v) => v > 0);
+  const logY = pos.length === all.length && Math.max(...pos) / Math.min(...pos) >= 100;
+  return { kind: 'percentiles', x: [...PERCENTILE_X], unit: 'ms', logY, series: curves.map((c) => ({ label: c.label, color: c.color, values: c.curve.values })) };
+}
+
+/** Each later curve divided by the first, percentile by percentile: "B is 3× slower at p99". */
+export function percentileRatioChart(curves: readonly { label: string; color: string; curve: PercentileCurve }[]): PercentileChart | undefined {
+  const [base, ...rest] = curves;
+  if (!base || rest.length === 0) return undefined;
+  const series = rest.map((c) => ({
+    label: `${c.label} / ${base.label}`,
+    color: c.color,
+    values: c.curve.values.map((v, i) => {
+      const b = base.curve.values[i];
+      return b !== undefined && b > 0 ? v / b : null;
+    }),
+  }));
+  return { kind: 'percentiles', x: [...PERCENTILE_X], unit: '×', logY: false, series };
+}
+
+// ---- status codes ----
+
+/** -1 first, then numerically; keys that are not numbers (hand-edited files) last, as written. */
+export function sortedCodes(codes: Record<string, number>): string[] {
+  const num = (k: string): number => (/^-?\d+$/.test(k) ? Number(k) : Infinity);
+  return Object.keys(codes).sort((a, b) => num(a) - num(b));
+}
+
+export function codeColor(code: string): string {
+  if (code === '-1') return '#7a5195';
+  if (code === '503') return '#d62728';
+  const c = Number(code);
+  if (c >= 200 && c < 300) return '#2ca02c';
+  if (c >= 300 && c < 400) return '#1f77b4';
+  if (c >= 400 && c < 500) return '#ff7f0e';
+  if (c >= 500 && c < 600) return '#8c1c13';
+  return '#17becf';
+}
+
+export function codesChart(r: FortioResult): CodesChart | undefined {
+  const codes = sortedCodes(r.RetCodes).filter((c) => (r.RetCodes[c] ?? 0) > 0);
+  if (codes.length === 0) return undefined;
+  const counts = codes.map((c) => r.RetCodes[c] ?? 0);
+  return { kind: 'codes', codes, counts, colors: codes.map(codeColor), total: counts.reduce((a, b) => a + b, 0) };
+}
+
+// ---- qps over time ----
+
+/** `Tripbench.QpsOverTime` (`[{t, qps}]`), when a run recorded it; malformed entries are dropped. */
+export function qpsChart(r: FortioResult): QpsChart | undefined {
+  const raw = r.Tripbench?.['QpsOverTime'];
+  if (!Array.isArray(raw)) return undefined;
+  const pts = raw
+    .filter((p): p is { t: number; qps: number } => typeof p === 'object' && p !== null && Number.isFinite((p as { t?: unknown }).t) && Number.isFinite((p as { qps?: unknown }).qps))
+    .map((p) => ({ t: p.t, qps: p.qps }))
+    .sort((a, b) => a.t - b.t);
+  if (pts.length === 0) return undefined;
+  return { kind: 'qps', t: pts.map((p) => p.t), qps: pts.map((p) => p.qps) };
+}

@@ -1,0 +1,68 @@
+/**
+ * The page for load results outside a scenario: one result (`tripbench report R.json -o x.html`)
+ * or a comparison of several (`tripbench report A.json B.json -o cmp.html`), the first being
+ * the baseline every ratio refers to.
+ */
+import type { FortioResult } from '../report/fortioResult.js';
+import { histogramChart, paletteColor, percentileChart, percentileCurve, percentileRatioChart } from './chartData.js';
+import { escapeHtml } from './escape.js';
+import { ChartSet, emptyChart, renderPage } from './page.js';
+import { resultSection } from './sections.js';
+import { compareRows } from './summary.js';
+
+export interface ResultHtmlOptions {
+  title?: string;
+  /** tripbench version for the footer (tests pin it) */
+  version?: string;
+}
+
+function compareSection(results: readonly FortioResult[], labels: readonly string[], charts: ChartSet): string {
+  const curves = results.flatMap((r, i) => {
+    const curve = percentileCurve(r);
+    return curve ? [{ label: labels[i] ?? `run ${i + 1}`, color: paletteColor(i), curve }] : [];
+  });
+  const out: string[] = [];
+  const pct = percentileChart(curves);
+  const pctTitle = 'Latency by percentile, overlaid';
+  out.push(pct ? charts.add(pct, pctTitle, 'cmp-pct', 'p0 to p99.99 on a log axis; HDR data where the result has it') : emptyChart(pctTitle, 'no run made any call'));
+  const ratio = percentileRatioChart(curves);
+  if (ratio) out.push(charts.add(ratio, `Latency ratio to ${labels[0] ?? 'the first run'}`, 'cmp-ratio', 'above ×1: slower than the baseline at that percentile'));
+  const hist = histogramChart(
+    results.map((r, i) => ({ label: labels[i] ?? `run ${i + 1}`, color: paletteColor(i), data: r.DurationHistogram })),
+    '%',
+  );
+  if (hist) out.push(charts.add(hist, 'Latency histograms, % of each run', 'cmp-hist', "fortio's buckets, normalised so runs of different sizes compare"));
+
+  const rows = compareRows(results);
+  const base = labels[0] ?? 'run 1';
+  let table = '<table class="compare"><tr><th></th>';
+  table += labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('');
+  table += labels.slice(1).map((l) => `<th>${escapeHtml(`${l} vs ${base}`)}</th>`).join('');
+  table += '</tr>';
+  for (const r of rows) {
+    table += `<tr><th>${escapeHtml(r.metric)}</th>${r.values.map((v) => `<td class="num">${escapeHtml(v)}</td>`).join('')}`;
+    table += `${r.change.map((v) => `<td class="num">${escapeHtml(v)}</td>`).join('')}</tr>`;
+  }
+  table += '</table>';
+  return `<h2>Comparison</h2>${table}<p class="caption">×: the run's value divided by ${escapeHtml(base)}'s; ratios of codes: difference to ${escapeHtml(base)}.</p><div class="charts">${out.join('\n')}</div>`;
+}
+
+/**
+ * One result, or several compared with the first. `labels` name them (file names, usually);
+ * missing labels fall back to the result's own Labels field.
+ */
+export function renderResultHtml(results: readonly FortioResult[], labels: readonly string[] = [], opts: ResultHtmlOptions = {}): string {
+  if (results.length === 0) throw new Error('renderResultHtml needs at least one result');
+  const names = results.map((r, i) => labels[i] ?? (r.Labels !== '' ? r.Labels : `run ${i + 1}`));
+  const charts = new ChartSet();
+  const title = opts.title ?? (results.length === 1 ? `tripbench: ${names[0] ?? ''}` : `tripbench: ${names.join(' vs ')}`);
+  let body = `<h1>${escapeHtml(title)}</h1>`;
+  if (results.length > 1) body += compareSection(results, names, charts);
+  results.forEach((r, i) => {
+    const name = names[i] ?? '';
+    const heading = results.length > 1 ? `<h2><span class="swatch" style="background:${paletteColor(i)}"></span>${escapeHtml(name)}</h2>` : '';
+    const labelLine = r.Labels !== '' && r.Labels !== name ? `<p class="facts">labels <code>${escapeHtml(r.Labels)}</code></p>` : '';
+    body += `<section class="result">${heading}${labelLine}${resultSection(r, charts, `r${i}`, name)}</section>`;
+  });
+  return renderPage({ title, body, charts, ...(opts.version ? { version: opts.version } : {}) });
+}

@@ -1,0 +1,171 @@
+/**
+ * The page of a `tripbench run`: per scenario the outcome, the verdict table with each ratio
+ * drawn against its accepted range, the trip-ratio curve of sweeps, the Istio resources under
+ * test; then every step's load charts. Pure: results in, one HTML string out.
+ */
+import type { FortioResult } from '../report/fortioResult.js';
+import { formatInterval } from '../scenario/format.js';
+import { sweepCurve } from '../scenario/render/table.js';
+import type { ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
+import { type InconclusiveAs, type Outcome, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
+import { type SweepChart, paletteColor, percentileChart, percentileCurve } from './chartData.js';
+import { escapeHtml, slug } from './escape.js';
+import { expectedRange, ratioGauge } from './gauge.js';
+import { ChartSet, renderPage } from './page.js';
+import { resultSection } from './sections.js';
+
+export interface RunHtmlInput {
+  scenarios: readonly ScenarioResult[];
+  /**
+   * Each step's load result by `StepResult.key` ("c2", "sweep.c3"). With several scenarios in one
+   * run, `stepResultKey(scenario, key)` is looked up first. Steps without an entry show no charts.
+   */
+  steps: Readonly<Record<string, FortioResult>>;
+  /** `--inconclusive`: what INCONCLUSIVE and NOT RUN count as (default 'inconclusive') */
+  inconclusiveAs?: InconclusiveAs;
+  /** the code whose ratio the sweep curves show (default 503, the breaker's answer) */
+  curveCode?: string;
+  title?: string;
+  /** tripbench version for the footer */
+  version?: string;
+}
+
+export function stepResultKey(scenario: string, key: string): string {
+  return `${scenario}/${key}`;
+}
+
+function verdictClass(v: Verdict | Outcome): string {
+  return v.replace(/ /g, '-');
+}
+
+function verdictBadge(v: Verdict | Outcome, extra = ''): string {
+  return `<span class="verdict v-${verdictClass(v)}">${escapeHtml(v)}${escapeHtml(extra)}</span>`;
+}
+
+function verdictTable(sr: ScenarioResult, ia: InconclusiveAs): string {
+  const head = ['Step', 'Expectation', 'Expected', 'Observed', '95 % interval', 'Ratio vs accepted range', 'Verdict'];
+  let html = `<table class="verdicts"><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  for (const s of sr.steps) {
+    const step = s.status === 'completed' ? s.label : `${s.label} (${s.status})`;
+    if (s.results.length === 0) html += `<tr><td>${escapeHtml(step)}</td><td colspan="6" class="muted">(no expectations)</td></tr>`;
+    s.results.forEach((r, i) => {
+      const reason = r.reason && r.verdict !== 'PASS' && r.verdict !== 'FAIL' ? `<br><span class="caption">${escapeHtml(r.reason)}</span>` : '';
+      const failing = r.verdict !== 'FAIL' && countsAsFailure(r.verdict, ia) ? ' (counts as FAIL)' : '';
+      html +=
+        `<tr class="row-${verdictClass(r.verdict)}" data-step="${escapeHtml(s.key)}" data-expectation="${escapeHtml(r.id)}">` +
+        `<td>${i === 0 ? escapeHtml(step) : ''}</td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.expected)}</td>` +
+        `<td>${escapeHtml(r.observed)}${reason}</td><td class="num">${r.interval ? escapeHtml(formatInterval(r.interval)) : ''}</td>` +
+        `<td>${ratioGauge(r)}</td><td>${verdictBadge(r.verdict, failing)}</td></tr>`;
+    });
+  }
+  html += '</table>';
+  html +=
+    '<p class="caption">Ratio column: green box = accepted range, whisker = 95 % Wilson interval of the observed ratio, dot = observed ratio (0 to 1).</p>';
+  return html;
+}
+
+/** The sweep's trip-ratio curve: observed ratio, its 95 % band, and accepted ranges per point. */
+export function sweepChart(steps: readonly StepResult[], step: string, code: string): SweepChart | undefined {
+  const pts = sweepCurve(steps, step, code);
+  if (pts.length === 0) return undefined;
+  const points = steps.filter((s) => s.step === step && s.point);
+  return {
+    kind: 'sweep',
+    code,
+    c: pts.map((p) => p.c),
+    ratio: pts.map((p) => p.ratio ?? null),
+    lo: pts.map((p) => p.interval?.[0] ?? null),
+    hi: pts.map((p) => p.interval?.[1] ?? null),
+    expected: pts.map((p) => {
+      const s = points.find((x) => x.point?.value === p.c);
+      const r = s?.results.find((e) => e.kind === 'ratio' && e.id === `codes.${code}`);
+      return (r && expectedRange(r)) ?? null;
+    }),
+  };
+}
+
+function sweepSections(sr: ScenarioResult, code: string, charts: ChartSet, idHint: string): string {
+  const names = [...new Set(sr.steps.filter((s) => s.point).map((s) => s.step))];
+  return names
+    .map((name) => {
+      const spec = sweepChart(sr.steps, name, code);
+      if (!spec) return '';
+      const title = `Trip-ratio curve: ${name} (${code} ratio vs concurrency)`;
+      const caption = 'line: observed ratio; shaded band: 95 % Wilson interval; green boxes: accepted range at that point';
+      return `<div class="charts">${charts.add(spec, title, `${idHint}-sweep-${name}`, caption)}</div>`;
+    })
+    .join('\n');
+}
+
+function lookup(input: RunHtmlInput, sr: ScenarioResult, s: StepResult): FortioResult | undefined {
+  return input.steps[stepResultKey(sr.scenario, s.key)] ?? input.steps[s.key];
+}
+
+function latencyOverlay(input: RunHtmlInput, sr: ScenarioResult, charts: ChartSet, idHint: string): string {
+  const curves = sr.steps.flatMap((s, i) => {
+    const r = lookup(input, sr, s);
+    const curve = r && percentileCurve(r);
+    return curve ? [{ label: s.label, color: paletteColor(i), curve }] : [];
+  });
+  if (curves.length < 2) return '';
+  const spec = percentileChart(curves);
+  if (!spec) return '';
+  const title = 'Latency by percentile, every step';
+  return `<div class="charts">${charts.add(spec, title, `${idHint}-steps-pct`, 'a breaker that queues shows as a rising tail')}</div>`;
+}
+
+function stepSection(input: RunHtmlInput, sr: ScenarioResult, s: StepResult, charts: ChartSet, idHint: string): string {
+  const t = tally(s.results);
+  const chips = (['PASS', 'FAIL', 'INCONCLUSIVE', 'NOT RUN'] as const)
+    .filter((v) => t[v] > 0)
+    .map((v) => verdictBadge(v, ` ${t[v]}`))
+    .join(' ');
+  const status = s.status === 'completed' ? '' : ` <span class="muted">(${escapeHtml(s.status)})</span>`;
+  let html = `<section class="step" id="step-${slug(idHint)}"><h3>${escapeHtml(s.label)}${status} ${chips}</h3>`;
+  if (s.budgetSpent) html += '<p class="note">The call budget ran out before every ratio check was decided.</p>';
+  const r = lookup(input, sr, s);
+  if (r) html += resultSection(r, charts, idHint, s.label);
+  else if (s.status === 'not-run') html += '<p class="no-data">This step did not run.</p>';
+  else html += '<p class="no-data">No load result was given for this step.</p>';
+  return `${html}</section>`;
+}
+
+function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number, charts: ChartSet): string {
+  const ia = input.inconclusiveAs ?? 'inconclusive';
+  const code = input.curveCode ?? '503';
+  const outcome = scenarioOutcome(sr, ia);
+  const t = tally(allResults(sr));
+  const id = `s${index}-${sr.scenario}`;
+  let html = `<section class="scenario" id="scenario-${slug(id)}"><h2>${escapeHtml(sr.scenario)} ${verdictBadge(outcome)}</h2>`;
+  if (sr.description.trim() !== '') html += `<p>${escapeHtml(sr.description.trim()).replace(/\n/g, '<br>')}</p>`;
+  const facts = [`target <code>${escapeHtml(sr.target)}</code>`];
+  if (sr.cluster) facts.push(`cluster <code>${escapeHtml(sr.cluster)}</code>`);
+  if (sr.file !== '') facts.push(`file <code>${escapeHtml(sr.file)}</code>`);
+  facts.push(`ran <code>${escapeHtml(sr.startedAt)}</code> to <code>${escapeHtml(sr.finishedAt)}</code>`);
+  facts.push(`PASS ${t.PASS} · FAIL ${t.FAIL} · INCONCLUSIVE ${t.INCONCLUSIVE} · NOT RUN ${t['NOT RUN']}`);
+  html += `<p class="facts">${facts.join(' · ')}</p>`;
+  if (sr.interrupted) html += '<p class="note">The run was interrupted: steps that did not finish are marked NOT RUN.</p>';
+  html += verdictTable(sr, ia);
+  html += sweepSections(sr, code, charts, id);
+  if (sr.meshYaml.trim() !== '') {
+    html += `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
+  }
+  html += latencyOverlay(input, sr, charts, id);
+  html += `<h3>Steps</h3>`;
+  html += sr.steps.map((s) => stepSection(input, sr, s, charts, `${id}-${s.key}`)).join('\n');
+  return `${html}</section>`;
+}
+
+export function renderRunHtml(input: RunHtmlInput): string {
+  const ia = input.inconclusiveAs ?? 'inconclusive';
+  const charts = new ChartSet();
+  const names = input.scenarios.map((s) => s.scenario);
+  const title = input.title ?? `tripbench run: ${names.join(', ') || 'no scenario'}`;
+  const overall = combineOutcomes(input.scenarios.map((s) => scenarioOutcome(s, ia)));
+  let body = `<h1>${escapeHtml(title)} ${input.scenarios.length > 0 ? verdictBadge(overall) : ''}</h1>`;
+  if (input.scenarios.length > 1) {
+    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a> ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
+  }
+  body += input.scenarios.map((sr, i) => scenarioSection(input, sr, i, charts)).join('\n');
+  return renderPage({ title, body, charts, ...(input.version ? { version: input.version } : {}) });
+}

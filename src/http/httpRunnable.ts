@@ -1,0 +1,62 @@
+/**
+ * fortio's HTTPRunner.Run for one logical thread: one fetch per call, codes and sizes recorded
+ * unless it is a warmup call (warmups still open and count connections, fortio-compat.md §2.3).
+ * Loaded by URL inside worker_threads: it depends on nothing set up by the main thread.
+ */
+import type { CallResult, ThreadRunnable } from '../engine/runnable.js';
+import { recordValue } from '../stats/fortioHistogram.js';
+import { type HttpClient, createClient } from './client.js';
+import type { HttpOptions } from './options.js';
+import { isOkCode } from './responseParser.js';
+import { type HttpThreadStats, newHttpThreadStats } from './stats.js';
+
+export class HttpRunnable implements ThreadRunnable {
+  readonly #client: HttpClient;
+  readonly #stats: HttpThreadStats;
+  #aborted = false;
+
+  constructor(client: HttpClient, stats: HttpThreadStats) {
+    this.#client = client;
+    this.#stats = stats;
+  }
+
+  async run(warmup: boolean): Promise<CallResult> {
+    const c = this.#client;
+    const code = await c.fetch();
+    if (this.#aborted) return { ok: false, code: -1, detail: 'aborted' };
+    const ok = isOkCode(code);
+    if (!warmup) {
+      const s = this.#stats;
+      const key = String(code);
+      s.retCodes[key] = (s.retCodes[key] ?? 0) + 1;
+      recordValue(s.sizes, c.size);
+      recordValue(s.headerSizes, c.headerSize);
+      if (code === -1) {
+        const kind = c.errorKind ?? 'other';
+        s.errorKinds[kind] = (s.errorKinds[kind] ?? 0) + 1;
+      }
+    }
+    if (ok) return { ok, code };
+    return { ok, code, detail: code === -1 ? c.errorText : `${c.size} bytes` };
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#client.abort();
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+
+  snapshot(): HttpThreadStats {
+    return this.#stats;
+  }
+}
+
+/** RunnableModule entry point: `options` are the structured-clone copy of the main thread's HttpOptions. */
+export async function createRunnable(threadId: number, options: HttpOptions): Promise<HttpRunnable> {
+  const stats = newHttpThreadStats(threadId, options.offset, options.resolution);
+  const client = await createClient(options, { threadId, stats });
+  return new HttpRunnable(client, stats);
+}

@@ -1,0 +1,49 @@
+/**
+ * A response head rebuilt from what undici hands over (status, reason, raw header list), for
+ * HTTP/2 and as a fallback: fortio's header size and curl's head need bytes undici does not keep.
+ */
+import type { Dispatcher } from 'undici';
+
+export type RawHeaders = Dispatcher.DispatchController['rawHeaders'];
+
+function byteLen(v: unknown): number {
+  if (Buffer.isBuffer(v)) return v.length;
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  return 0;
+}
+
+/** Bytes of "HTTP/1.1 200 OK\r\n" + "Name: value\r\n"… + "\r\n" as the server most likely sent them. */
+export function headLength(statusMessage: string, raw: RawHeaders): number {
+  let n = 9 + 3 + (statusMessage !== '' ? 1 + Buffer.byteLength(statusMessage) : 0) + 2 + 2;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = byteLen(raw[i]);
+      const v: unknown = raw[i + 1];
+      if (Array.isArray(v)) for (const one of v) n += name + 2 + byteLen(one) + 2;
+      else n += name + 2 + byteLen(v) + 2;
+    }
+  }
+  return n;
+}
+
+export function headBuffer(code: number, statusMessage: string, raw: RawHeaders): Buffer {
+  let s = `HTTP/1.1 ${code}${statusMessage !== '' ? ` ${statusMessage}` : ''}\r\n`;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const v: unknown = raw[i + 1];
+      for (const one of Array.isArray(v) ? v : [v]) s += `${String(raw[i])}: ${String(one)}\r\n`;
+    }
+  }
+  return Buffer.from(`${s}\r\n`, 'latin1');
+}
+
+/** Content-Length or chunked Transfer-Encoding present: fortio would keep the connection. */
+export function hasFraming(raw: RawHeaders): boolean {
+  if (!Array.isArray(raw)) return false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    if (name === 'content-length') return true;
+    if (name === 'transfer-encoding' && /chunked\s*$/i.test(String(raw[i + 1]))) return true;
+  }
+  return false;
+}

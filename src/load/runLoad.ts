@@ -1,0 +1,85 @@
+/**
+ * The library form of `tripbench load`: fortio's HTTP runner (fhttp/httprunner.go) as a
+ * composition of the pacing engine and the HTTP runnable. Returns data; printing is the CLI's.
+ */
+import { runEngine, type EngineProgress } from '../engine/index.js';
+import type { EngineResults } from '../engine/results.js';
+import type { RunOptions } from '../engine/options.js';
+import type { RunPlan } from '../engine/schedule.js';
+import { makeHttpOptions, type HttpOptions, type HttpOptionsInput } from '../http/options.js';
+import { resolveTarget } from '../http/resolve.js';
+import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { compiledUrl } from '../shared/modulePath.js';
+import type { Level } from '../shared/log.js';
+import { StartError, errorMessage } from '../shared/errors.js';
+import { buildFortioResult } from './buildResult.js';
+import { applyShard, type Shard } from './shard.js';
+
+export interface LoadRequest {
+  run: RunOptions;
+  http: HttpOptionsInput;
+  /** URL as typed, for messages (fortio prints it without adding the scheme). */
+  urlTyped?: string;
+  labels?: string;
+  runId?: number;
+  userCredentials?: string;
+  shard?: Shard | null;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  /** After warmup, when the plan is final: the moment fortio prints "Starting at …". */
+  onStart?: (plan: RunPlan) => void;
+  onProgress?: (p: EngineProgress) => void;
+  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
+}
+
+export interface LoadOutcome {
+  result: FortioResult;
+  engine: EngineResults;
+  http: HttpOptions;
+  /** Remarks such as "Assuming http:// on missing scheme", for the caller to log. */
+  warnings: string[];
+}
+
+export function httpRunnableUrl(): URL {
+  return compiledUrl('../http/httpRunnable.js', import.meta.url);
+}
+
+/** Prepares HTTP options and checks that the target resolves (fortio exits 1 when it does not). */
+export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: HttpOptions; warnings: string[] }> {
+  const made = makeHttpOptions(input);
+  try {
+    await resolveTarget(made.options);
+  } catch (e) {
+    throw e instanceof StartError ? e : new StartError(errorMessage(e), { cause: e });
+  }
+  return made;
+}
+
+export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
+  const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
+  const run = applyShard(req.run, req.shard ?? null);
+  const engine = await runEngine({
+    options: run,
+    runnableUrl: httpRunnableUrl(),
+    runnableOptions: http,
+    targetLabel: http.url,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
+    ...(req.onStart ? { onStart: req.onStart } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.log ? { log: req.log } : {}),
+  });
+  const stats = engine.threads.map((t) => t.protocol as HttpThreadStats);
+  const merged = mergeHttpStats(stats, run.offset, run.resolution);
+  const result = buildFortioResult(engine, merged, {
+    run,
+    http,
+    labels: req.labels ?? http.url.replace(/^https?:\/\//, ''),
+    runId: req.runId ?? 0,
+    threadsFlag: req.run.threads,
+    userCredentials: req.userCredentials ?? '',
+    ...(req.shard ? { shard: `${req.shard.index}/${req.shard.count}` } : {}),
+  });
+  return { result, engine, http, warnings };
+}

@@ -1,0 +1,199 @@
+/**
+ * What the JSON Schema cannot say about a scenario (ranges, unknown codes, duplicate names,
+ * sweep values, echo syntax, URLs), located on the YAML node it is about. Runs beside the
+ * schema, on input that may be schema-invalid, so every check is defensive.
+ */
+import { parseGoDuration } from '../shared/duration.js';
+import { formatProblem, validate } from '../shared/yamlConfig.js';
+import type { JsonSchema, PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
+import { parseExpect } from './expect.js';
+import type { Issue } from './expect.js';
+import { DEFAULT_POLICY } from './types.js';
+import type { MeshResource } from './types.js';
+
+export type Raw = Record<string, unknown>;
+export const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deeper schemas for mesh resources by kind (the rehearsal's), checked in place so errors point into the scenario file. */
+export type MeshSchemas = Partial<Record<MeshResource['kind'], JsonSchema>>;
+
+/** Durations in scenario files: Go syntax, or a bare number of seconds. */
+export function durationNs(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v * 1e9) : undefined;
+  if (typeof v !== 'string') return undefined;
+  const ns = parseGoDuration(v);
+  return ns !== undefined && ns >= 0 ? ns : undefined;
+}
+
+/** fortio echo syntax ("503:20,429:5", "1ms:50,5ms:10"); an error message or undefined when fine. */
+export function checkEchoSpec(v: unknown, kind: 'status' | 'delay'): string | undefined {
+  const entries = String(v).split(',');
+  let total = 0;
+  for (const entry of entries) {
+    const [value = '', pct, extra] = entry.trim().split(':');
+    if (extra !== undefined) return `"${entry}": expected value or value:percent`;
+    if (kind === 'status') {
+      const code = Number(value);
+      if (!/^\d+$/.test(value) || code < 100 || code > 599) return `"${value}" is not an HTTP status (100..599)`;
+    } else if (durationNs(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value) === undefined) {
+      return `"${value}" is not a duration (e.g. 2ms)`;
+    }
+    if (pct !== undefined) {
+      const p = Number(pct);
+      if (pct.trim() === '' || !Number.isFinite(p) || p < 0 || p > 100) return `"${pct}" is not a percentage (0..100)`;
+      total += p;
+    }
+  }
+  return total > 100 ? `percentages add up to ${total} > 100` : undefined;
+}
+
+function checkUrl(doc: YamlDocument, path: PathSegment[], v: unknown, out: Problem[]): void {
+  if (typeof v !== 'string') return;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') out.push(doc.problem(path, `"${v}" is not an http(s) URL`));
+  } catch {
+    out.push(doc.problem(path, `"${v}" is not a valid URL`));
+  }
+}
+
+function pushIssues(doc: YamlDocument, base: PathSegment[], issues: Issue[], out: Problem[]): void {
+  for (const i of issues) out.push(doc.problem([...base, ...i.path], i.message, i.at === 'key'));
+}
+
+function checkLoad(doc: YamlDocument, base: PathSegment[], load: unknown, out: Problem[]): void {
+  if (!isMap(load)) return;
+  const headers = load.headers;
+  if (Array.isArray(headers)) {
+    headers.forEach((h, i) => {
+      if (typeof h === 'string' && !/^[^:\s][^:]*:/.test(h)) out.push(doc.problem([...base, 'headers', i], `"${h}" is not a header, expected "Key: Value"`));
+    });
+  }
+  const reuse = load.connectionReuse;
+  if (typeof reuse === 'string') {
+    const [a, b] = reuse.split(':').map(Number);
+    if (a !== undefined && b !== undefined && a > b) out.push(doc.problem([...base, 'connectionReuse'], `min ${a} > max ${b}`));
+  }
+}
+
+function checkBudget(doc: YamlDocument, base: PathSegment[], step: Raw, policy: unknown, out: Problem[]): void {
+  if (step.budget !== undefined && policy !== 'until-conclusive') {
+    out.push(doc.problem([...base, 'budget'], `budget only applies to policy until-conclusive (this step's policy is ${String(policy ?? DEFAULT_POLICY)})`, true));
+  }
+}
+
+function checkSweep(doc: YamlDocument, base: PathSegment[], step: Raw, out: Problem[]): void {
+  const sweep = step.sweep;
+  const values: number[] = [];
+  if (isMap(sweep) && Array.isArray(sweep.c)) {
+    sweep.c.forEach((v, i) => {
+      if (typeof v !== 'number') return;
+      if (values.includes(v)) out.push(doc.problem([...base, 'sweep', 'c', i], `duplicate sweep value ${v}`));
+      values.push(v);
+    });
+    if (sweep.nPerC !== undefined && isMap(step.load) && step.load.n !== undefined) {
+      out.push(doc.problem([...base, 'load', 'n'], 'load.n conflicts with sweep.nPerC (each point runs n = nPerC × c)', true));
+    }
+  }
+  if (isMap(step.expectAt)) {
+    if (!isMap(sweep)) out.push(doc.problem([...base, 'expectAt'], 'expectAt needs a sweep', true));
+    for (const [key, block] of Object.entries(step.expectAt)) {
+      if (isMap(sweep) && !values.includes(Number(key))) {
+        out.push(doc.problem([...base, 'expectAt', key], `${key} is not one of the sweep values [${values.join(', ')}]`, true));
+      }
+      pushIssues(doc, [...base, 'expectAt', key], parseExpect(block).issues, out);
+    }
+  }
+}
+
+/** Everything the schema cannot say; defensive, because it also runs on schema-invalid input. */
+export function semanticProblems(doc: YamlDocument): Problem[] {
+  const out: Problem[] = [];
+  const root = doc.value;
+  if (!isMap(root)) return out;
+  if (typeof root.name === 'string' && !/^[a-z0-9][a-z0-9-]*$/.test(root.name)) {
+    out.push(doc.problem(['name'], `"${root.name}": use lowercase letters, digits and "-" (it names the reports/ directory)`));
+  }
+  checkUrl(doc, ['target'], root.target, out);
+  checkUrl(doc, ['envoyAdmin'], root.envoyAdmin, out);
+  const up = root.upstream;
+  if (isMap(up)) {
+    for (const kind of ['status', 'delay'] as const) {
+      if (up[kind] !== undefined) {
+        const m = checkEchoSpec(up[kind], kind);
+        if (m) out.push(doc.problem(['upstream', kind], m));
+      }
+    }
+    if (Array.isArray(up.endpointOverrides)) {
+      up.endpointOverrides.forEach((o, i) => {
+        for (const kind of ['status', 'delay'] as const) {
+          const m = isMap(o) && o[kind] !== undefined ? checkEchoSpec(o[kind], kind) : undefined;
+          if (m) out.push(doc.problem(['upstream', 'endpointOverrides', i, kind], m));
+        }
+      });
+      const n = typeof up.endpoints === 'number' ? up.endpoints : 1;
+      if (up.endpointOverrides.length > n) {
+        out.push(doc.problem(['upstream', 'endpointOverrides'], `${up.endpointOverrides.length} overrides for ${n} endpoint(s)`));
+      }
+    }
+  }
+  const defaults = isMap(root.defaults) ? root.defaults : {};
+  checkLoad(doc, ['defaults', 'load'], defaults.load, out);
+  if (defaults.budget !== undefined && defaults.policy !== undefined && defaults.policy !== 'until-conclusive') {
+    out.push(doc.problem(['defaults', 'budget'], 'budget only applies to policy until-conclusive', true));
+  }
+  const seen = new Map<string, number>();
+  if (Array.isArray(root.steps)) {
+    root.steps.forEach((s, i) => {
+      if (!isMap(s)) return;
+      const base: PathSegment[] = ['steps', i];
+      if (typeof s.name === 'string' && !/^[A-Za-z0-9_-]+$/.test(s.name)) {
+        out.push(doc.problem([...base, 'name'], `"${s.name}": use letters, digits, "_" and "-" (it names report files)`));
+      } else if (typeof s.name === 'string') {
+        const first = seen.get(s.name);
+        if (first !== undefined) out.push(doc.problem([...base, 'name'], `duplicate step name "${s.name}" (also steps[${first}])`));
+        else seen.set(s.name, i);
+      }
+      checkLoad(doc, [...base, 'load'], s.load, out);
+      checkBudget(doc, base, s, s.policy ?? defaults.policy, out);
+      checkSweep(doc, base, s, out);
+      pushIssues(doc, [...base, 'expect'], parseExpect(s.expect).issues, out);
+    });
+  }
+  return out;
+}
+
+export function meshProblems(doc: YamlDocument, meshSchemas: MeshSchemas | undefined): Problem[] {
+  const mesh = isMap(doc.value) ? doc.value.mesh : undefined;
+  if (!Array.isArray(mesh) || !meshSchemas) return [];
+  const out: Problem[] = [];
+  mesh.forEach((item, i) => {
+    const schema = isMap(item) ? meshSchemas[item.kind as MeshResource['kind']] : undefined;
+    if (!schema) return;
+    const sub: YamlDocument = {
+      file: doc.file,
+      index: doc.index,
+      value: item,
+      locate: (p, key) => doc.locate(['mesh', i, ...p], key),
+      problem: (p, m, key) => doc.problem(['mesh', i, ...p], m, key),
+    };
+    out.push(...validate(sub, schema));
+  });
+  return out;
+}
+
+/** Where the schema and the semantic pass both flag a node, the semantic message is the specific one. */
+export function mergeProblems(schema: Problem[], semantic: Problem[]): Problem[] {
+  const at = (p: Problem): string => `${p.line}:${p.col}`;
+  const taken = new Set(semantic.map(at));
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const p of [...semantic, ...schema.filter((s) => !taken.has(at(s)))]) {
+    const k = formatProblem(p);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,159 @@
+/**
+ * `tripbench report`: fortio's text report for any result JSON, HTML pages for a result, a
+ * comparison and a run directory, and one-line errors with exit 2 for input it cannot read.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { reportCommand } from '../../src/cli/report.js';
+import { encodeFortioJson, parseFortioJson } from '../../src/report/fortioJson.js';
+import { formatReport } from '../../src/report/fortioText.js';
+import { renderVerdictsJson } from '../../src/scenario/render/verdictsJson.js';
+import { Level } from '../../src/shared/log.js';
+import { fakeResult, istioRun } from '../scenario/helpers.js';
+import { SAMPLE_DIR, reportLines, sampleJsonFiles } from '../report/samples.js';
+
+const sample = (f: string): string => new URL(f, SAMPLE_DIR).pathname;
+
+async function report(...argv: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const code = await reportCommand(argv, { err: (s) => void (err += s) });
+  return { code, err };
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'tripbench-report-'));
+}
+
+describe('tripbench report RESULT.json: the text report', () => {
+  it.each(sampleJsonFiles())('%s prints the same report lines as fortio did', async (file) => {
+    const { code, err } = await report(sample(file));
+    expect(code).toBe(0);
+    const parsed = parseFortioJson(readFileSync(sample(file), 'utf8'), file);
+    expect(err).toBe(formatReport(parsed, { level: Level.Info }));
+    expect(err).toMatch(/^All done \d+ calls/m);
+    const txt = sample(file.replace(/\.json$/, '.txt'));
+    // fortio-load-c2-n20's .txt and .json come from two different runs (fixtures README).
+    if (!existsSync(txt) || file === 'fortio-load-c2-n20.json') return;
+    const fortio = new Set(reportLines(readFileSync(txt, 'utf8')));
+    // Current fortio adds "Catchup allowed" to the Uniform line; tripbench prints today's form.
+    const ours = err.trimEnd().split('\n').filter((l) => !l.startsWith('Uniform: '));
+    expect(ours.filter((l) => !fortio.has(l))).toEqual([]);
+  });
+
+  it('reads our own JSON too', async () => {
+    const dir = tmp();
+    const f = join(dir, 'ours.json');
+    writeFileSync(f, encodeFortioJson(parseFortioJson(JSON.stringify(fakeResult({ '200': 17, '503': 3 })))));
+    const { code, err } = await report(f);
+    expect(code).toBe(0);
+    expect(err).toContain('Code 503 : 3 (15.0 %)');
+  });
+});
+
+describe('tripbench report -o: HTML pages', () => {
+  it('writes the page of one result, with -o before or after the file', async () => {
+    const dir = tmp();
+    for (const argv of [['-o', join(dir, 'a.html'), sample('fortio-load-p-custom-503.json')], [sample('fortio-load-p-custom-503.json'), '-o', join(dir, 'b.html')]]) {
+      const { code, err } = await report(...argv);
+      expect(code).toBe(0);
+      expect(err).toMatch(/^Successfully wrote \d+ bytes of HTML report to .*\.html$/m);
+    }
+    const html = readFileSync(join(dir, 'b.html'), 'utf8');
+    expect(html).toContain('<title>tripbench: fortio-load-p-custom-503</title>');
+    expect(html).toContain('data-kind="histogram"');
+  });
+
+  it('compares two results: both text reports, a comparison, overlaid curves', async () => {
+    const dir = tmp();
+    const out = join(dir, 'cmp.html');
+    const { code, err } = await report(sample('fortio-load-p-custom-503.json'), sample('fortio-load-multibucket-c4-n200.json'), '-o', out, '-title', 'A vs B');
+    expect(code).toBe(0);
+    expect(err.match(/^==> .* <==$/gm)).toHaveLength(2);
+    expect(err).toContain('Comparison with fortio-load-p-custom-503:');
+    expect(err).toMatch(/^code 503 ratio\s+0\.178 \(16\/90\)\s+0\.0 \(0\/200\)\s+−0\.178$/m);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<title>A vs B</title>');
+    expect(html).toContain('id="chart-cmp-pct"');
+  });
+
+  it('writes the page of a run directory beside its verdicts.json', async () => {
+    const dir = tmp();
+    const sr = istioRun();
+    writeFileSync(join(dir, 'verdicts.json'), renderVerdictsJson(sr, { version: 'test' }));
+    for (const s of sr.steps) {
+      if (s.observed && s.key !== 'c3') writeFileSync(join(dir, `${s.key}.json`), encodeFortioJson(parseFortioJson(JSON.stringify(fakeResult(s.observed.codes)))));
+    }
+    const { code, err } = await report(dir);
+    expect(code).toBe(0);
+    // c3's file is missing: said once, the page is written without its charts
+    expect(err).toMatch(/c3\.json: missing, step c3 is shown without charts/);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('istio-circuit-breaking');
+    expect(html).toContain('id="chart-s0-istio-circuit-breaking-c2-hist"');
+    expect(html).not.toContain('id="chart-s0-istio-circuit-breaking-c3-hist"');
+    expect(html).toContain('No load result was given for this step.');
+
+    const other = join(dir, 'elsewhere.html');
+    expect((await report(join(dir, 'verdicts.json'), '-o', other, '-inconclusive', 'fail')).code).toBe(0);
+    expect(readFileSync(other, 'utf8')).toContain('(counts as FAIL)');
+  });
+});
+
+describe('tripbench report: bad input is one line and exit 2', () => {
+  const dir = tmp();
+  const notJson = join(dir, 'bad.json');
+  writeFileSync(notJson, '{ nope');
+  const notFortio = join(dir, 'other.json');
+  writeFileSync(notFortio, '{"hello": 1}');
+  const badField = join(dir, 'field.json');
+  writeFileSync(badField, '{"DurationHistogram": {"Count": "many"}}');
+  const emptyDir = join(dir, 'empty');
+  mkdirSync(emptyDir);
+  const badVerdicts = join(dir, 'badrun');
+  mkdirSync(badVerdicts);
+  writeFileSync(join(badVerdicts, 'verdicts.json'), '{"format": "tripbench.verdicts/v1", "scenario": "x", "steps": [{"key": 1}]}');
+  const goodRun = join(dir, 'goodrun');
+  mkdirSync(goodRun);
+  writeFileSync(join(goodRun, 'verdicts.json'), renderVerdictsJson(istioRun(), { version: 'test' }));
+
+  it.each([
+    [[join(dir, 'none.json')], /none\.json: no such file or directory$/],
+    [[notJson], /bad\.json: not valid JSON/],
+    [[notFortio], /other\.json: not a fortio result/],
+    [[badField], /field\.json: DurationHistogram\.Count: expected a number/],
+    [[emptyDir], /empty\/verdicts\.json: no such file or directory$/],
+    [[badVerdicts], /verdicts\.json: steps\[0\]\.step: expected a string$/],
+    [[sample('fortio-load-c2-n20.json'), goodRun], /either result files or run directories/],
+    [[goodRun, goodRun], /with several run directories, name the page with -o/],
+    [[], /give a RESULT\.json or a RUN_DIR/],
+    [['-nope', sample('fortio-load-c2-n20.json')], /flag provided but not defined: -nope/],
+    [['-o'], /flag needs an argument: -o/],
+    [[goodRun, '-inconclusive', 'maybe'], /invalid value "maybe" for flag -inconclusive/],
+  ])('%j', async (argv, message) => {
+    const { code, err } = await report(...argv);
+    expect(code).toBe(2);
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^tripbench report: /);
+    expect(err.trimEnd()).toMatch(message);
+  });
+
+  it('prints its usage for -h', async () => {
+    const { code, err } = await report('-h');
+    expect(code).toBe(0);
+    expect(err).toContain('Usage: tripbench report');
+    expect(err).toContain('-o string');
+  });
+});
+
+describe('the installed command', () => {
+  it('tripbench report is registered and prints the report on stderr', async () => {
+    const bin = new URL('../../bin/tripbench.js', import.meta.url).pathname;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'report', sample('fortio-load-refused-n10.json')]);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('Code  -1 : 10 (100.0 %)');
+  });
+});

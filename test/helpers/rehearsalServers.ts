@@ -1,0 +1,153 @@
+/**
+ * Rehearsal fixtures: target + sidecar started in-process on ephemeral ports from Istio YAML,
+ * misbehaving upstreams (refusing, resetting, always-500), and a tiny HTTP client that keeps
+ * headers and body for assertions.
+ */
+import { request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
+import type { SidecarHandle, SidecarOptions, TargetHandle } from '../../src/rehearsal/index.js';
+
+export interface Rig {
+  target: TargetHandle;
+  sidecar: SidecarHandle;
+  close(): Promise<void>;
+}
+
+export interface RigOptions extends Partial<Omit<SidecarOptions, 'config' | 'upstreams'>> {
+  dr?: string;
+  vs?: string;
+  istioVersion?: string;
+  /** extra endpoints after the target */
+  upstreams?: string[];
+  /** replace the target as the only endpoint(s) */
+  onlyUpstreams?: string[];
+}
+
+export async function startRig(o: RigOptions = {}): Promise<Rig> {
+  const target = await startTarget({ seed: 7, maxDelayMs: 10_000 });
+  const sources = [];
+  if (o.dr) sources.push({ text: o.dr, file: 'dr.yaml' });
+  if (o.vs) sources.push({ text: o.vs, file: 'vs.yaml' });
+  const version = parseIstioVersion(o.istioVersion ?? '1.4');
+  if (!version) throw new Error('bad istio version');
+  const config = sidecarConfigFromYaml(sources, { istioVersion: version });
+  const { dr: _dr, vs: _vs, istioVersion: _v, upstreams, onlyUpstreams, ...rest } = o;
+  const sidecar = await startSidecar({
+    admin: false,
+    seed: 11,
+    ...rest,
+    config,
+    upstreams: onlyUpstreams ?? [`127.0.0.1:${target.address.port}`, ...(upstreams ?? [])],
+  });
+  return {
+    target,
+    sidecar,
+    close: async () => {
+      await sidecar.close();
+      await target.close();
+    },
+  };
+}
+
+export interface SimpleResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  ms: number;
+}
+
+/** One request on a fresh connection (agent: false). */
+export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<SimpleResponse> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, headers, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A port nothing listens on (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export interface RawServer {
+  port: number;
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+/** Accepts, reads the request, then closes without answering (upstream reset before headers). */
+export async function startResettingServer(): Promise<RawServer> {
+  let accepted = 0;
+  const s: NetServer = createNetServer((sock) => {
+    accepted++;
+    sock.once('data', () => sock.destroy());
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (s.address() as { port: number }).port,
+    accepted: () => accepted,
+    close: () => new Promise((r) => s.close(() => r())),
+  };
+}
+
+/** An HTTP upstream answering with statuses from a script (cycled), keep-alive. */
+export async function startScriptedServer(statuses: number[]): Promise<RawServer & { requests(): number }> {
+  let accepted = 0;
+  let i = 0;
+  const s: Server = createServer((req, res) => {
+    const status = statuses[i++ % statuses.length] as number;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': 3 });
+      res.end(`${status}`);
+    });
+  });
+  s.keepAliveTimeout = 60_000;
+  s.on('connection', () => accepted++);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (s.address() as { port: number }).port,
+    accepted: () => accepted,
+    requests: () => i,
+    close: () =>
+      new Promise((r) => {
+        s.close(() => r());
+        s.closeAllConnections();
+      }),
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A DestinationRule with the given trafficPolicy YAML (indented under trafficPolicy). */
+export function destinationRule(trafficPolicy: string, apiVersion = 'networking.istio.io/v1beta1'): string {
+  const body = trafficPolicy
+    .trim()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+  return `apiVersion: ${apiVersion}\nkind: DestinationRule\nmetadata:\n  name: httpbin\nspec:\n  host: httpbin\n  trafficPolicy:\n${body}\n`;
+}
+
+/** A VirtualService with one http route (the YAML lines of the route, indented under `- `). */
+export function virtualService(route: string): string {
+  const lines = route.trim().split('\n');
+  const body = lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
+  return `apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: httpbin\nspec:\n  hosts:\n  - httpbin\n  http:\n${body}\n    route:\n    - destination:\n        host: httpbin\n`;
+}

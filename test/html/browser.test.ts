@@ -1,0 +1,119 @@
+/**
+ * The report pages in a real browser: Debian's Chromium, headless and offline, loads each file
+ * and we check what a reader gets: every chart drawn with data, no console error, no request
+ * beyond the file itself. Screenshots stay in the test's temp dir for a person to look at.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderResultHtml } from '../../src/html/resultReport.js';
+import { renderRunHtml } from '../../src/html/runReport.js';
+import type { FortioResult } from '../../src/report/fortioResult.js';
+import { HAVE_CHROMIUM, CHROMIUM, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
+import { type CircuitBreakingRun, circuitBreakingRun, hourResult, oneCallResult, refusedResult, zeroCallResult } from './fixtures.js';
+
+if (!HAVE_CHROMIUM) {
+  console.warn(`SKIPPED browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tripbench-html-'));
+  let browser: Browser;
+  let run: CircuitBreakingRun;
+  let one: FortioResult;
+  let refused: FortioResult;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    run = await circuitBreakingRun();
+    one = await oneCallResult();
+    refused = await refusedResult();
+    console.info(`HTML report screenshots: ${dir}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(name: string, html: string): Promise<{ v: PageVisit; file: string }> {
+    const file = join(dir, `${name}.html`);
+    writeFileSync(file, html);
+    const v = await visit(browser, file, join(dir, `${name}.png`));
+    return { v, file };
+  }
+
+  function expectClean(v: PageVisit, file: string): void {
+    expect(v.consoleErrors).toEqual([]);
+    expect(foreignRequests(v, file)).toEqual([]);
+    expect(v.tally.failed).toBe(0);
+    for (const c of v.charts) {
+      expect(c.rendered, c.id).toBe('true');
+      expect(c.canvases, c.id).toBeGreaterThan(0);
+      expect(c.colouredPixels, `${c.id} drew no data`).toBeGreaterThan(50);
+    }
+    expect(v.tally.rendered).toBe(v.charts.length);
+  }
+
+  it('circuit-breaking run: three steps with histograms, 503 ratios against their ranges, the sweep curve', async () => {
+    const { v, file } = await open('circuit-breaking', renderRunHtml({ scenarios: [run.scenario], steps: run.steps }));
+    expectClean(v, file);
+    const ids = v.charts.map((c) => c.id);
+    for (const step of ['c1', 'c2', 'c3']) {
+      expect(ids.some((id) => id.endsWith(`-${step}-hist`)), `${step} histogram`).toBe(true);
+      expect(ids.some((id) => id.endsWith(`-${step}-pct`)), `${step} percentiles`).toBe(true);
+      expect(ids.some((id) => id.endsWith(`-${step}-codes`)), `${step} codes`).toBe(true);
+    }
+    expect(v.charts.filter((c) => c.kind === 'sweep')).toHaveLength(1);
+    // c2 and c3 carry 503-ratio ranges; each gauge shows the range, the interval and the ratio.
+    const ratioRows = run.scenario.steps.flatMap((s) => s.results.filter((r) => r.kind === 'ratio' && r.id === 'codes.503' && s.status === 'completed'));
+    expect(ratioRows.length).toBeGreaterThanOrEqual(3);
+    const drawn = v.gauges.filter((g) => g.expected === 1 && g.observed === 1 && g.interval === 1);
+    expect(drawn.length).toBeGreaterThanOrEqual(ratioRows.length);
+    expect(v.text).toContain('Istio resources under test');
+    expect(v.text).toContain('http1MaxPendingRequests: 1');
+    expect(v.text).toContain('NOT RUN');
+  });
+
+  it('one call', async () => {
+    const { v, file } = await open('one-call', renderResultHtml([one], ['one-call']));
+    expectClean(v, file);
+    expect(v.charts.map((c) => c.kind).sort()).toEqual(['codes', 'histogram', 'percentiles']);
+  });
+
+  it('all calls refused: -1 for every call', async () => {
+    const { v, file } = await open('refused', renderResultHtml([refused], ['refused']));
+    expectClean(v, file);
+    expect(v.text).toContain('-1');
+    expect(v.text).toMatch(/refused \d+/);
+  });
+
+  it('zero calls: placeholders instead of charts, still no error', async () => {
+    const { v, file } = await open('zero-calls', renderResultHtml([zeroCallResult()], ['zero']));
+    expectClean(v, file);
+    expect(v.charts).toHaveLength(0);
+    expect(v.text).toContain('no calls');
+    expect(v.text).toContain('interrupted');
+  });
+
+  it('a 1-hour run: log latency axis, qps over time', async () => {
+    const { v, file } = await open('one-hour', renderResultHtml([hourResult()], ['one-hour']));
+    expectClean(v, file);
+    expect(v.charts.map((c) => c.kind)).toContain('qps');
+  });
+
+  it('comparison of two runs: overlaid percentile curves and ratios', async () => {
+    const c2 = run.steps['c2'] as FortioResult;
+    const c3 = run.steps['c3'] as FortioResult;
+    const { v, file } = await open('compare', renderResultHtml([c2, c3], ['c2', 'c3']));
+    expectClean(v, file);
+    expect(v.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['chart-cmp-pct', 'chart-cmp-ratio', 'chart-cmp-hist']));
+    expect(v.text).toContain('code 503 ratio');
+  });
+
+  it('a comparison that includes a run without calls', async () => {
+    const { v, file } = await open('compare-empty', renderResultHtml([zeroCallResult(), one], ['zero', 'one']));
+    expectClean(v, file);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Opens a report in Debian's headless Chromium (driven by playwright-core, no downloaded
+ * browser) and reports what a person would see: console errors, every request the page made,
+ * each chart's state and whether it drew data, and a full-page screenshot.
+ */
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env['TRIPBENCH_CHROMIUM'] ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-default-apps',
+      '--disable-extensions',
+    ],
+  });
+}
+
+export interface ChartState {
+  id: string;
+  kind: string;
+  rendered: string | null;
+  canvases: number;
+  /** pixels whose colour is not a grey (axes, grid and text are grey or black; data is coloured) */
+  colouredPixels: number;
+}
+
+export interface PageVisit {
+  consoleErrors: string[];
+  /** every request URL the page made, the file itself included */
+  requests: string[];
+  charts: ChartState[];
+  /** the page script's own tally */
+  tally: { rendered: number; failed: number };
+  gauges: { verdict: string | null; expected: number; observed: number; interval: number }[];
+  title: string;
+  text: string;
+}
+
+// Runs in the page; a string because the test build has no DOM types.
+const INSPECT = `(() => {
+  const charts = [...document.querySelectorAll('.chart')].map((el) => {
+    let coloured = 0;
+    const canvases = [...el.querySelectorAll('canvas')];
+    for (const c of canvases) {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0 || c.height === 0) continue;
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < px.length; i += 4) {
+        const r = px[i], g = px[i + 1], b = px[i + 2], a = px[i + 3];
+        if (a > 40 && Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+      }
+    }
+    return { id: el.id, kind: el.dataset.kind || '', rendered: el.getAttribute('data-rendered'), canvases: canvases.length, colouredPixels: coloured };
+  });
+  const gauges = [...document.querySelectorAll('svg.gauge')].map((g) => ({
+    verdict: g.getAttribute('data-verdict'),
+    expected: g.querySelectorAll('rect.expected').length,
+    observed: g.querySelectorAll('circle.observed').length,
+    interval: g.querySelectorAll('line.interval').length,
+  }));
+  const t = window.tripbenchCharts;
+  return { charts, gauges, tally: { rendered: t.rendered, failed: t.failed }, title: document.title, text: document.body.innerText };
+})()`;
+
+export async function visit(browser: Browser, file: string, screenshot: string): Promise<PageVisit> {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 900 }, offline: true });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  try {
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForFunction('window.tripbenchCharts !== undefined');
+    const result = (await page.evaluate(INSPECT)) as Omit<PageVisit, 'consoleErrors' | 'requests'>;
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { consoleErrors, requests, ...result };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Requests other than the page itself and inline data. */
+export function foreignRequests(v: PageVisit, file: string): string[] {
+  const self = pathToFileURL(file).href;
+  return v.requests.filter((u) => u !== self && !u.startsWith('data:') && !u.startsWith('blob:'));
+}

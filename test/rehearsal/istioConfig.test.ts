@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadYamlDocuments, validate } from '../../src/shared/yamlConfig.js';
+import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO } from '../../src/rehearsal/istio.js';
+import type { IstioVersion } from '../../src/rehearsal/istio.js';
+import { UNLIMITED } from '../../src/rehearsal/envoyConfig.js';
+import { destinationRule, virtualService } from '../helpers/rehearsalServers.js';
+
+const v = (s: string): IstioVersion => parseIstioVersion(s) as IstioVersion;
+
+function problems(text: string, file = 'dr.yaml'): string[] {
+  return loadIstioResources([{ text, file }]).problems.map(formatProblem);
+}
+
+const TASK_DR = destinationRule(`
+connectionPool:
+  tcp:
+    maxConnections: 1
+  http:
+    http1MaxPendingRequests: 1
+    maxRequestsPerConnection: 1
+outlierDetection:
+  consecutiveErrors: 1
+  interval: 1s
+  baseEjectionTime: 3m
+  maxEjectionPercent: 100
+`);
+
+describe('YAML problems are one line with file:line:col and the field path', () => {
+  it('unknown field', () => {
+    const p = problems(destinationRule('connectionPool:\n  tcp:\n    maxConnection: 1'));
+    expect(p).toEqual(['dr.yaml:10:9: spec.trafficPolicy.connectionPool.tcp.maxConnection: unknown field']);
+  });
+
+  it('negative limit', () => {
+    const p = problems(destinationRule('connectionPool:\n  http:\n    http1MaxPendingRequests: -1'));
+    expect(p).toEqual(['dr.yaml:10:34: spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests: must not be negative (got -1)']);
+  });
+
+  it('wrong kind and wrong apiVersion', () => {
+    expect(problems('apiVersion: networking.istio.io/v1\nkind: Gateway\nspec: {}\n')).toEqual([
+      'dr.yaml:2:7: kind: unsupported kind "Gateway" (expected DestinationRule or VirtualService)',
+    ]);
+    expect(problems('apiVersion: v1\nkind: DestinationRule\nspec: {host: x}\n')[0]).toMatch(/^dr\.yaml:1:13: apiVersion: unsupported apiVersion "v1"/);
+  });
+
+  it('invalid YAML and duplicate keys', () => {
+    expect(problems('apiVersion: x\n  kind: : DestinationRule\n')[0]).toMatch(/^dr\.yaml:1:13: \(yaml\): Nested mappings/);
+    expect(problems('a: 1\na: 2\n')[0]).toMatch(/^dr\.yaml:2:1: \(yaml\): .*[Uu]nique/);
+  });
+
+  it('wrong types, bad durations, missing host', () => {
+    const p = problems(destinationRule('connectionPool:\n  tcp:\n    maxConnections: "1"\n    connectTimeout: 10\noutlierDetection:\n  interval: soon').replace('  host: httpbin\n', ''));
+    expect(p).toContain('dr.yaml:6:3: spec: missing required field "host"');
+    expect(p.some((x) => x === 'dr.yaml:9:25: spec.trafficPolicy.connectionPool.tcp.maxConnections: must be an integer (got "1")')).toBe(true);
+    expect(p.some((x) => x.includes('connectTimeout: must be of type string'))).toBe(true);
+    expect(p.some((x) => x.includes('outlierDetection.interval: must be a non-negative duration'))).toBe(true);
+  });
+
+  it('VirtualService fields are checked too', () => {
+    const p = problems(virtualService('timeout: 3s\nretries:\n  attempt: 3'), 'vs.yaml');
+    expect(p).toEqual(['vs.yaml:11:7: spec.http[0].retries.attempt: unknown field']);
+  });
+
+  it('multi-document files and the generic API', () => {
+    const { docs, problems: yp } = loadYamlDocuments(`${TASK_DR}---\n${virtualService('timeout: 3s')}`, 'both.yaml');
+    expect(yp).toEqual([]);
+    expect(docs).toHaveLength(2);
+    expect(docs[1]?.locate(['spec', 'http', 0, 'timeout'])).toEqual({ line: 28, col: 14 });
+    expect(validate(docs[0]!, { type: 'object', properties: { kind: { const: 'X' } } })[0]?.message).toBe('must be "X" (got "DestinationRule")');
+  });
+});
+
+describe('Istio → Envoy mapping', () => {
+  it('the task DR on Istio 1.4: Envoy defaults for unset limits, gateway mapping of consecutiveErrors, panic 50 %', () => {
+    const { resources, problems: p } = loadIstioResources([{ text: TASK_DR, file: 'dr.yaml' }]);
+    expect(p).toEqual([]);
+    const c = toSidecarConfig(resources, { istioVersion: v('1.4') }).cluster;
+    expect(c.name).toBe('outbound|8000||httpbin.default.svc.cluster.local');
+    expect(c.thresholds).toEqual({ maxConnections: 1, maxPendingRequests: 1, maxRequests: 1024, maxRetries: 3 });
+    expect(c.maxRequestsPerConnection).toBe(1);
+    expect(c.outlier).toMatchObject({ consecutiveGatewayFailure: 1, enforcingConsecutiveGatewayFailure: 100, enforcingConsecutive5xx: 0, intervalMs: 1000, baseEjectionTimeMs: 180_000, maxEjectionPercent: 100, legacyBackoff: true });
+    expect(c.healthyPanicThreshold).toBe(50);
+  });
+
+  it('Istio 1.0 maps consecutiveErrors to consecutive_5xx; current pilot ignores it', () => {
+    const { resources } = loadIstioResources([{ text: TASK_DR, file: 'dr.yaml' }]);
+    expect(toSidecarConfig(resources, { istioVersion: v('1.0') }).cluster.outlier).toMatchObject({ consecutive5xx: 1, enforcingConsecutive5xx: 100 });
+    const cur = toSidecarConfig(resources, { istioVersion: CURRENT_ISTIO });
+    expect(cur.cluster.outlier).toMatchObject({ consecutive5xx: 5, enforcingConsecutive5xx: 100, enforcingConsecutiveGatewayFailure: 0, legacyBackoff: false, maxEjectionTimeMs: 300_000 });
+    expect(cur.warnings.join('\n')).toMatch(/consecutiveErrors is ignored/);
+  });
+
+  it('from 1.5: unlimited defaults, 0 means unset, panic threshold = minHealthPercent (0 = off)', () => {
+    const dr = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 0\n  http:\n    http2MaxRequests: 2\noutlierDetection:\n  consecutive5xxErrors: 0\n  consecutiveGatewayErrors: 3');
+    const { resources } = loadIstioResources([{ text: dr, file: 'dr.yaml' }]);
+    const c = toSidecarConfig(resources, { istioVersion: v('1.22') }).cluster;
+    expect(c.thresholds).toEqual({ maxConnections: UNLIMITED, maxPendingRequests: UNLIMITED, maxRequests: 2, maxRetries: UNLIMITED });
+    expect(c.outlier).toMatchObject({ consecutive5xx: 0, enforcingConsecutive5xx: 0, consecutiveGatewayFailure: 3, enforcingConsecutiveGatewayFailure: 100, maxEjectionPercent: 10 });
+    expect(c.healthyPanicThreshold).toBe(0);
+    expect(c.lbPolicy).toBe('LEAST_REQUEST');
+  });
+
+  it('routes: default retry policy, VirtualService timeout/retries/fault', () => {
+    const none = toSidecarConfig({}, { istioVersion: v('1.4') });
+    expect(none.routes[0]?.retry).toMatchObject({ numRetries: 2, retriableStatusCodes: new Set([503]) });
+    expect(none.routes[0]?.timeoutMs).toBe(0);
+    const vs = virtualService('timeout: 3s\nretries:\n  attempts: 3\n  perTryTimeout: 500ms\n  retryOn: gateway-error,connect-failure,409\nfault:\n  abort:\n    httpStatus: 418\n    percentage:\n      value: 50\n  delay:\n    fixedDelay: 100ms\n    percent: 10');
+    const { resources, problems: p } = loadIstioResources([{ text: vs, file: 'vs.yaml' }]);
+    expect(p).toEqual([]);
+    const r = toSidecarConfig(resources, { istioVersion: v('1.4') }).routes[0];
+    expect(r?.timeoutMs).toBe(3000);
+    expect(r?.retry?.numRetries).toBe(3);
+    expect(r?.retry?.perTryTimeoutMs).toBe(500);
+    expect([...(r?.retry?.retryOn ?? [])].sort()).toEqual(['connect-failure', 'gateway-error', 'retriable-status-codes']);
+    expect([...(r?.retry?.retriableStatusCodes ?? [])]).toEqual([409]);
+    expect(r?.fault).toEqual({ abort: { httpStatus: 418, percent: 50 }, delay: { fixedDelayMs: 100, percent: 10 } });
+    const off = loadIstioResources([{ text: virtualService('retries:\n  attempts: 0'), file: 'vs.yaml' }]).resources;
+    expect(toSidecarConfig(off, { istioVersion: v('1.4') }).routes[0]?.retry).toBeUndefined();
+  });
+
+  it('versions parse', () => {
+    expect(parseIstioVersion('1.4')).toEqual({ label: '1.4', minor: 4 });
+    expect(parseIstioVersion('v1.22.3')).toEqual({ label: '1.22', minor: 22 });
+    expect(parseIstioVersion('current')).toBe(CURRENT_ISTIO);
+    expect(parseIstioVersion('2.0')).toBeUndefined();
+  });
+});

@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { escapeXmlAttr, renderJUnit } from '../../src/scenario/render/junit.js';
+import type { ScenarioResult } from '../../src/scenario/types.js';
+import { fixtureScenario, istioRun, scenarioResult } from './helpers.js';
+
+const XSD = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
+const XMLLINT = '/usr/bin/xmllint';
+const dir = mkdtempSync(join(tmpdir(), 'tripbench-junit-'));
+
+/** xmllint's verdict on a document against the JUnit XSD: '' when valid, else its complaints. */
+function xsdErrors(xml: string): string {
+  const f = join(dir, `r${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(f, xml);
+  try {
+    execFileSync(XMLLINT, ['--noout', '--schema', XSD, f], { stdio: 'pipe' });
+    return '';
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr ?? e);
+  }
+}
+
+interface Case {
+  '@_name': string;
+  '@_classname': string;
+  '@_time': string;
+  failure?: { '@_message': string; '@_type': string; '#text': string };
+  skipped?: { '@_message': string };
+}
+interface Suite {
+  '@_name': string;
+  '@_tests': string;
+  '@_failures': string;
+  '@_skipped': string;
+  '@_errors': string;
+  properties: { property: { '@_name': string; '@_value': string }[] };
+  testcase: Case[];
+  'system-out'?: string;
+}
+
+function parse(xml: string): { testsuites: { '@_tests': string; '@_failures': string; testsuite: Suite[] } } {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  const p = new XMLParser({
+    ignoreAttributes: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+    trimValues: false,
+    htmlEntities: true, // numeric character references (&#10;) as every conforming XML parser decodes them
+    isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
+  });
+  return p.parse(xml) as ReturnType<typeof parse>;
+}
+
+/** A c=3 run that misses the range: FAIL, plus an undecided c=2 and the rest not run. */
+function failingRun(): ScenarioResult {
+  return scenarioResult(fixtureScenario(), {
+    c1: { codes: { '200': 20 } },
+    c2: { codes: { '200': 17, '503': 3 }, envoy: { error: 'connect ECONNREFUSED 127.0.0.1:15000' } },
+    c3: { codes: { '200': 30 }, sockets: 3 },
+  });
+}
+
+describe('JUnit XML', () => {
+  it.skipIf(!existsSync(XMLLINT))('validates against the common JUnit XSD with xmllint', () => {
+    expect(xsdErrors(renderJUnit([istioRun()]))).toBe('');
+    expect(xsdErrors(renderJUnit([failingRun(), istioRun()], { inconclusiveAs: 'fail', hostname: 'ci-runner' }))).toBe('');
+    expect(xsdErrors(renderJUnit([]))).toBe('');
+  });
+
+  it.skipIf(!existsSync(XMLLINT))('the XSD really rejects broken reports', () => {
+    const xml = renderJUnit([istioRun()]);
+    expect(xsdErrors(xml.replace(' classname="istio-circuit-breaking.c1"', ''))).toMatch(/classname/);
+    expect(xsdErrors(xml.replace('failures="0" errors="0" skipped="1" time', 'failures="x" errors="0" skipped="1" time'))).toMatch(/failures/);
+  });
+
+  it('round-trips through a real XML parser: one testcase per expectation', () => {
+    const run = failingRun();
+    const doc = parse(renderJUnit([run]));
+    const suite = doc.testsuites.testsuite[0] as Suite;
+    const n = run.steps.reduce((a, s) => a + s.results.length, 0);
+    expect(suite['@_name']).toBe('istio-circuit-breaking');
+    expect(suite.testcase.length).toBe(n);
+    expect(suite['@_tests']).toBe(String(n));
+    expect(doc.testsuites['@_tests']).toBe(String(n));
+    expect(new Set(suite.testcase.map((c) => c['@_classname']))).toEqual(
+      new Set(['istio-circuit-breaking.c1', 'istio-circuit-breaking.c2', 'istio-circuit-breaking.c3', 'istio-circuit-breaking.sweep']),
+    );
+    const props = Object.fromEntries(suite.properties.property.map((p) => [p['@_name'], p['@_value']]));
+    expect(props).toMatchObject({ cluster: 'outbound|8000||httpbin.default.svc.cluster.local', outcome: 'FAIL', target: 'http://httpbin:8000/get' });
+    expect(suite['system-out']).toContain('kind: DestinationRule');
+  });
+
+  it('says expected vs observed in failure messages', () => {
+    const suite = parse(renderJUnit([failingRun()])).testsuites.testsuite[0] as Suite;
+    const failures = suite.testcase.filter((c) => c.failure);
+    expect(suite['@_failures']).toBe(String(failures.length));
+    const c3 = failures.find((c) => c['@_name'] === '503 ratio in [0.25, 1]');
+    expect(c3?.failure?.['@_message']).toBe('expected 503 ratio in [0.25, 1], observed 0.0 (0/30); 95% interval [0.000, 0.114]');
+    expect(c3?.failure?.['@_type']).toBe('FAIL');
+    expect(c3?.failure?.['#text']).toContain('policy: until-conclusive');
+    expect(c3?.failure?.['#text']).toContain('calls with the code: 0 of 30');
+    const count = failures.find((c) => c['@_name'] === '503 count >= 1');
+    expect(count?.failure?.['@_message']).toBe('expected 503 count >= 1, observed 0');
+  });
+
+  it('reports INCONCLUSIVE and NOT RUN as skipped, or as failures under --inconclusive fail', () => {
+    const run = failingRun();
+    const skippedSuite = parse(renderJUnit([run])).testsuites.testsuite[0] as Suite;
+    const envoy = skippedSuite.testcase.find((c) => c['@_name'].startsWith('envoy upstream_rq_pending_overflow'));
+    expect(envoy?.skipped?.['@_message']).toBe('INCONCLUSIVE: Envoy admin endpoint unreachable: connect ECONNREFUSED 127.0.0.1:15000');
+    const notRun = skippedSuite.testcase.find((c) => c['@_name'] === 'c=4 -1 ratio == 0');
+    expect(notRun?.skipped?.['@_message']).toBe('NOT RUN: not run');
+    const skipped = skippedSuite.testcase.filter((c) => c.skipped).length;
+    expect(skippedSuite['@_skipped']).toBe(String(skipped));
+
+    const strict = parse(renderJUnit([run], { inconclusiveAs: 'fail' })).testsuites.testsuite[0] as Suite;
+    expect(strict.testcase.filter((c) => c.skipped)).toEqual([]);
+    const asFailure = strict.testcase.find((c) => c['@_name'] === 'c=4 -1 ratio == 0');
+    expect(asFailure?.failure?.['@_type']).toBe('NOT RUN');
+    expect(strict['@_failures']).toBe(String(strict.testcase.filter((c) => c.failure).length));
+  });
+
+  it('escapes markup, quotes, newlines and drops characters XML cannot carry', () => {
+    expect(escapeXmlAttr(`a<b>&"c"'d'\n\te\u0001`)).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;&#10;&#9;e');
+    const run = failingRun();
+    run.scenario = 'weird';
+    run.meshYaml = 'x: "<&>"\n]]>\n';
+    const r = run.steps[0]?.results[0];
+    if (r) {
+      r.verdict = 'FAIL';
+      r.message = 'expected <a & b> "quoted"\nsecond line \u0007bell';
+      r.label = 'label <with> & "stuff"';
+    }
+    const xml = renderJUnit([run]);
+    if (existsSync(XMLLINT)) expect(xsdErrors(xml)).toBe('');
+    const suite = parse(xml).testsuites.testsuite[0] as Suite;
+    expect(suite.testcase[0]?.failure?.['@_message']).toBe('expected <a & b> "quoted"\nsecond line bell');
+    expect(suite.testcase[0]?.['@_name']).toBe('label <with> & "stuff" == 1');
+    expect(suite['system-out']).toContain(']]>');
+  });
+});
