@@ -11,17 +11,24 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 
 # Production dependencies alone, installed from the lockfile without install scripts (none of
 # the runtime dependencies needs one), so no build tool or dev package reaches the final image.
+# Behind a TLS-intercepting proxy, pass its CA bundle as the build secret `ca-certificates`
+# (scripts/build-image.sh passes the build host's): it is mounted for npm only, never stored.
 FROM ${NODE_IMAGE} AS deps
+ENV npm_config_update_notifier=false
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
- && npm cache clean --force
+RUN --mount=type=secret,id=ca-certificates --mount=type=cache,target=/root/.npm \
+    if [ -s /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # Compile TypeScript with the dev dependencies.
 FROM ${NODE_IMAGE} AS build
+ENV npm_config_update_notifier=false
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+RUN --mount=type=secret,id=ca-certificates --mount=type=cache,target=/root/.npm \
+    if [ -s /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi \
+ && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # Declarations and source maps point at sources the image does not ship.

@@ -10,8 +10,9 @@
 # and prints the image size and build time. The last line is machine-readable:
 #   tripbench-image: OK tag=<tag> size=<uncompressed, human> compressed_bytes=<n> build_seconds=<n> base=<base>
 #
-# Usage: scripts/build-image.sh [--tag NAME] [--no-verify] [--no-compressed-size]
-# Env:   BUILDAH_ISOLATION (default chroot), and make-base-image.sh's knobs.
+# Usage: scripts/build-image.sh [--tag NAME] [--no-cache] [--no-verify] [--no-compressed-size]
+# Env:   BUILDAH_ISOLATION (default chroot), BUILD_CA_BUNDLE (CA bundle for npm during the build,
+#        default the host's /etc/ssl/certs/ca-certificates.crt), and make-base-image.sh's knobs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +22,7 @@ tag="localhost/tripbench:${version:-dev}"
 verify=1
 compressed=1
 isolation="${BUILDAH_ISOLATION:-chroot}"
+nocache=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
     --tag=*) tag="${1#--tag=}"; shift ;;
     --no-verify) verify=0; shift ;;
     --no-compressed-size) compressed=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --no-cache) nocache=(--no-cache); shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "build-image: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -43,11 +46,17 @@ base="$(sed -n 's/^ARG NODE_IMAGE=//p' "$repo/Dockerfile" | head -n1)"
 
 "$here/make-base-image.sh" "$base"
 
+# npm inside the build must trust what the build host trusts (a TLS-intercepting proxy's CA):
+# the bundle goes in as a build secret, mounted for the npm steps only and never stored.
+ca="${BUILD_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+secret=()
+[ -s "$ca" ] && secret=(--secret "id=ca-certificates,src=$ca")
+
 log "buildah bud --isolation $isolation -t $tag"
 start=$(date +%s)
 # --layers reuses the npm ci layers while package-lock.json is unchanged; --pull=never because
 # the base exists only locally (there is no registry to pull from here).
-buildah bud --isolation "$isolation" --pull=never --layers -t "$tag" -f "$repo/Dockerfile" "$repo" >&2
+buildah bud --isolation "$isolation" --pull=never --layers "${nocache[@]}" "${secret[@]}" -t "$tag" -f "$repo/Dockerfile" "$repo" >&2
 build_seconds=$(( $(date +%s) - start ))
 
 size="$(buildah images --format '{{.Size}}' "$tag" | head -n1 | tr -d ' ')"

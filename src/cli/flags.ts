@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../shared/errors.js';
 import { parseGoDuration } from '../shared/duration.js';
+import { formatDuration } from '../shared/goFormat.js';
 
 export type FlagType = 'bool' | 'int' | 'float' | 'string' | 'duration' | 'strings';
 
@@ -122,7 +123,7 @@ export function formatUsage(specs: FlagSpecs): string {
     if (s.type === 'string' && d !== '') def = ` (default ${JSON.stringify(d)})`;
     else if ((s.type === 'int' || s.type === 'float') && d !== 0) def = ` (default ${String(d)})`;
     else if (s.type === 'bool' && d === true) def = ' (default true)';
-    else if (s.type === 'duration' && d !== 0) def = ` (default ${String(d)})`;
+    else if (s.type === 'duration' && d !== 0) def = ` (default ${formatDuration(d as number)})`;
     lines.push(`    \t${s.usage}${def}`);
   }
   return lines.join('\n') + '\n';

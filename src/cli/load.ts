@@ -10,6 +10,7 @@ import { ExitCode } from './exitCodes.js';
 import { createProgressLine } from './progress.js';
 import { installStopSignals } from './signals.js';
 import { prepareHttp, runLoad } from '../load/runLoad.js';
+import { workerCount } from '../engine/index.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import type { HttpOptionsInput } from '../http/options.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
@@ -130,7 +131,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     formatFirstLine({
       qps: cfg.qpsTyped,
       cores,
-      workers: run.workers > 0 ? run.workers : cores,
+      workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores),
       ...(run.exactly > 0 ? { calls: run.exactly } : {}),
       durationNs: run.durationNs,
       url: cfg.urlTyped,
@@ -173,7 +174,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
           const startInfo = {
             qps: plan.maxQps ? 0 : plan.qps,
             threads: plan.threads,
-            workers: Math.min(run.workers > 0 ? run.workers : cores, plan.threads),
+            workers: workerCount(run.workers, plan.threads, cores),
             exactly: plan.exactly,
             durationNs: plan.durationNs,
             perThread: plan.perThread,

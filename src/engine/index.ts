@@ -4,7 +4,7 @@
  */
 import { compiledUrl } from '../shared/modulePath.js';
 
-export { runEngine, warmupAbortMessage, type EngineProgress, type EngineSpec } from './workers/pool.js';
+export { runEngine, warmupAbortMessage, workerCount, type EngineProgress, type EngineSpec } from './workers/pool.js';
 export type { EngineResults, StopReason, ThreadResult, WorkerSummary } from './results.js';
 export {
   buildPlan,

@@ -24,7 +24,7 @@ export interface RunOptions {
   offset: number;
   /** -p */
   percentiles: number[];
-  /** -workers: 0 = as many as cores, never more than the thread count */
+  /** -workers: 0 = one less than the cores (at least 1), never more than the thread count (workerCount) */
   workers: number;
 }
 

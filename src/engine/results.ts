@@ -7,7 +7,7 @@ import {
   cloneFortioHistogram,
   mergeFortioHistogram,
 } from '../stats/fortioHistogram.js';
-import { decodeHdr, encodeHdr, newHdr } from '../stats/hdr.js';
+import { decodeHdrRecorder, encodeHdrRecorder, mergeHdrRecorder, newHdrRecorder } from '../stats/hdrRecorder.js';
 import type { RunPlan } from './schedule.js';
 
 export interface ThreadResult {
@@ -45,7 +45,7 @@ export interface EngineResults {
   errors: FortioHistogramState;
   /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
   sleep: FortioHistogramState;
-  /** hdr-histogram-js compressed base64, nanoseconds. */
+  /** hdr-histogram-js compressed base64 (stats/hdrRecorder.ts writes it), nanoseconds. */
   durationHdr: string;
   errorsHdr: string;
   /** Code → count over timed calls. Sort numerically when printing: JS objects list "-1" after the integer keys. */
@@ -89,15 +89,9 @@ export interface MergedParts {
 }
 
 function mergeHdrStrings(encoded: readonly string[]): string {
-  const total = newHdr();
-  for (const e of encoded) {
-    const h = decodeHdr(e);
-    total.add(h);
-    h.destroy();
-  }
-  const out = encodeHdr(total);
-  total.destroy();
-  return out;
+  const total = newHdrRecorder();
+  for (const e of encoded) mergeHdrRecorder(total, decodeHdrRecorder(e));
+  return encodeHdrRecorder(total);
 }
 
 /** Exact merge: fortio histogram counts add, HDR histograms decode and add, codes sum. */

@@ -15,6 +15,7 @@ import type { Level } from '../shared/log.js';
 import { StartError, errorMessage } from '../shared/errors.js';
 import { buildFortioResult } from './buildResult.js';
 import { applyShard, type Shard } from './shard.js';
+import { QpsTimeline } from './qpsTimeline.js';
 
 export interface LoadRequest {
   run: RunOptions;
@@ -59,6 +60,7 @@ export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: H
 export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const run = applyShard(req.run, req.shard ?? null);
+  const timeline = new QpsTimeline();
   const engine = await runEngine({
     options: run,
     runnableUrl: httpRunnableUrl(),
@@ -67,7 +69,10 @@ export async function runLoad(req: LoadRequest, prepared?: { options: HttpOption
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
     ...(req.onStart ? { onStart: req.onStart } : {}),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    onProgress: (p) => {
+      timeline.add(p);
+      req.onProgress?.(p);
+    },
     ...(req.log ? { log: req.log } : {}),
   });
   const stats = engine.threads.map((t) => t.protocol as HttpThreadStats);
@@ -81,5 +86,7 @@ export async function runLoad(req: LoadRequest, prepared?: { options: HttpOption
     userCredentials: req.userCredentials ?? '',
     ...(req.shard ? { shard: `${req.shard.index}/${req.shard.count}` } : {}),
   });
+  const qps = timeline.points();
+  if (qps.length > 0 && result.Tripbench) result.Tripbench['QpsOverTime'] = qps;
   return { result, engine, http, warnings };
 }

@@ -144,7 +144,6 @@ class RouterRequest {
     }
     this.tried.add(host);
     this.host = host;
-    this.res.upstreamHost = host.key;
     this.attempts++;
     this.pending = this.cluster.pool(this.req.lane, host).newStream({
       onPoolReady: (s) => {
@@ -181,6 +180,7 @@ class RouterRequest {
       return;
     }
     this.stream = stream;
+    this.res.upstreamHost = stream.host.key;
     const perTry = this.policy?.perTryTimeoutMs ?? 0;
     if (perTry > 0) this.perTryTimer = setTimeout(() => this.onPerTryTimeout(), perTry);
     const sentAt = performance.now();
@@ -249,6 +249,8 @@ class RouterRequest {
   private onReset(reason: ResetReason): void {
     if (this.done) return;
     clearTimeout(this.perTryTimer);
+    // The access log names a host for connect failures, none for a pool overflow (§2.4).
+    if (reason !== 'overflow' && this.host) this.res.upstreamHost = this.host.key;
     if (reason !== 'overflow' && this.wouldRetryReset(reason) && this.scheduleRetry()) return;
     this.cluster.stats.chargeCode(503, false);
     this.finishLocal(resetReply(reason, this.retried));

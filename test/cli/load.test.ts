@@ -23,6 +23,10 @@ import {
   start503Server,
 } from '../helpers/servers.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
+import { workerCount } from '../../src/engine/index.js';
+
+/** [gomax N] shows the workers a default run uses on this machine. */
+const gomax = (threads: number): string => `[gomax ${workerCount(0, threads)}]`;
 
 const load = async (args: string[], timeoutMs?: number) => {
   const r = await runCli(['load', '-json', '-', ...args], timeoutMs ? { timeoutMs } : {});
@@ -56,7 +60,7 @@ describe('call counts and the -n split', () => {
     expect(j.Sizes.Sum).toBe(30 * OK_RESPONSE.length);
     expect(j.HeaderSizes.Sum).toBe(30 * OK_HEADER_SIZE);
     expect(j.SocketCount).toBe(3);
-    expect(r.lines).toContain('Starting at max qps with 3 thread(s) [gomax 2] for exactly 30 calls (10 per thread + 0)');
+    expect(r.lines).toContain(`Starting at max qps with 3 thread(s) ${gomax(3)} for exactly 30 calls (10 per thread + 0)`);
     expect(r.lines).toContain('Code 200 : 30 (100.0 %)');
     expect(r.lines).toContain('Sockets used: 3 (for perfect keepalive, would be 3)');
     expect(r.lines.at(-2)).toMatch(/^All done 30 calls \(plus 0 warmup\) \d+\.\d{3} ms avg, \d+\.\d qps$/);
@@ -66,7 +70,7 @@ describe('call counts and the -n split', () => {
   it('-c 4 -n 30 splits 9/7/7/7', async () => {
     const r = await load(['-c', '4', '-qps', '0', '-n', '30', ka.url]);
     expect(r.json!.Tripbench?.ThreadCalls).toEqual([9, 7, 7, 7]);
-    expect(r.lines).toContain('Starting at max qps with 4 thread(s) [gomax 2] for exactly 30 calls (7 per thread + 2)');
+    expect(r.lines).toContain(`Starting at max qps with 4 thread(s) ${gomax(4)} for exactly 30 calls (7 per thread + 2)`);
   });
 
   it('one worker and two workers give the same counts and merged histogram count', async () => {
@@ -179,7 +183,13 @@ describe('pacing and duration', () => {
     expect(j.DurationHistogram.Count).toBeLessThanOrEqual(404);
     expect(j.ActualDuration / 1e9).toBeGreaterThan(1.9);
     expect(j.ActualDuration / 1e9).toBeLessThan(2.5);
-    expect(r.lines).toContain('Starting at 200 qps with 4 thread(s) [gomax 2] for 2s : 100 calls each (total 400)');
+    expect(r.lines).toContain(`Starting at 200 qps with 4 thread(s) ${gomax(4)} for 2s : 100 calls each (total 400)`);
+    // qps over time: about one point per second, each near the requested 200
+    const timeline = j.Tripbench?.['QpsOverTime'] as { t: number; qps: number }[];
+    expect(timeline.length).toBeGreaterThanOrEqual(1);
+    expect(timeline[0]!.t).toBeGreaterThanOrEqual(1);
+    expect(timeline[0]!.qps).toBeGreaterThan(150);
+    expect(timeline[0]!.qps).toBeLessThan(250);
   });
 
   it('-qps 0 -t 1s stops at ~1 s', async () => {
@@ -212,7 +222,7 @@ describe('stopping', () => {
     });
     expect(r.code).toBe(0);
     const lines = reportLines(r.stderr);
-    expect(lines).toContain('Starting at 50 qps with 2 thread(s) [gomax 2] until interrupted');
+    expect(lines).toContain(`Starting at 50 qps with 2 thread(s) ${gomax(2)} until interrupted`);
     const done = lines.find((l) => l.startsWith('All done'));
     expect(done).toMatch(/^All done \d+ calls \(plus 2 warmup\)/);
     const j = JSON.parse(readFileSync(out, 'utf8')) as FortioResult;

@@ -217,4 +217,26 @@ describe('ResponseParser fuzz (seeded)', () => {
       if (mode === 3) expect(whole, ctx).toMatchObject({ code: -1 });
     }
   });
+
+  it('decides a status line or header name in one buffer exactly as byte by byte (code, stop, error)', () => {
+    const outcome = (bytes: Buffer, step: number) => {
+      const p = new ResponseParser();
+      p.reset(false, false);
+      let r: number = NEED_MORE;
+      let at = 0;
+      for (; at < bytes.length && r === NEED_MORE; at += step) r = p.execute(bytes, at, Math.min(bytes.length, at + step));
+      return { r, code: p.code, stop: p.pos, error: p.error, framed: p.framed, statusText: p.statusText() };
+    };
+    const base = 'HTTP/1.1 200 OK\r\nContent-Type: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const variants = [base, 'HTTP/1.0 101 S\r\n\r\n', 'HTTP/2.0 503 S\r\n\r\n', 'HTTP/1.1 103 E\r\n\r\nHTTP/1.1 204 N\r\n\r\n'];
+    for (let i = 0; i < 48; i++) {
+      for (const c of ['X', '0', '9', ' ', '.', ':', '\r', '\n', 'l', 'N']) variants.push(base.slice(0, i) + c + base.slice(i + 1));
+    }
+    for (const v of variants) {
+      const bytes = Buffer.from(v, 'latin1');
+      const whole = outcome(bytes, bytes.length);
+      const single = outcome(bytes, 1);
+      expect(single, JSON.stringify(v)).toEqual(whole);
+    }
+  });
 });

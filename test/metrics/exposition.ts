@@ -33,6 +33,7 @@ export function readExposition(text: string): Exposition {
   const seenComment = new Map<string, Set<string>>();
   let current = '';
   const closed = new Set<string>();
+  const rawSeries = new Set<string>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const m = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
@@ -54,6 +55,10 @@ export function readExposition(text: string): Exposition {
     } else {
       const v = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (\S+)$/.exec(line);
       if (!v || !VALUE.test(v[2] as string)) throw new Error(`sample must be "name{labels} value" without a timestamp: ${line}`);
+      // The parser folds repeated series into one, so repeats are caught on the raw lines.
+      const raw = line.slice(0, line.length - (v[2] as string).length - 1);
+      if (rawSeries.has(raw)) throw new Error(`duplicate series ${raw}`);
+      rawSeries.add(raw);
     }
   }
   const series: Series[] = [];
@@ -63,6 +68,8 @@ export function readExposition(text: string): Exposition {
     const kinds = seenComment.get(f.name);
     if (!kinds?.has('HELP') || !kinds.has('TYPE')) throw new Error(`family ${f.name} lacks # HELP or # TYPE`);
     for (const m of f.metrics) {
+      // Summaries and histograms (a Pushgateway's own go_* metrics) come back folded; ours are plain.
+      if (m.value === undefined && (m.quantiles || m.buckets)) continue;
       const labels = m.labels ?? {};
       for (const l of Object.keys(labels)) if (!LABEL.test(l) || l.startsWith('__')) throw new Error(`invalid label name ${l}`);
       if (m.timestamp_ms !== undefined) throw new Error(`${f.name} has a timestamp`);

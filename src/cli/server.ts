@@ -1,0 +1,70 @@
+/**
+ * `tripbench server`: the httpbin / fortio-echo compatible target, until SIGINT/SIGTERM.
+ */
+import { UsageError } from '../shared/errors.js';
+import { startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
+import type { TargetHandle } from '../rehearsal/index.js';
+import { ExitCode } from './exitCodes.js';
+import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
+import type { FlagSpecs } from './flags.js';
+
+export const SERVER_FLAGS: FlagSpecs = {
+  listen: { type: 'string', default: '127.0.0.1:8080', usage: 'address to listen on (host:port, :port or port)' },
+  'allow-remote': { type: 'bool', default: false, usage: 'allow listening on a non-loopback address' },
+  'max-delay': { type: 'duration', default: DEFAULT_MAX_DELAY_MS * 1e6, usage: 'cap on any requested delay (?delay=, /delay/)' },
+  'max-size': { type: 'int', default: DEFAULT_MAX_SIZE, usage: 'cap on ?size= payloads, bytes' },
+  'max-body': { type: 'int', default: 1024 * 1024, usage: 'largest request body read, bytes (413 beyond)' },
+  'keepalive-timeout': { type: 'duration', default: 300e9, usage: 'close idle keep-alive connections after this' },
+  seed: { type: 'int', default: 0, usage: 'seed for weighted statuses and percentages (0 = random)' },
+};
+
+export interface CommandIo {
+  stderr: (s: string) => void;
+  /** resolves when the process should stop (signals in the CLI, a test's own trigger otherwise) */
+  stopped: Promise<void>;
+}
+
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: TargetHandle) => void): Promise<number> {
+  let p;
+  try {
+    p = parseFlags(argv, SERVER_FLAGS);
+  } catch (e) {
+    if (e instanceof UsageError && e.message === 'help requested') {
+      io.stderr(`Usage: tripbench server [flags]\n${formatUsage(SERVER_FLAGS)}`);
+      return ExitCode.OK;
+    }
+    throw e;
+  }
+  if (p.positional.length > 0) throw new UsageError(`server: unexpected argument ${JSON.stringify(p.positional[0])}`);
+  for (const n of ['max-size', 'max-body']) if (flagNumber(p, n) < 0) throw new UsageError(`-${n} must not be negative`);
+  const t = await startTarget({
+    listen: flagString(p, 'listen'),
+    allowRemote: flagBool(p, 'allow-remote'),
+    maxDelayMs: flagNumber(p, 'max-delay') / 1e6,
+    maxSize: flagNumber(p, 'max-size'),
+    maxBodyBytes: flagNumber(p, 'max-body'),
+    keepAliveTimeoutMs: flagNumber(p, 'keepalive-timeout') / 1e6,
+    seed: flagNumber(p, 'seed'),
+  });
+  io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}\n`);
+  onStarted?.(t);
+  await io.stopped;
+  await t.close();
+  return ExitCode.OK;
+}
+
+export async function serverCommand(argv: string[]): Promise<number> {
+  return runServer(argv, { stderr: (s) => process.stderr.write(s), stopped: waitForSignal() });
+}

@@ -1,0 +1,121 @@
+/**
+ * `tripbench sidecar -f dr.yaml [-f vs.yaml] -upstream host:port …`: the Envoy sidecar
+ * emulator for one outbound cluster, until SIGINT/SIGTERM. Bad resources: one line per
+ * problem (`file:line:col: field: message`), exit 2, nothing starts.
+ */
+import { readFileSync } from 'node:fs';
+import { errorMessage, UsageError } from '../shared/errors.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_HOP_LATENCY_MS,
+  DEFAULT_ISTIO_VERSION,
+  DEFAULT_MESH_JITTER,
+  DEFAULT_MTLS_HANDSHAKE_MS,
+  DEFAULT_WORKER_ASSIGNMENT,
+  formatAccessLog,
+  parseIstioVersion,
+  sidecarConfigFromYaml,
+  startSidecar,
+} from '../rehearsal/index.js';
+import type { SidecarHandle, SourceText, WorkerAssignment } from '../rehearsal/index.js';
+import { ExitCode } from './exitCodes.js';
+import { flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags } from './flags.js';
+import type { FlagSpecs } from './flags.js';
+import { waitForSignal } from './server.js';
+import type { CommandIo } from './server.js';
+
+const ms = (x: number): number => x * 1e6;
+
+export const SIDECAR_FLAGS: FlagSpecs = {
+  f: { type: 'strings', default: [], usage: 'Istio DestinationRule / VirtualService YAML file (repeatable; - for stdin)' },
+  upstream: { type: 'strings', default: [], usage: 'upstream endpoint host:port (repeatable; default 127.0.0.1:8080)' },
+  listen: { type: 'string', default: '127.0.0.1:15001', usage: 'downstream listener (what the app calls)' },
+  admin: { type: 'string', default: '127.0.0.1:15000', usage: 'Envoy-style admin endpoint; "off" for none' },
+  'allow-remote': { type: 'bool', default: false, usage: 'allow the listener and admin on non-loopback addresses' },
+  concurrency: { type: 'int', default: DEFAULT_CONCURRENCY, usage: 'worker lanes, like Envoy --concurrency (Istio sidecars: 2)' },
+  'worker-assign': { type: 'string', default: DEFAULT_WORKER_ASSIGNMENT, usage: 'downstream connection → worker: random (kernel reuse_port hash), round-robin, least-connections (exact balance)' },
+  'mtls-handshake': { type: 'duration', default: ms(DEFAULT_MTLS_HANDSHAKE_MS), usage: 'extra time per new upstream connection (mTLS handshake) on top of the real connect' },
+  'hop-latency': { type: 'duration', default: ms(DEFAULT_HOP_LATENCY_MS), usage: 'time per upstream request across the mesh (network + server-side sidecar)' },
+  'mesh-jitter': { type: 'float', default: DEFAULT_MESH_JITTER, usage: 'relative spread of -mtls-handshake and -hop-latency (0..1)' },
+  'istio-version': { type: 'string', default: DEFAULT_ISTIO_VERSION, usage: 'Istio release whose pilot mapping to emulate (1.0 … 1.30, current)' },
+  'cluster-name': { type: 'string', default: '', usage: 'Envoy cluster name (default outbound|<port>||<DR host FQDN>)' },
+  'service-port': { type: 'int', default: 8000, usage: 'service port used in the default cluster name and stat prefixes' },
+  'stats-inclusion': { type: 'string', default: 'fortio-sample', usage: 'Istio stats inclusion prefixes: fortio-sample, all, none, or a comma list' },
+  seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
+  accesslog: { type: 'bool', default: false, usage: 'print one access-log line per request on stderr' },
+};
+
+function readSources(files: string[]): SourceText[] {
+  return files.map((file) => {
+    try {
+      return { file, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+    } catch (e) {
+      throw new UsageError(`${file}: ${errorMessage(e)}`);
+    }
+  });
+}
+
+function inclusion(v: string): string[] | undefined {
+  if (v === 'fortio-sample') return undefined;
+  if (v === 'all') return ['*'];
+  if (v === 'none') return [];
+  return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+const ASSIGNMENTS: readonly WorkerAssignment[] = ['random', 'round-robin', 'least-connections'];
+
+export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: SidecarHandle) => void): Promise<number> {
+  let p;
+  try {
+    p = parseFlags(argv, SIDECAR_FLAGS);
+  } catch (e) {
+    if (e instanceof UsageError && e.message === 'help requested') {
+      io.stderr(`Usage: tripbench sidecar -f dr.yaml [-f vs.yaml] [-upstream host:port …] [flags]\n${formatUsage(SIDECAR_FLAGS)}`);
+      return ExitCode.OK;
+    }
+    throw e;
+  }
+  if (p.positional.length > 0) throw new UsageError(`sidecar: unexpected argument ${JSON.stringify(p.positional[0])} (resources go in -f)`);
+  const version = parseIstioVersion(flagString(p, 'istio-version'));
+  if (!version) throw new UsageError(`invalid value "${flagString(p, 'istio-version')}" for flag -istio-version: want 1.N or current`);
+  const assign = flagString(p, 'worker-assign') as WorkerAssignment;
+  if (!ASSIGNMENTS.includes(assign)) throw new UsageError(`invalid value "${assign}" for flag -worker-assign: want ${ASSIGNMENTS.join(', ')}`);
+  const jitter = flagNumber(p, 'mesh-jitter');
+  if (jitter < 0 || jitter > 1) throw new UsageError('-mesh-jitter must be between 0 and 1');
+  for (const n of ['mtls-handshake', 'hop-latency']) if (flagNumber(p, n) < 0) throw new UsageError(`-${n} must not be negative`);
+  const clusterName = flagString(p, 'cluster-name');
+  const config = sidecarConfigFromYaml(readSources(flagStrings(p, 'f')), {
+    istioVersion: version,
+    servicePort: flagNumber(p, 'service-port'),
+    ...(clusterName !== '' ? { clusterName } : {}),
+  });
+  for (const w of config.warnings) io.stderr(`tripbench sidecar: warning: ${w}\n`);
+  const upstreams = flagStrings(p, 'upstream');
+  const admin = flagString(p, 'admin');
+  const s = await startSidecar({
+    config,
+    upstreams: upstreams.length > 0 ? upstreams : ['127.0.0.1:8080'],
+    listen: flagString(p, 'listen'),
+    admin: admin === 'off' ? false : admin,
+    allowRemote: flagBool(p, 'allow-remote'),
+    concurrency: flagNumber(p, 'concurrency'),
+    workerAssignment: assign,
+    mtlsHandshakeMs: flagNumber(p, 'mtls-handshake') / 1e6,
+    hopLatencyMs: flagNumber(p, 'hop-latency') / 1e6,
+    meshJitter: jitter,
+    seed: flagNumber(p, 'seed'),
+    servicePort: flagNumber(p, 'service-port'),
+    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e) + '\n') } : {}),
+    ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
+  });
+  io.stderr(`tripbench sidecar (Envoy emulator, Istio ${version.label}, ${flagNumber(p, 'concurrency')} workers) listening on ${s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);
+  if (s.adminUrl) io.stderr(`tripbench sidecar admin on ${s.adminUrl} (/stats, /stats/prometheus, /clusters, /ready)\n`);
+  onStarted?.(s);
+  await io.stopped;
+  await s.close();
+  return ExitCode.OK;
+}
+
+export async function sidecarCommand(argv: string[]): Promise<number> {
+  return runSidecar(argv, { stderr: (s) => process.stderr.write(s), stopped: waitForSignal() });
+}

@@ -1,0 +1,146 @@
+/**
+ * Past runs of one scenario, read back from `reports/<scenario>/<timestamp>/` (reports/README.md):
+ * verdicts.json gives the verdicts and observed codes of every step; the step JSON files (fortio
+ * results) give latency when verdicts.json has no p99. A run folder that cannot be read becomes a
+ * row saying why, so one damaged run never hides the others.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { mergeResults } from '../merge/mergeResults.js';
+import { parseFortioJson } from '../report/fortioJson.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { codeCount } from '../scenario/expect.js';
+import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.js';
+import { type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
+import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
+import { calcPercentile } from '../stats/fortioHistogram.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
+
+export interface HistoryStep {
+  key: string;
+  label: string;
+  status: StepStatus;
+  outcome: Outcome;
+  calls: number;
+  /** calls that got the trip code */
+  tripped: number;
+  /** tripped / calls; absent without calls */
+  tripRatio?: number;
+  /** seconds */
+  p99?: number;
+  /** where p99 came from: what the verdicts used, or the step's JSON result(s) */
+  p99Source?: 'verdicts' | 'hdr' | 'histogram';
+}
+
+export interface HistoryRun {
+  /** the run folder's name, `YYYY-MM-DDTHHMMSSZ` */
+  id: string;
+  dir: string;
+  startedAt?: string;
+  interrupted?: boolean;
+  outcome?: Outcome;
+  counts?: Tally;
+  steps: HistoryStep[];
+  /** why the run could not be read */
+  error?: string;
+}
+
+export interface HistoryOptions {
+  /** the trip code (a code or a class such as 5xx); default: the run's own curveCode, else 503 */
+  code?: string;
+  /** only the newest `last` runs */
+  last?: number;
+}
+
+const OUTCOMES: readonly string[] = ['PASS', 'FAIL', 'INCONCLUSIVE'];
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+/** p99 from the step's result files: one file as it is, batches merged (HDR when they all carry it). */
+async function p99FromFiles(dir: string, step: StepResult): Promise<Pick<HistoryStep, 'p99' | 'p99Source'>> {
+  let files = (step.files ?? []).filter((f) => f.endsWith('.json'));
+  if (files.length === 0 && (await exists(join(dir, `${step.key}.json`)))) files = [`${step.key}.json`];
+  if (files.length === 0) return {};
+  const results: FortioResult[] = [];
+  for (const f of files) {
+    try {
+      results.push(parseFortioJson(await readFile(join(dir, f), 'utf8'), f));
+    } catch {
+      return {};
+    }
+  }
+  const m = mergeResults(results.map((result, i) => ({ source: files[i] as string, result })), { force: true, percentiles: [99] });
+  if (m.result.DurationHistogram.Count === 0) return {};
+  const hdr = m.hdrPercentiles?.[0]?.Value;
+  if (hdr !== undefined) return { p99: hdr, p99Source: 'hdr' };
+  return { p99: calcPercentile(m.result.DurationHistogram, 99), p99Source: 'histogram' };
+}
+
+async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
+  const id = basename(dir);
+  const file = join(dir, 'verdicts.json');
+  let doc: ScenarioResult & { format?: string; curveCode?: string; outcome?: string };
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8')) as typeof doc;
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no verdicts.json (run still going, or stopped hard)' : `verdicts.json: ${errorMessage(e)}`;
+    return { id, dir, steps: [], error: why };
+  }
+  if (doc.format !== VERDICTS_FORMAT || !Array.isArray(doc.steps)) {
+    return { id, dir, steps: [], error: `verdicts.json: not a ${VERDICTS_FORMAT} document` };
+  }
+  const code = opts.code ?? doc.curveCode ?? '503';
+  const steps: HistoryStep[] = [];
+  for (const s of doc.steps) {
+    const calls = s.observed?.calls ?? 0;
+    const tripped = s.observed ? codeCount(s.observed.codes, code) : 0;
+    const h: HistoryStep = { key: s.key, label: s.label, status: s.status, outcome: stepOutcome(s), calls, tripped };
+    if (calls > 0) h.tripRatio = tripped / calls;
+    const listed = s.observed?.latency?.percentiles['99'];
+    if (listed !== undefined) Object.assign(h, { p99: listed, p99Source: 'verdicts' });
+    else if (s.status !== 'not-run') Object.assign(h, await p99FromFiles(dir, s));
+    steps.push(h);
+  }
+  return {
+    id,
+    dir,
+    startedAt: doc.startedAt,
+    interrupted: doc.interrupted,
+    // The outcome the run itself reported (it knew its --inconclusive setting); computed for older files.
+    outcome: OUTCOMES.includes(doc.outcome as Outcome) ? (doc.outcome as Outcome) : scenarioOutcome(doc),
+    counts: tally(allResults(doc)),
+    steps,
+  };
+}
+
+/**
+ * Reads `reports/<scenario>`: every run folder in it, oldest first. A reports root holding
+ * several scenarios, or a single run folder, is a usage error that names what to pass instead.
+ */
+export async function readHistory(scenarioDir: string, opts: HistoryOptions = {}): Promise<HistoryRun[]> {
+  if (!(await isDir(scenarioDir))) throw new UsageError(`${scenarioDir}: not a directory (expected reports/<scenario>)`);
+  if (await exists(join(scenarioDir, 'verdicts.json'))) {
+    throw new UsageError(`${scenarioDir} is one run; give its scenario folder: tripbench history ${join(scenarioDir, '..')}`);
+  }
+  const names = (await readdir(scenarioDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const runs: string[] = [];
+  const scenarios: string[] = [];
+  for (const n of names) {
+    const p = join(scenarioDir, n);
+    if (/^\d{4}-\d\d-\d\dT/.test(n) || (await exists(join(p, 'verdicts.json')))) runs.push(p);
+    else if ((await readdir(p)).some((c) => /^\d{4}-\d\d-\d\dT/.test(c))) scenarios.push(n);
+  }
+  if (runs.length === 0 && scenarios.length > 0) {
+    throw new UsageError(`${scenarioDir} holds several scenarios (${scenarios.join(', ')}); give one, e.g. tripbench history ${join(scenarioDir, scenarios[0] as string)}`);
+  }
+  const chosen = opts.last !== undefined && opts.last > 0 ? runs.slice(-opts.last) : runs;
+  const out: HistoryRun[] = [];
+  for (const r of chosen) out.push(await readRun(r, opts));
+  return out;
+}

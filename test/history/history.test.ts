@@ -1,0 +1,154 @@
+/**
+ * `tripbench history reports/<scenario>` over report folders laid out as `tripbench run` writes
+ * them (reports/README.md): verdicts.json from the real renderer, step JSON files in fortio's
+ * format, plus the damaged cases a scheduled check leaves behind (a run killed before it wrote
+ * verdicts.json, a truncated file).
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHistory } from '../../src/history/readRuns.js';
+import { renderHistoryTable } from '../../src/history/table.js';
+import { parseFortioJson } from '../../src/report/fortioJson.js';
+import { renderVerdictsJson } from '../../src/scenario/render/verdictsJson.js';
+import type { ScenarioResult } from '../../src/scenario/types.js';
+import { calcPercentile } from '../../src/stats/fortioHistogram.js';
+import { UsageError } from '../../src/shared/errors.js';
+import { fixtureScenario, scenarioResult } from '../scenario/helpers.js';
+import { readFileSync } from 'node:fs';
+
+const BIN = fileURLToPath(new URL('../../bin/tripbench.js', import.meta.url));
+const FORTIO_JSON = fileURLToPath(new URL('../report/fixtures/fortio-1.33/fortio-load-multibucket-c4-n200.json', import.meta.url));
+
+const C = 'outbound|8000||httpbin.default.svc.cluster.local';
+
+/** One run of the fixture scenario with `k3` of 30 calls tripped at c=3. */
+function run(startedAt: string, k3: number): ScenarioResult {
+  const sr = scenarioResult(fixtureScenario(), {
+    c1: { codes: { '200': 20 } },
+    c2: { codes: { '200': 17, '503': 3 }, envoy: { cluster: C, deltas: { [`cluster.${C}.upstream_rq_pending_overflow`]: 3 } } },
+    c3: { codes: { '200': 30 - k3, '503': k3 }, sockets: 20 },
+    'sweep.c1': { codes: { '200': 10 } },
+    'sweep.c2': { codes: { '200': 18, '503': 2 } },
+    'sweep.c3': { codes: { '200': 8, '503': 22 } },
+    'sweep.c4': { codes: { '200': 10, '503': 30 } },
+  });
+  return { ...sr, startedAt, finishedAt: startedAt.replace(':00Z', ':40Z') };
+}
+
+async function writeRun(dir: string, id: string, sr: ScenarioResult): Promise<string> {
+  const d = join(dir, id);
+  await mkdir(d, { recursive: true });
+  await writeFile(join(d, 'verdicts.json'), renderVerdictsJson(sr, { version: 'test' }));
+  return d;
+}
+
+function tripbench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('tripbench history', () => {
+  let root: string;
+  let reports: string;
+  let scenario: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tripbench-history-'));
+    reports = join(root, 'reports');
+    scenario = join(reports, 'istio-circuit-breaking');
+    await writeRun(scenario, '2026-11-20T030000Z', run('2026-11-20T03:00:00Z', 19));
+    await writeRun(scenario, '2026-11-21T030000Z', run('2026-11-21T03:00:00Z', 11));
+    // The newest run: c3 barely trips (the breaker drifted), and c2's latency is only in its step file.
+    const last = run('2026-11-22T03:00:00Z', 2);
+    const c2 = last.steps.find((s) => s.key === 'c2');
+    if (c2?.observed) {
+      delete c2.observed.latency;
+      c2.files = ['c2.json', 'c2.txt'];
+    }
+    const d = await writeRun(scenario, '2026-11-22T030000Z', last);
+    await copyFile(FORTIO_JSON, join(d, 'c2.json'));
+    // A run killed before verdicts.json, and one with a truncated file.
+    await mkdir(join(scenario, '2026-11-23T030000Z'), { recursive: true });
+    await mkdir(join(scenario, '2026-11-24T030000Z'), { recursive: true });
+    await writeFile(join(scenario, '2026-11-24T030000Z', 'verdicts.json'), '{"format": "tripbench.verdicts/v1", "steps": [');
+    await mkdir(join(reports, 'other-scenario', '2026-11-22T030000Z'), { recursive: true });
+  });
+
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads every run oldest first, with trip ratios, p99 and verdicts', async () => {
+    const runs = await readHistory(scenario);
+    expect(runs.map((r) => r.id)).toEqual(['2026-11-20T030000Z', '2026-11-21T030000Z', '2026-11-22T030000Z', '2026-11-23T030000Z', '2026-11-24T030000Z']);
+    const c3 = runs.slice(0, 3).map((r) => r.steps.find((s) => s.key === 'c3'));
+    expect(c3.map((s) => s?.tripped)).toEqual([19, 11, 2]);
+    expect(c3.map((s) => s?.tripRatio)).toEqual([19 / 30, 11 / 30, 2 / 30]);
+    expect(c3[0]?.p99Source).toBe('verdicts');
+    expect(runs[0]?.outcome).toBe('PASS');
+    expect(runs[2]?.outcome).toBe('FAIL'); // 2/30 is below the c3 range [0.25, 1]
+    expect(runs[2]?.counts?.FAIL).toBeGreaterThan(0);
+    // p99 from the step's own JSON file when verdicts.json has none
+    const c2 = runs[2]?.steps.find((s) => s.key === 'c2');
+    const fortio = parseFortioJson(readFileSync(FORTIO_JSON, 'utf8'), 'c2.json');
+    expect(c2?.p99Source).toBe('histogram');
+    expect(c2?.p99).toBeCloseTo(calcPercentile(fortio.DurationHistogram, 99), 12);
+    expect(runs[3]?.error).toBe('no verdicts.json (run still going, or stopped hard)');
+    expect(runs[4]?.error).toMatch(/^verdicts\.json: /);
+  });
+
+  it('renders a table that shows the drift and the range', async () => {
+    const runs = await readHistory(scenario);
+    const out = renderHistoryTable(runs, { code: '503' });
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('5 runs, oldest first. Each step: share of calls answered 503, p99 latency; FAIL/INC when an expectation of the step failed / stayed inconclusive.');
+    expect(lines[2]).toMatch(/│ Run\s+│ Outcome\s+│ Verdicts\s+│ c1\s+│ c2\s+│ c3\s+│/);
+    const row = (prefix: string): string => lines.find((l) => l.startsWith(`│ ${prefix}`)) ?? '';
+    expect(row('2026-11-20 03:00:00Z')).toMatch(/│ PASS\s+│ \d+ pass\s+│ 0\.0% 7\.6ms\s+│ 15\.0% 7\.6ms\s+│ 63\.3% 7\.6ms\s+│/);
+    expect(row('2026-11-22 03:00:00Z')).toMatch(/│ FAIL\s+│ \d+ pass, 2 fail\s+│ .*│ 15\.0% [0-9.]+ms\s+│ 6\.7% 7\.6ms FAIL\s+│/);
+    expect(row('2026-11-23T030000Z')).toContain('no verdicts.json');
+    expect(row('range')).toMatch(/│ 1\/3 FAIL\s+│\s+│ 0\.0% [^│]+│ 15\.0% [^│]+│ 6\.7%–63\.3% 7\.6ms\s+│/);
+  });
+
+  it('filters steps and takes another trip code', async () => {
+    const runs = await readHistory(scenario, { code: '2xx', last: 3 });
+    expect(runs).toHaveLength(3);
+    expect(runs[0]?.id).toBe('2026-11-22T030000Z');
+    const out = renderHistoryTable(runs, { code: '2xx', steps: ['c3'] });
+    expect(out).toContain('share of calls answered 2xx');
+    expect(out).not.toMatch(/│ c1 /);
+    expect(out).toMatch(/│ 93\.3% 7\.6ms FAIL/);
+  });
+
+  it('names what to pass when given the reports root or a single run', async () => {
+    await expect(readHistory(reports)).rejects.toThrow(UsageError);
+    await expect(readHistory(reports)).rejects.toThrow(`${reports} holds several scenarios (istio-circuit-breaking, other-scenario); give one, e.g. tripbench history ${join(reports, 'istio-circuit-breaking')}`);
+    await expect(readHistory(join(scenario, '2026-11-20T030000Z'))).rejects.toThrow(/is one run; give its scenario folder/);
+    await expect(readHistory(join(root, 'nope'))).rejects.toThrow(/not a directory/);
+  });
+
+  it('works from the command line: table, -json, -n, errors', async () => {
+    const table = await tripbench(['history', scenario]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('│ range');
+    const json = await tripbench(['history', scenario, '-json', '-n', '2']);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { id: string }[];
+    expect(parsed.map((r) => r.id)).toEqual(['2026-11-23T030000Z', '2026-11-24T030000Z']);
+    const bad = await tripbench(['history', reports]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^tripbench: .* holds several scenarios/);
+    const badCode = await tripbench(['history', '-code', '600', scenario]);
+    expect(badCode.code).toBe(2);
+    const none = await tripbench(['history']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('give exactly one scenario folder');
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The admin endpoint (Envoy's /stats formats, /clusters, /ready, reset) and the two CLI
+ * commands: where they listen, loopback-only binds, one-line errors for bad resources.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runServer } from '../../src/cli/server.js';
+import { runSidecar } from '../../src/cli/sidecar.js';
+import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
+import { fortioLikeLoad } from '../helpers/rehearsalClient.js';
+import { destinationRule, get, startRig } from '../helpers/rehearsalServers.js';
+
+const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
+const TASK_DR = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1');
+
+describe('admin endpoint', () => {
+  it('serves /stats in Envoy text, ?filter=, json, prometheus; /clusters; /ready; POST /reset_counters', async () => {
+    const rig = await startRig({ dr: TASK_DR, admin: '127.0.0.1:0' });
+    try {
+      const r = await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 3, n: 30 });
+      const trips = r.codes.get(503) ?? 0;
+      const admin = rig.sidecar.adminUrl as string;
+      const text = (await get(`${admin}/stats`)).body;
+      expect(text).toContain(`cluster.${CN}.upstream_rq_pending_overflow: ${trips}\n`);
+      expect(text).toContain(`cluster.${CN}.circuit_breakers.default.remaining_pending: 1\n`);
+      expect(text).not.toContain('http.outbound_0.0.0.0_8000.'); // trimmed like Istio's fortio sample
+      const lines = text.trim().split('\n');
+      expect([...lines].sort()).toEqual(lines);
+      const filtered = (await get(`${admin}/stats?filter=${encodeURIComponent('pending_overflow$')}`)).body;
+      expect(filtered).toBe(`cluster.${CN}.upstream_rq_pending_overflow: ${trips}\n`);
+      const json = JSON.parse((await get(`${admin}/stats?format=json&filter=upstream_rq_pending`)).body) as { stats: Array<{ name: string; value: number }> };
+      expect(json.stats.find((s) => s.name.endsWith('upstream_rq_pending_overflow'))?.value).toBe(trips);
+      const prom = (await get(`${admin}/stats/prometheus`)).body;
+      expect(prom).toContain(`envoy_cluster_upstream_rq_pending_overflow{cluster_name="${CN}"} ${trips}\n`);
+      expect(prom).toContain('# TYPE envoy_cluster_upstream_rq_pending_overflow counter\n');
+      const clusters = (await get(`${admin}/clusters`)).body;
+      expect(clusters).toContain(`${CN}::default_priority::max_connections::1\n`);
+      expect(clusters).toContain(`${CN}::default_priority::max_requests::1024\n`);
+      expect(clusters).toMatch(/::127\.0\.0\.1:\d+::health_flags::healthy\n/);
+      expect((await get(`${admin}/ready`)).body).toBe('LIVE\n');
+      expect((await get(`${admin}/stats?filter=(`)).status).toBe(400);
+      expect((await get(`${admin}/reset_counters`)).status).toBe(405);
+      expect((await get(`${admin}/reset_counters`, {}, 'POST')).body).toBe('OK\n');
+      expect((await get(`${admin}/stats?filter=pending_overflow$`)).body).toBe(`cluster.${CN}.upstream_rq_pending_overflow: 0\n`);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('refuses a non-loopback admin or listener unless allowed', async () => {
+    await expect(startRig({ admin: '0.0.0.0:0' })).rejects.toThrow(/admin: refusing to listen on non-loopback address/);
+    await expect(startRig({ listen: '10.1.2.3:0' })).rejects.toThrow(/listen: refusing to listen on non-loopback address 10\.1\.2\.3:0/);
+  });
+});
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tripbench-rehearsal-'));
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe('CLI', () => {
+  it('sidecar: prints where it listens, serves, stops on the signal', async () => {
+    const out: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let handle: SidecarHandle | undefined;
+    let target: TargetHandle | undefined;
+    const server = runServer(['-listen', '127.0.0.1:0', '-seed', '1'], { stderr: (s) => out.push(s), stopped }, (t) => (target = t));
+    while (!target) await new Promise((r) => setTimeout(r, 5));
+    const dr = tempFile('dr.yaml', TASK_DR);
+    const sidecar = runSidecar(
+      ['-f', dr, '-upstream', `127.0.0.1:${target.address.port}`, '-listen', '127.0.0.1:0', '-admin', '127.0.0.1:0', '-mtls-handshake', '1ms', '-istio-version', '1.22'],
+      { stderr: (s) => out.push(s), stopped },
+      (s) => (handle = s),
+    );
+    while (!handle) await new Promise((r) => setTimeout(r, 5));
+    expect((await get(`${handle.url}/status/418`)).status).toBe(418);
+    expect(handle.cluster.config.thresholds.maxRequests).toBe(4294967295);
+    stop();
+    expect(await sidecar).toBe(0);
+    expect(await server).toBe(0);
+    const text = out.join('');
+    expect(text).toMatch(/tripbench server \(httpbin \+ fortio echo\) listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(text).toMatch(/tripbench sidecar \(Envoy emulator, Istio 1\.22, 2 workers\) listening on http:\/\/127\.0\.0\.1:\d+, cluster outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local → 127\.0\.0\.1:\d+\n/);
+    expect(text).toMatch(/tripbench sidecar admin on http:\/\/127\.0\.0\.1:\d+ /);
+  });
+
+  it('sidecar: invalid resources are one line per problem and nothing starts', async () => {
+    const bad = tempFile('bad.yaml', destinationRule('connectionPool:\n  tcp:\n    maxConnections: -1\n    maxConections: 2'));
+    const io = { stderr: () => undefined, stopped: Promise.resolve() };
+    await expect(runSidecar(['-f', bad, '-listen', '127.0.0.1:0', '-admin', 'off'], io)).rejects.toThrow(
+      `${bad}:10:25: spec.trafficPolicy.connectionPool.tcp.maxConnections: must not be negative (got -1)\n${bad}:11:9: spec.trafficPolicy.connectionPool.tcp.maxConections: unknown field`,
+    );
+    await expect(runSidecar(['-f', '/nonexistent/dr.yaml'], io)).rejects.toThrow(/^\/nonexistent\/dr\.yaml: ENOENT/);
+    await expect(runSidecar(['-istio-version', '2.1'], io)).rejects.toThrow(/-istio-version/);
+    await expect(runServer(['-listen', '0.0.0.0:0'], io)).rejects.toThrow(/refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Circuit-breaker semantics through real sockets (envoy-circuit-breaking.md §2.2–2.5).
+ */
+import { describe, expect, it } from 'vitest';
+import { formatAccessLog, OVERFLOW_BODY } from '../../src/rehearsal/index.js';
+import type { AccessLogEntry } from '../../src/rehearsal/index.js';
+import { fortioLikeLoad } from '../helpers/rehearsalClient.js';
+import { destinationRule, get, sleep, startRig } from '../helpers/rehearsalServers.js';
+
+describe('connection pool and breakers', () => {
+  it('one pending slot and maxRequestsPerConnection: 1 make every request wait for a connect', async () => {
+    const rig = await startRig({
+      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1'),
+      concurrency: 1,
+    });
+    try {
+      const r = await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 1, n: 10 });
+      expect(r.codes.get(200)).toBe(10);
+      expect(r.sockets).toBe(1); // downstream keep-alive is untouched by the upstream limit
+      const s = rig.sidecar.stat;
+      expect(s('upstream_rq_pending_total')).toBe(10);
+      expect(s('upstream_cx_total')).toBe(10);
+      expect(s('upstream_cx_max_requests')).toBe(10);
+      expect(rig.target.connections()).toBe(10);
+      expect(s('upstream_rq_pending_overflow')).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('two workers may each open a connection past maxConnections: 1, counted in upstream_cx_overflow', async () => {
+    const dr = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1');
+    const two = await startRig({ dr, concurrency: 2, workerAssignment: 'round-robin' });
+    try {
+      const t0 = performance.now();
+      const rs = await Promise.all([get(`${two.sidecar.url}/get?delay=300ms`), get(`${two.sidecar.url}/get?delay=300ms`)]);
+      const elapsed = performance.now() - t0;
+      expect(rs.map((r) => r.status)).toEqual([200, 200]);
+      expect(elapsed).toBeLessThan(550); // in parallel: one upstream connection per worker
+      expect(two.target.connections()).toBe(2);
+      expect(two.sidecar.stat('upstream_cx_overflow')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await two.close();
+    }
+    const one = await startRig({ dr, concurrency: 1 });
+    try {
+      const t0 = performance.now();
+      const rs = await Promise.all([get(`${one.sidecar.url}/get?delay=300ms`), get(`${one.sidecar.url}/get?delay=300ms`)]);
+      expect(rs.map((r) => r.status)).toEqual([200, 200]);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(590); // one worker: the second waits pending
+      expect(one.target.connections()).toBe(1);
+      expect(one.sidecar.stat('upstream_cx_overflow')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('pending overflow answers 503, x-envoy-overloaded: true and the 81-byte body, at once', async () => {
+    const log: AccessLogEntry[] = [];
+    const rig = await startRig({
+      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1'),
+      concurrency: 1,
+      onAccessLog: (e) => log.push(e),
+    });
+    try {
+      const first = get(`${rig.sidecar.url}/get?delay=400ms`);
+      await sleep(150); // first is on the only connection now
+      const second = get(`${rig.sidecar.url}/get?delay=10ms`); // takes the pending slot
+      await sleep(30);
+      const third = await get(`${rig.sidecar.url}/get`);
+      expect(third.status).toBe(503);
+      expect(third.headers['x-envoy-overloaded']).toBe('true');
+      expect(third.headers['content-type']).toBe('text/plain');
+      expect(third.headers.server).toBe('envoy');
+      expect(third.body).toBe(OVERFLOW_BODY);
+      expect(Buffer.byteLength(third.body)).toBe(81);
+      expect(third.ms).toBeLessThan(150);
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+      expect(rig.sidecar.stat('upstream_rq_pending_overflow')).toBe(1);
+      expect(rig.sidecar.stat('upstream_rq_pending_total')).toBe(2);
+      expect(rig.sidecar.stat('upstream_rq_503')).toBe(1);
+      const uo = log.find((e) => e.flags === 'UO');
+      expect(uo).toMatchObject({ status: 503, bytesSent: 81, upstreamHost: undefined });
+      expect(formatAccessLog(uo as AccessLogEntry)).toMatch(/"GET \/get HTTP\/1\.1" 503 UO 81 \d+ "-" lane=0 cx=3$/);
+      expect(log.filter((e) => e.status === 200).every((e) => e.upstreamHost === `127.0.0.1:${rig.target.address.port}`)).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('http2MaxRequests rejects without queueing', async () => {
+    const rig = await startRig({
+      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 10\n  http:\n    http2MaxRequests: 2'),
+      istioVersion: 'current',
+      concurrency: 1,
+    });
+    try {
+      const slow = [get(`${rig.sidecar.url}/get?delay=500ms`), get(`${rig.sidecar.url}/get?delay=500ms`)];
+      await sleep(150);
+      const fast = await Promise.all([get(`${rig.sidecar.url}/get`), get(`${rig.sidecar.url}/get`)]);
+      for (const r of fast) {
+        expect(r.status).toBe(503);
+        expect(r.body).toBe(OVERFLOW_BODY);
+        expect(r.ms).toBeLessThan(200); // rejected when attached, not held until a request finishes
+      }
+      expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200]);
+      expect(rig.sidecar.stat('upstream_rq_pending_overflow')).toBe(2);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('circuit-breaker gauges read 0 / full again after the load (as in the Istio task)', async () => {
+    const rig = await startRig({
+      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1'),
+    });
+    try {
+      await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 3, n: 30 });
+      const g = (n: string): number | undefined => rig.sidecar.store.get(`cluster.${rig.sidecar.clusterName}.${n}`);
+      expect(g('circuit_breakers.default.rq_pending_open')).toBe(0);
+      expect(g('circuit_breakers.default.remaining_pending')).toBe(1);
+      expect(g('circuit_breakers.high.rq_pending_open')).toBe(0);
+      expect(g('upstream_rq_pending_active')).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
+});
