@@ -3,18 +3,16 @@
  * logs go to stderr; stdout carries only `-json -` output and curl bodies.
  */
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { FlagError, formatUsage } from './flags.js';
 import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './loadFlags.js';
 import { ExitCode } from './exitCodes.js';
 import { createProgressLine } from './progress.js';
+import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
 import { installStopSignals } from './signals.js';
 import { prepareHttp, runLoad } from '../load/runLoad.js';
-import { workerCount } from '../engine/index.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import type { HttpOptionsInput } from '../http/options.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
-import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
 import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
 import { StartError, UsageError, errorMessage } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
@@ -125,18 +123,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
   setupLogging(cfg);
   if (cfg.curl) return runCurl(cfg);
 
-  const cores = availableParallelism();
   const run = cfg.run;
-  err(
-    formatFirstLine({
-      qps: cfg.qpsTyped,
-      cores,
-      workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores),
-      ...(run.exactly > 0 ? { calls: run.exactly } : {}),
-      durationNs: run.durationNs,
-      url: cfg.urlTyped,
-    }),
-  );
+  err(loadFirstLine(run, cfg.qpsTyped, cfg.urlTyped));
   info('Starting http test', {
     run: cfg.runId,
     url: cfg.urlTyped,
@@ -170,18 +158,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
         shard: cfg.shard,
         signal: stop.graceful,
         forceSignal: stop.forced,
-        onStart: (plan) => {
-          const startInfo = {
-            qps: plan.maxQps ? 0 : plan.qps,
-            threads: plan.threads,
-            workers: workerCount(run.workers, plan.threads, cores),
-            exactly: plan.exactly,
-            durationNs: plan.durationNs,
-            perThread: plan.perThread,
-            leftover: plan.leftover,
-          };
-          if (startLineShown(startInfo, cfg.level)) err(formatStartLine(startInfo));
-        },
+        onStart: (plan) => err(loadStartLine(plan, run, cfg.level)),
         onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes }),
         log: { level: cfg.level, json: cfg.loggerJson },
       },
@@ -207,13 +184,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   } catch (e) {
     writeError = `Unable to write json to ${cfg.jsonPath || cfg.dataDir}: ${errorMessage(e)}`;
   }
-  err(
-    formatReport(outcome.result, {
-      level: cfg.level,
-      percentiles: run.percentiles,
-      ...(written ? { jsonWritten: written } : {}),
-    }),
-  );
+  err(loadReport(outcome.result, run, cfg.level, written ?? undefined));
   if (writeError !== '') {
     logError(writeError);
     return ExitCode.USAGE;

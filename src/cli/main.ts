@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   sidecar: { run: async () => (await import('./sidecar.js')).sidecarCommand, help: 'start the Envoy sidecar emulator for Istio resources' },
   report: { run: async () => (await import('./report.js')).reportCommand, help: 'print a saved result as fortio text, or write its HTML report (-o)' },
   merge: { run: async () => (await import('./merge.js')).mergeCommand, help: 'merge JSON results of shards, pods or runs into one report' },
+  run: { run: async () => (await import('./run.js')).runCommand, help: 'run scenario files (local rehearsal or --target) and judge their expectations' },
   history: { run: async () => (await import('./history.js')).historyCommand, help: 'tabulate past runs of a scenario (reports/<scenario>) to show drift' },
   version: { run: async () => versionCommand, help: 'print the version' },
 };

@@ -20,11 +20,13 @@ const CMP = new RegExp(String.raw`^(<=|<|>=|>|==) ${NUM}$`);
 const CMP_REF = new RegExp(String.raw`^(<=|<|>=|>|==) .*\(${NUM}\)$`);
 
 /**
- * The accepted range of a ratio check, read back from its `expected` text (the result keeps the
- * words, not the condition). Undefined when the text has another shape.
+ * The accepted range of a ratio check on the 0..1 scale: from the result's numeric `bounds`, or
+ * for results written before they existed, read back from the `expected` text. Undefined when
+ * neither gives one.
  */
-export function expectedRange(r: Pick<ExpectationResult, 'kind' | 'expected'>): [number, number] | undefined {
+export function expectedRange(r: Pick<ExpectationResult, 'kind' | 'expected'> & Partial<Pick<ExpectationResult, 'bounds'>>): [number, number] | undefined {
   if (r.kind !== 'ratio') return undefined;
+  if (r.bounds) return clamp01([r.bounds.lo ?? 0, r.bounds.hi ?? 1]);
   const m = RANGE.exec(r.expected);
   if (m) return clamp01([Number(m[1]), Number(m[2])]);
   const c = CMP.exec(r.expected) ?? CMP_REF.exec(r.expected);

@@ -3,10 +3,11 @@
  * unless it is a warmup call (warmups still open and count connections, fortio-compat.md §2.3).
  * Loaded by URL inside worker_threads: it depends on nothing set up by the main thread.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import type { CallResult, ThreadRunnable } from '../engine/runnable.js';
 import { recordValue } from '../stats/fortioHistogram.js';
 import { type HttpClient, createClient } from './client.js';
-import type { HttpOptions } from './options.js';
+import { type HttpOptions, usesLeanClient } from './options.js';
 import { isOkCode } from './responseParser.js';
 import { type HttpThreadStats, newHttpThreadStats } from './stats.js';
 
@@ -52,6 +53,17 @@ export class HttpRunnable implements ThreadRunnable {
   snapshot(): HttpThreadStats {
     return this.#stats;
   }
+}
+
+/**
+ * Heap limits for the engine workers that run this runnable. The lean client's per-call garbage
+ * (~650 B: promises, the write request, results) all dies young, yet V8 keeps doubling the young
+ * generation as a max-qps run goes on: 73 MB of RSS after 5 s, 93 MB after 60 s at c=16. Capped
+ * at 6 MB, RSS stays flat with no measurable change in calls/s. undici allocates far more and lost
+ * ~15 % of its calls/s with the cap, so it keeps V8's default.
+ */
+export function workerResourceLimits(o: HttpOptions): ResourceLimits | undefined {
+  return usesLeanClient(o) ? { maxYoungGenerationSizeMb: 6 } : undefined;
 }
 
 /** RunnableModule entry point: `options` are the structured-clone copy of the main thread's HttpOptions. */

@@ -8,6 +8,7 @@ import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import { makeHttpOptions, type HttpOptions, type HttpOptionsInput } from '../http/options.js';
 import { resolveTarget } from '../http/resolve.js';
+import { workerResourceLimits } from '../http/httpRunnable.js';
 import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { compiledUrl } from '../shared/modulePath.js';
@@ -61,11 +62,13 @@ export async function runLoad(req: LoadRequest, prepared?: { options: HttpOption
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const run = applyShard(req.run, req.shard ?? null);
   const timeline = new QpsTimeline();
+  const limits = workerResourceLimits(http);
   const engine = await runEngine({
     options: run,
     runnableUrl: httpRunnableUrl(),
     runnableOptions: http,
     targetLabel: http.url,
+    ...(limits ? { workerResourceLimits: limits } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
     ...(req.onStart ? { onStart: req.onStart } : {}),

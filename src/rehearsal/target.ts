@@ -11,6 +11,7 @@ import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
 import type { ListenAddress } from './bind.js';
 import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
 import type { EchoParams } from './echoParams.js';
+import { UsageError } from '../shared/errors.js';
 import { makeRng } from './random.js';
 import type { Rng } from './random.js';
 
@@ -28,6 +29,17 @@ export interface TargetOptions {
   keepAliveTimeoutMs?: number;
   /** 0 = random */
   seed?: number;
+  /**
+   * Echo parameters applied to every request that does not set them itself (fortio syntax,
+   * e.g. `{ status: '503:20', delay: '2ms' }`): a scenario's `upstream` behaviour without
+   * rewriting the URLs the load sends, so the same scenario runs unchanged against a cluster.
+   */
+  defaults?: TargetDefaults;
+}
+
+export interface TargetDefaults {
+  delay?: string;
+  status?: string;
 }
 
 export interface TargetHandle {
@@ -47,6 +59,16 @@ interface Ctx {
   maxDelayMs: number;
   maxSize: number;
   maxBody: number;
+  defaults: TargetDefaults;
+}
+
+/** The request's own echo parameters win; the defaults fill in what it leaves out. */
+function withDefaults(q: URLSearchParams, d: TargetDefaults): URLSearchParams {
+  if ((d.delay === undefined || q.has('delay')) && (d.status === undefined || q.has('status'))) return q;
+  const out = new URLSearchParams(q);
+  if (d.delay !== undefined && !q.has('delay')) out.set('delay', d.delay);
+  if (d.status !== undefined && !q.has('status')) out.set('status', d.status);
+  return out;
 }
 
 const PAYLOAD_CHARS = Buffer.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
@@ -155,7 +177,7 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': b.length });
     res.end(b);
   };
-  const ep = parseEchoParams(url.searchParams, ctx.rng, { maxDelayMs: ctx.maxDelayMs, maxSize: ctx.maxSize });
+  const ep = parseEchoParams(withDefaults(url.searchParams, ctx.defaults), ctx.rng, { maxDelayMs: ctx.maxDelayMs, maxSize: ctx.maxSize });
   if (!ep.ok) return bad(ep.error);
   const echo: EchoParams = ep.value;
   const hb = httpbin(ctx, req, url, body);
@@ -206,7 +228,11 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
     maxDelayMs: o.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
     maxSize: o.maxSize ?? DEFAULT_MAX_SIZE,
     maxBody: o.maxBodyBytes ?? 1024 * 1024,
+    defaults: { ...o.defaults },
   };
+  // A bad default would turn every request into a 400; refuse it before listening instead.
+  const checked = parseEchoParams(withDefaults(new URLSearchParams(), ctx.defaults), makeRng(1), { maxDelayMs: ctx.maxDelayMs, maxSize: ctx.maxSize });
+  if (!checked.ok) throw new UsageError(`target defaults: ${checked.error}`);
   let connections = 0;
   let requests = 0;
   const server = createServer((req, res) => {

@@ -14,6 +14,7 @@ import type { CmpOp, CodeSel, Condition, Expectation, ExpectationResult, Metric,
 import { formatInterval, formatNumber, formatRatio, formatSeconds } from './format.js';
 import { compare, decideRatio } from './verdict.js';
 import { wilson } from './wilson.js';
+import { boundsOf } from './bounds.js';
 
 export type Path = (string | number)[];
 /** A problem at `path`; `at: 'key'` points at the mapping key rather than its value. */
@@ -338,6 +339,13 @@ export interface EvaluateOptions {
 
 /** One expectation against one pooled observation under a policy. Never throws on missing data. */
 export function evaluateExpectation(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions = {}): ExpectationResult {
+  const r = judge(e, obs, policy, opts);
+  const c = e.cond;
+  const bounds = boundsOf(c, c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined);
+  return bounds ? { ...r, bounds } : r;
+}
+
+function judge(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions): ExpectationResult {
   const c = e.cond;
   const resolved = c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined;
   const expected = describeCondition(e, resolved);
@@ -384,7 +392,9 @@ export function evaluateExpectations(es: readonly Expectation[], obs: Observed, 
 
 /** Results for expectations whose step never ran (interrupted run): reported, never PASS. */
 export function notRunResults(es: readonly Expectation[], reason = 'the step did not run'): ExpectationResult[] {
-  return es.map((e) =>
-    result(e, { expected: describeCondition(e), observed: '—', verdict: 'NOT RUN', basis: 'none', reason }),
-  );
+  return es.map((e) => {
+    const r = result(e, { expected: describeCondition(e), observed: '—', verdict: 'NOT RUN', basis: 'none', reason });
+    const bounds = boundsOf(e.cond);
+    return bounds ? { ...r, bounds } : r;
+  });
 }

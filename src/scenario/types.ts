@@ -224,6 +224,11 @@ export interface ExpectationResult {
   n?: number;
   /** ratio checks: 95 % Wilson score interval */
   interval?: [number, number];
+  /**
+   * The accepted set as numbers (a reference resolved to its observed value), for charts and
+   * gauges; absent when the bound could not be resolved.
+   */
+  bounds?: Bounds;
   verdict: Verdict;
   /** how the verdict was reached: point estimate, interval, exact count, plain value */
   basis: 'point' | 'interval' | 'exact' | 'value' | 'none';
@@ -231,6 +236,14 @@ export interface ExpectationResult {
   reason?: string;
   /** one line: "expected 503 ratio in [0.3, 0.7], observed 0.0 (0/30)" (+ interval / reason) */
   message: string;
+}
+
+/** An accepted interval: a missing end is unbounded; "== v" is lo = hi = v, both inclusive. */
+export interface Bounds {
+  lo?: number;
+  hi?: number;
+  loInclusive: boolean;
+  hiInclusive: boolean;
 }
 
 export type StepStatus = 'completed' | 'interrupted' | 'not-run';
@@ -261,5 +274,9 @@ export interface ScenarioResult {
   startedAt: string;
   finishedAt: string;
   interrupted: boolean;
+  /** the Envoy admin endpoint the stats were read from, when there was one */
+  envoyAdmin?: string;
+  /** set for a local rehearsal: where its emulated sidecar listened */
+  rehearsal?: { url: string; envoyAdmin: string };
   steps: StepResult[];
 }

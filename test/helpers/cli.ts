@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** called once the process has started, e.g. to send it a signal later */
   onSpawn?: (child: ChildProcess) => void;
+  /** called with all stderr so far whenever more arrives, e.g. to act at a given point of a run */
+  onStderr?: (soFar: string, child: ChildProcess) => void;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
@@ -29,7 +31,10 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      opts.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`tripbench ${args.join(' ')} timed out; stderr so far:\n${stderr.slice(-2000)}`));

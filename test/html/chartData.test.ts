@@ -182,6 +182,14 @@ describe('expectedRange', () => {
     expect(r('== code 503 ratio')).toBeUndefined();
     expect(expectedRange({ kind: 'count', expected: '>= 1' })).toBeUndefined();
   });
+
+  it('prefers the numeric bounds a result carries over its text', () => {
+    const b = (bounds: { lo?: number; hi?: number }) => expectedRange({ kind: 'ratio', expected: 'whatever', bounds: { ...bounds, loInclusive: true, hiInclusive: true } });
+    expect(b({ lo: 0.25, hi: 1 })).toEqual([0.25, 1]);
+    expect(b({ hi: 0.4 })).toEqual([0, 0.4]);
+    expect(b({ lo: 0.95 })).toEqual([0.95, 1]);
+    expect(b({ lo: 0.15, hi: 0.15 })).toEqual([0.15, 0.15]);
+  });
 });
 
 describe('summary and comparison', () => {

@@ -92,3 +92,12 @@ describe.each(['lean', 'undici'])('HttpRunnable (%s)', (kind) => {
     await r.close();
   });
 });
+
+describe('workerResourceLimits', () => {
+  it('caps the young generation of lean-client workers only', () => {
+    const o = (extra = {}) => makeHttpOptions({ url: 'http://127.0.0.1:1/', ...extra }).options;
+    expect(runnableModule.workerResourceLimits(o())).toEqual({ maxYoungGenerationSizeMb: 6 });
+    expect(runnableModule.workerResourceLimits(o({ stdClient: true }))).toBeUndefined();
+    expect(runnableModule.workerResourceLimits(makeHttpOptions({ url: 'https://127.0.0.1:1/' }).options)).toBeUndefined();
+  });
+});

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { runServer } from '../../src/cli/server.js';
 import { runSidecar } from '../../src/cli/sidecar.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
-import { fortioLikeLoad } from '../helpers/rehearsalClient.js';
 import { destinationRule, get, startRig } from '../helpers/rehearsalServers.js';
+import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
 const TASK_DR = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1');
@@ -19,8 +19,8 @@ describe('admin endpoint', () => {
   it('serves /stats in Envoy text, ?filter=, json, prometheus; /clusters; /ready; POST /reset_counters', async () => {
     const rig = await startRig({ dr: TASK_DR, admin: '127.0.0.1:0' });
     try {
-      const r = await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 3, n: 30 });
-      const trips = r.codes.get(503) ?? 0;
+      const r = await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);
+      const trips = code(r.codes, 503);
       const admin = rig.sidecar.adminUrl as string;
       const text = (await get(`${admin}/stats`)).body;
       expect(text).toContain(`cluster.${CN}.upstream_rq_pending_overflow: ${trips}\n`);

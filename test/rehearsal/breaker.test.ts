@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatAccessLog, OVERFLOW_BODY } from '../../src/rehearsal/index.js';
 import type { AccessLogEntry } from '../../src/rehearsal/index.js';
-import { fortioLikeLoad } from '../helpers/rehearsalClient.js';
 import { destinationRule, get, sleep, startRig } from '../helpers/rehearsalServers.js';
+import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 describe('connection pool and breakers', () => {
   it('one pending slot and maxRequestsPerConnection: 1 make every request wait for a connect', async () => {
@@ -14,8 +14,8 @@ describe('connection pool and breakers', () => {
       concurrency: 1,
     });
     try {
-      const r = await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 1, n: 10 });
-      expect(r.codes.get(200)).toBe(10);
+      const r = await tripbenchLoad(`${rig.sidecar.url}/get`, 1, 10);
+      expect(code(r.codes, 200)).toBe(10);
       expect(r.sockets).toBe(1); // downstream keep-alive is untouched by the upstream limit
       const s = rig.sidecar.stat;
       expect(s('upstream_rq_pending_total')).toBe(10);
@@ -116,7 +116,7 @@ describe('connection pool and breakers', () => {
       dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1'),
     });
     try {
-      await fortioLikeLoad({ url: `${rig.sidecar.url}/get`, c: 3, n: 30 });
+      await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);
       const g = (n: string): number | undefined => rig.sidecar.store.get(`cluster.${rig.sidecar.clusterName}.${n}`);
       expect(g('circuit_breakers.default.rq_pending_open')).toBe(0);
       expect(g('circuit_breakers.default.remaining_pending')).toBe(1);

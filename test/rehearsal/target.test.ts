@@ -98,3 +98,39 @@ describe('target server', () => {
     await expect(startTarget({ listen: '0.0.0.0:0' })).rejects.toThrow(/refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/);
   });
 });
+
+describe('target defaults (a scenario\'s upstream behaviour)', () => {
+  it('applies delay and status to every request that does not set its own', async () => {
+    const t = await startTarget({ seed: 1, defaults: { status: '503', delay: '30ms' } });
+    try {
+      const t0 = performance.now();
+      const r = await get(`${t.url}/get`);
+      expect(r.status).toBe(503);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(25);
+      // the request's own parameters win over the defaults
+      expect((await get(`${t.url}/get?status=200&delay=0s`)).status).toBe(200);
+      expect((await get(`${t.url}/anything?status=404`)).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('status percentages apply per request', async () => {
+    const t = await startTarget({ seed: 7, defaults: { status: '503:50' } });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 60; i++) codes.push((await get(`${t.url}/get`)).status);
+      const n503 = codes.filter((c) => c === 503).length;
+      expect(n503).toBeGreaterThan(10);
+      expect(n503).toBeLessThan(50);
+      expect(codes.every((c) => c === 200 || c === 503)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses malformed defaults before listening', async () => {
+    await expect(startTarget({ defaults: { delay: 'soon' } })).rejects.toThrow(/target defaults: invalid delay "soon"/);
+    await expect(startTarget({ defaults: { status: '5000' } })).rejects.toThrow(/target defaults: invalid status/);
+  });
+});

@@ -3,7 +3,7 @@
  * warmup, starts every worker from one shared instant, relays their log lines, and merges
  * their results exactly. runEngine() is the engine's public entry point.
  */
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StartError } from '../../shared/errors.js';
@@ -46,13 +46,15 @@ export interface EngineSpec {
    * them. Defaults mirror src/shared/log.ts: current level, JSON unless stderr is a TTY, stderr.
    */
   log?: { level?: Level; json?: boolean; write?: (line: string) => void };
+  /** V8 heap limits of each worker, as the runnable needs them (node's Worker resourceLimits). */
+  workerResourceLimits?: ResourceLimits;
 }
 
 /**
  * Workers for a run: -workers when set, else one per core but one, never more than the threads.
- * The spare core is for the main thread and whatever shares the host, above all a local target:
- * on 2 cores against a local nginx, c=16 made ~1.3x the calls/s with 1 worker as with 2, which
- * fought nginx for its core (docs/benchmarks.md).
+ * The spare core is for the main thread (the in-process Envoy emulator of `tripbench run`) and
+ * whatever shares the host, above all a local target: on 2 idle cores against a local nginx,
+ * c=16 made 1.4x the calls/s with 1 worker as with 2, which starved nginx (docs/benchmarks.md).
  */
 export function workerCount(requested: number, threads: number, cores: number = availableParallelism()): number {
   const wanted = requested > 0 ? requested : cores - 1;
@@ -78,8 +80,9 @@ class WorkerHandle {
     init: WorkerInit,
     onMessage: (h: WorkerHandle, m: WorkerToMain) => boolean,
     onFailure: (e: Error) => void,
+    resourceLimits: ResourceLimits | undefined,
   ) {
-    this.worker = new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init });
+    this.worker = new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: WorkerToMain) => {
       if (onMessage(this, m)) return;
       const w = this.waiting.get(m.type);
@@ -258,7 +261,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         progressIntervalMs,
         log: { level: logLevel, json: logJson },
       };
-      handles.push(new WorkerHandle(w, init, onMessage, onFailure));
+      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits));
     }
     await race(Promise.all(handles.map((h) => h.expect('ready'))));
 

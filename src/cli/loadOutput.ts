@@ -1,0 +1,43 @@
+/**
+ * The lines `tripbench load` prints around a run (fortio's first line, the `Starting at …` line,
+ * the report), shared with `tripbench run` so each scenario step prints exactly what the same
+ * load on the command line would.
+ */
+import { availableParallelism } from 'node:os';
+import { workerCount } from '../engine/index.js';
+import type { RunOptions } from '../engine/options.js';
+import type { RunPlan } from '../engine/schedule.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import type { Level } from '../shared/log.js';
+
+/** `Fortio … running at … queries per second, 2->1 procs, for 20 calls: URL` */
+export function loadFirstLine(run: RunOptions, qpsTyped: number, urlTyped: string, cores = availableParallelism()): string {
+  return formatFirstLine({
+    qps: qpsTyped,
+    cores,
+    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores),
+    ...(run.exactly > 0 ? { calls: run.exactly } : {}),
+    durationNs: run.durationNs,
+    url: urlTyped,
+  });
+}
+
+/** The `Starting at …` line once the plan is final; '' when fortio would not print it at this level. */
+export function loadStartLine(plan: RunPlan, run: RunOptions, level: Level, cores = availableParallelism()): string {
+  const startInfo = {
+    qps: plan.maxQps ? 0 : plan.qps,
+    threads: plan.threads,
+    workers: workerCount(run.workers, plan.threads, cores),
+    exactly: plan.exactly,
+    durationNs: plan.durationNs,
+    perThread: plan.perThread,
+    leftover: plan.leftover,
+  };
+  return startLineShown(startInfo, level) ? formatStartLine(startInfo) : '';
+}
+
+/** The report after the run, as fortio prints it at `level`. */
+export function loadReport(result: FortioResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
+  return formatReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
+}

@@ -1,0 +1,259 @@
+/**
+ * `tripbench run FILE|DIR...`: runs scenarios (locally against the in-process rehearsal, or
+ * with --target against a real service), prints each step's fortio report and then the verdicts,
+ * writes the report files, and exits 0 PASS / 1 FAIL / 2 bad input / 3 INCONCLUSIVE / 4 target
+ * unreachable. Ctrl-C stops the current load, judges what finished, marks the rest NOT RUN and
+ * still writes every file.
+ */
+import { appendFile } from 'node:fs/promises';
+import { ExitCode } from './exitCodes.js';
+import { flagsFirst } from './argOrder.js';
+import { FlagError, flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags, type FlagSpecs } from './flags.js';
+import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
+import { DEFAULT_PUSH_JOB, writeMetrics } from './metrics.js';
+import { createProgressLine, type ProgressLine } from './progress.js';
+import { dryRunText, stepBanner, verdictText } from './runOutput.js';
+import { makeRunDir, writeScenarioFiles, writeStepFiles } from './runReports.js';
+import { installStopSignals } from './signals.js';
+import { STATS_FORMATS, type StatsFormat } from '../scenario/envoyAdmin.js';
+import { renderJUnit } from '../scenario/render/junit.js';
+import { renderMarkdownSummary } from '../scenario/render/markdown.js';
+import { renderVerdictsJson, verdictsDocument } from '../scenario/render/verdictsJson.js';
+import { SCENARIO_TARGET, type ScenarioRun } from '../scenario/run.js';
+import { loadRunFiles, runScenarios } from '../scenario/runFiles.js';
+import type { Scenario } from '../scenario/types.js';
+import { combineOutcomes, exitCodeFor, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
+import { Level, configureLog, parseLevel, warn } from '../shared/log.js';
+import { VERSION } from '../shared/version.js';
+
+export const RUN_FLAGS: FlagSpecs = {
+  target: { type: 'string', default: '', usage: "run against this URL instead of a local rehearsal (a URL without a path keeps each scenario's path; \"scenario\" = each scenario's own target)" },
+  reports: { type: 'string', default: 'reports', usage: 'write each run to DIR/<scenario>/<timestamp>/' },
+  junit: { type: 'string', default: '', usage: 'also write the JUnit XML of every scenario to this file' },
+  summary: { type: 'string', default: '', usage: 'also write the Markdown summary to this file (default: append to $GITHUB_STEP_SUMMARY when set)' },
+  json: { type: 'bool', default: false, usage: 'print the verdicts JSON on stdout (the tables go to stderr)' },
+  only: { type: 'strings', default: [], usage: 'run only this step (repeatable, or comma separated)' },
+  'dry-run': { type: 'bool', default: false, usage: 'validate the scenarios and print the plan as tripbench load command lines; load nothing' },
+  parallel: { type: 'int', default: 1, usage: 'scenarios run at once (they usually load the same target)' },
+  inconclusive: { type: 'string', default: 'inconclusive', usage: 'what INCONCLUSIVE and NOT RUN count as: pass, fail or inconclusive (exit 3)' },
+  html: { type: 'bool', default: false, usage: 'also write a self-contained report.html per run' },
+  prometheus: { type: 'string', default: '', usage: 'write the verdicts as Prometheus text to this file (textfile collector)' },
+  pushgateway: { type: 'string', default: '', usage: 'push the verdicts to this Prometheus Pushgateway URL' },
+  'pushgateway-job': { type: 'string', default: DEFAULT_PUSH_JOB, usage: 'Pushgateway grouping key: job' },
+  'pushgateway-instance': { type: 'string', default: '', usage: 'Pushgateway grouping key: instance (default: none)' },
+  'envoy-admin': { type: 'string', default: '', usage: 'Envoy admin URL for expect.envoy ("none" = do not read; default: the rehearsal\'s, else the scenario\'s envoyAdmin)' },
+  'stats-format': { type: 'string', default: 'text', usage: 'how /stats is read: text or json' },
+  loglevel: { type: 'string', default: 'Warning', usage: 'log level of the step reports and logs, one of [Debug Verbose Info Warning Error Critical Fatal]' },
+  v: { type: 'bool', default: false, usage: 'verbose: same as -loglevel Info' },
+  'logger-json': { type: 'bool', default: !process.stderr.isTTY, usage: 'Log in JSON format, defaults to true when stderr is not a terminal' },
+  'log-errors': { type: 'bool', default: true, usage: 'log each non-2xx answer as it occurs (as tripbench load does)' },
+  seed: { type: 'int', default: 0, usage: 'seed of the local rehearsal (0 = random)' },
+};
+
+const USAGE = `Usage: tripbench run [flags] FILE|DIR...
+Runs scenario files and judges every expectation: PASS, FAIL or INCONCLUSIVE.
+Exit codes: 0 all PASS, 1 some FAIL, 2 bad scenario or flags, 3 INCONCLUSIVE/NOT RUN without FAIL, 4 target unreachable.
+${formatUsage(RUN_FLAGS)}`;
+
+const INCONCLUSIVE_AS: readonly InconclusiveAs[] = ['pass', 'fail', 'inconclusive'];
+
+interface RunConfig {
+  files: string[];
+  target?: string;
+  reports: string;
+  only: string[];
+  ia: InconclusiveAs;
+  level: Level;
+  statsFormat: StatsFormat;
+  envoyAdmin?: string | false;
+}
+
+function parse(argv: string[]): ReturnType<typeof parseFlags> | number {
+  try {
+    return parseFlags(flagsFirst(argv, RUN_FLAGS), RUN_FLAGS);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    if (e.message === 'help requested') {
+      process.stderr.write(USAGE);
+      return ExitCode.OK;
+    }
+    process.stderr.write(`tripbench run: ${e.message}\nRun 'tripbench run -h' for usage.\n`);
+    return ExitCode.USAGE;
+  }
+}
+
+function config(p: ReturnType<typeof parseFlags>): RunConfig {
+  const ia = flagString(p, 'inconclusive') as InconclusiveAs;
+  if (!INCONCLUSIVE_AS.includes(ia)) throw new UsageError(`invalid value "${ia}" for flag -inconclusive: use pass, fail or inconclusive`);
+  const lv = parseLevel(flagString(p, 'loglevel'));
+  if (lv === undefined) throw new UsageError(`invalid value "${flagString(p, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
+  const statsFormat = flagString(p, 'stats-format') as StatsFormat;
+  if (!STATS_FORMATS.includes(statsFormat)) throw new UsageError(`invalid value "${statsFormat}" for flag -stats-format: use text or json`);
+  if (flagNumber(p, 'parallel') < 1) throw new UsageError('-parallel must be at least 1');
+  const url = (flag: string): string => {
+    const v = flagString(p, flag);
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      throw new UsageError(`invalid value "${v}" for flag -${flag}: want an http(s) URL`);
+    }
+    return v;
+  };
+  const admin = flagString(p, 'envoy-admin');
+  return {
+    files: p.positional,
+    ...(flagString(p, 'target') === SCENARIO_TARGET ? { target: SCENARIO_TARGET } : flagString(p, 'target') !== '' ? { target: url('target') } : {}),
+    reports: flagString(p, 'reports'),
+    only: flagStrings(p, 'only').flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
+    ia,
+    level: flagBool(p, 'v') && !p.set.has('loglevel') ? Level.Info : lv,
+    statsFormat,
+    ...(admin === 'none' ? { envoyAdmin: false as const } : admin !== '' ? { envoyAdmin: url('envoy-admin') } : {}),
+  };
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const p = parse(argv);
+  if (typeof p === 'number') return p;
+  const cfg = config(p);
+  configureLog({ level: cfg.level, json: flagBool(p, 'logger-json') });
+  const { selected, skipped } = await loadRunFiles(cfg.files, { only: cfg.only, local: cfg.target === undefined });
+  for (const s of skipped) warn(`${s.file}: none of the --only steps, skipped`);
+
+  if (flagBool(p, 'dry-run')) {
+    for (const sel of selected) process.stdout.write(`${dryRunText(sel.scenario, sel.only, cfg.target)}\n`);
+    return ExitCode.OK;
+  }
+
+  const err = (s: string): void => void process.stderr.write(s);
+  const out = flagBool(p, 'json') ? err : (s: string): void => void process.stdout.write(s);
+  const stop = installStopSignals();
+  const dirs = new Map<string, Promise<string>>();
+  const dirOf = (s: Scenario): Promise<string> => {
+    let d = dirs.get(s.name);
+    if (!d) {
+      d = makeRunDir(cfg.reports, s.name, new Date());
+      dirs.set(s.name, d);
+    }
+    return d;
+  };
+  const printed = new Map<string, string>();
+  const writeErrors: string[] = [];
+  const progress = new Map<string, ProgressLine>();
+  const html = flagBool(p, 'html');
+
+  const runs = await runScenarios(selected, {
+    ...(cfg.target !== undefined ? { target: cfg.target } : {}),
+    ...(cfg.envoyAdmin !== undefined ? { envoyAdmin: cfg.envoyAdmin } : {}),
+    statsFormat: cfg.statsFormat,
+    parallel: flagNumber(p, 'parallel'),
+    signal: stop.graceful,
+    forceSignal: stop.forced,
+    log: { level: cfg.level, json: flagBool(p, 'logger-json') },
+    logErrors: flagBool(p, 'log-errors'),
+    seed: flagNumber(p, 'seed'),
+    onRehearsal: (s, rig) => {
+      for (const w of rig.warnings) warn(`${s.file}: rehearsal: ${w}`);
+    },
+    // Made when the first step starts, so its name is the run's start; a failure surfaces when the step's files are written.
+    onStepStart: (s) => void dirOf(s).catch(() => undefined),
+    onBatchStart: (ctx) => {
+      const key = `${ctx.scenario.name}/${ctx.run.key}`;
+      const first = loadFirstLine(ctx.request.run, ctx.request.qpsTyped, ctx.url);
+      printed.set(key, (printed.get(key) ?? '') + first);
+      err(stepBanner(ctx.scenario.name, ctx.run, ctx.batch) + first);
+      progress.set(key, createProgressLine(cfg.level, 0));
+    },
+    onLoadStart: (ctx, plan) => {
+      const line = loadStartLine(plan, ctx.request.run, cfg.level);
+      const key = `${ctx.scenario.name}/${ctx.run.key}`;
+      printed.set(key, (printed.get(key) ?? '') + line);
+      err(line);
+    },
+    onProgress: (ctx, pr) => progress.get(`${ctx.scenario.name}/${ctx.run.key}`)?.update({ calls: pr.calls, codes: pr.codes }),
+    onBatchEnd: (ctx, result) => {
+      const key = `${ctx.scenario.name}/${ctx.run.key}`;
+      progress.get(key)?.stop();
+      const text = loadReport(result, ctx.request.run, cfg.level);
+      printed.set(key, (printed.get(key) ?? '') + text);
+      err(text);
+    },
+    onStepEnd: async (s, step, loads) => {
+      try {
+        step.files = await writeStepFiles(await dirOf(s), step, loads, printed.get(`${s.name}/${step.key}`) ?? '', cfg.level);
+      } catch (e) {
+        writeErrors.push(`${s.name}/${step.key}: ${errorMessage(e)}`);
+      }
+    },
+    onScenarioEnd: async (run) => {
+      let dir: string | undefined;
+      try {
+        dir = await dirOf(run.scenario);
+        await writeScenarioFiles(dir, run, { inconclusiveAs: cfg.ia, html });
+      } catch (e) {
+        writeErrors.push(`${run.scenario.name}: ${errorMessage(e)}`);
+      }
+      out(verdictText(run, cfg.ia, dir, cfg.target));
+    },
+  });
+  await writeRunWide(runs, p, cfg, writeErrors);
+  stop.dispose();
+  return exitCode(runs, cfg.ia, writeErrors, out);
+}
+
+/** The files and pushes that cover every scenario of the command: --junit, --summary, --json, metrics. */
+async function writeRunWide(runs: ScenarioRun[], p: ReturnType<typeof parseFlags>, cfg: RunConfig, writeErrors: string[]): Promise<void> {
+  const results = runs.map((r) => r.result);
+  const attempt = async (what: string, f: () => Promise<unknown>): Promise<void> => {
+    try {
+      await f();
+    } catch (e) {
+      writeErrors.push(`${what}: ${errorMessage(e)}`);
+    }
+  };
+  const junit = flagString(p, 'junit');
+  if (junit !== '') await attempt(junit, () => writeFileAtomic(junit, renderJUnit(results, { inconclusiveAs: cfg.ia })));
+  const summary = flagString(p, 'summary');
+  const gh = process.env['GITHUB_STEP_SUMMARY'];
+  const md = renderMarkdownSummary(results, { inconclusiveAs: cfg.ia });
+  if (summary !== '') await attempt(summary, () => writeFileAtomic(summary, md));
+  else if (gh) await attempt(gh, () => appendFile(gh, `${md}\n`));
+  if (flagBool(p, 'json')) {
+    const docs = results.map((r) => verdictsDocument(r, { version: VERSION, inconclusiveAs: cfg.ia }));
+    process.stdout.write(docs.length === 1 ? renderVerdictsJson(results[0] as ScenarioRun['result'], { version: VERSION, inconclusiveAs: cfg.ia }) : `${JSON.stringify(docs, null, 2)}\n`);
+  }
+  const prometheusFile = flagString(p, 'prometheus');
+  const pushgateway = flagString(p, 'pushgateway');
+  if (prometheusFile !== '' || pushgateway !== '') {
+    const instance = flagString(p, 'pushgateway-instance');
+    try {
+      await writeMetrics(results, {
+        ...(prometheusFile !== '' ? { prometheusFile } : {}),
+        ...(pushgateway !== '' ? { pushgateway } : {}),
+        job: flagString(p, 'pushgateway-job'),
+        ...(instance !== '' ? { instance } : {}),
+        inconclusiveAs: cfg.ia,
+      });
+    } catch (e) {
+      // The verdict stands; a missing push shows up as a stale tripbench_run_timestamp_seconds.
+      process.stderr.write(`tripbench run: metrics: ${errorMessage(e)}\n`);
+    }
+  }
+}
+
+function exitCode(runs: ScenarioRun[], ia: InconclusiveAs, writeErrors: string[], out: (s: string) => void): number {
+  for (const e of writeErrors) process.stderr.write(`tripbench run: cannot write ${e}\n`);
+  const unreachable = runs.filter((r) => r.unreachable !== undefined);
+  const outcome = combineOutcomes(runs.map((r) => scenarioOutcome(r.result, ia)));
+  let code: number = unreachable.length > 0 ? ExitCode.UNREACHABLE : exitCodeFor(outcome);
+  if (writeErrors.length > 0 && code === ExitCode.OK) code = ExitCode.FAILURE;
+  if (runs.length > 1 || unreachable.length > 0) {
+    const why = unreachable.length > 0 ? `target unreachable (${unreachable.map((r) => r.scenario.name).join(', ')})` : outcome;
+    out(`\ntripbench run: ${runs.length} scenario(s): ${why} (exit ${code})\n`);
+  }
+  for (const r of unreachable) process.stderr.write(`tripbench run: ${r.scenario.name}: ${r.unreachable}\n`);
+  return code;
+}

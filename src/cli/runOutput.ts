@@ -1,0 +1,51 @@
+/**
+ * What `tripbench run` shows on the terminal besides each step's fortio report: the step banner,
+ * the `--dry-run` plan, and at the end the verdict table, the sweep curves and the outcome of
+ * each scenario. Pure strings; cli/run.ts decides which stream they go to.
+ */
+import { effectiveTarget } from '../scenario/run.js';
+import type { ScenarioRun } from '../scenario/run.js';
+import { planScenario } from '../scenario/plan.js';
+import { renderOutcomeLine, renderPlanTable, renderSweepCurve, renderVerdictTable, sweepCurve } from '../scenario/render/table.js';
+import type { Scenario, StepRun } from '../scenario/types.js';
+import { allResults, type InconclusiveAs } from '../scenario/verdict.js';
+
+/** `==> istio-circuit-breaking: c3 (batch 2, policy until-conclusive) <==` before a batch's report. */
+export function stepBanner(scenario: string, run: StepRun, batch: number): string {
+  const more = run.policy === 'until-conclusive' || run.repeat > 1 ? ` (batch ${batch}, policy ${run.policy})` : '';
+  return `==> ${scenario}: ${run.label}${more} <==\n`;
+}
+
+function where(s: Scenario, target: string | undefined): string {
+  return target === undefined ? `local rehearsal of ${s.target}` : effectiveTarget(s.target, target);
+}
+
+/** The `--dry-run` output of one scenario: what would run, as `tripbench load` command lines. */
+export function dryRunText(s: Scenario, only: readonly string[], target: string | undefined): string {
+  const runs = planScenario(s, only);
+  const shown = target === undefined ? s.target : effectiveTarget(s.target, target);
+  let out = `${s.name} (${s.file}): ${runs.length} load(s) against ${where(s, target)}\n`;
+  if (target === undefined) out += `(the rehearsal listens on a loopback port that replaces ${new URL(s.target).origin} in these command lines)\n`;
+  out += `${renderPlanTable(runs, shown)}\n`;
+  if (s.meshYaml.trim() !== '') out += `Mesh policy under test:\n${s.meshYaml.trimEnd()}\n`;
+  return out;
+}
+
+/** Verdict table, sweep curves and outcome line of one finished scenario. */
+export function verdictText(run: ScenarioRun, ia: InconclusiveAs, dir: string | undefined, target: string | undefined): string {
+  const sr = run.result;
+  let out = `\n${sr.scenario} (${sr.file}): ${where(run.scenario, target)}\n`;
+  if (run.unreachable) {
+    // Nothing ran: one line says why; the files still list every expectation as NOT RUN.
+    return `${out}${run.unreachable}: ${sr.steps.length} step(s) NOT RUN\n${dir !== undefined ? `Reports: ${dir}\n` : ''}`;
+  }
+  if (sr.interrupted) out += 'The run was interrupted: steps that did not finish are NOT RUN.\n';
+  out += `${renderVerdictTable(sr.steps)}\n`;
+  const sweeps = [...new Set(sr.steps.filter((s) => s.point).map((s) => s.step))];
+  for (const name of sweeps) {
+    out += `Trip-ratio curve: ${name} (503 ratio vs concurrency)\n${renderSweepCurve(sweepCurve(sr.steps, name, '503'), '503')}\n`;
+  }
+  out += `${sr.scenario}: ${renderOutcomeLine(allResults(sr), ia)}\n`;
+  if (dir !== undefined) out += `Reports: ${dir}\n`;
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The files of a `tripbench run` (reports/README.md): `reports/<scenario>/<YYYY-MM-DDTHHMMSSZ>/`
+ * with each step's fortio JSON and text as soon as the step ends (so a hard kill still leaves the
+ * finished steps), then scenario.yaml, verdicts.json, junit.xml, summary.md and report.html.
+ * Every file is written atomically.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderRunHtml } from '../html/runReport.js';
+import { encodeFortioJson } from '../report/fortioJson.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { formatReport } from '../report/fortioText.js';
+import { renderJUnit } from '../scenario/render/junit.js';
+import { renderMarkdownSummary } from '../scenario/render/markdown.js';
+import { renderVerdictsJson } from '../scenario/render/verdictsJson.js';
+import type { ScenarioRun } from '../scenario/run.js';
+import type { StepLoads } from '../scenario/stepRunner.js';
+import type { StepResult } from '../scenario/types.js';
+import type { InconclusiveAs } from '../scenario/verdict.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
+import type { Level } from '../shared/log.js';
+import { VERSION } from '../shared/version.js';
+
+/** `2026-11-25T172822Z`: sorts by time, and has no ':' (not allowed in Windows names or CI artifacts). */
+export function runFolderName(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
+}
+
+/** A fresh folder for this run; two runs in the same second get `…Z-2`, `…Z-3`. */
+export async function makeRunDir(reportsRoot: string, scenario: string, startedAt: Date): Promise<string> {
+  const parent = join(reportsRoot, scenario);
+  await mkdir(parent, { recursive: true });
+  const name = runFolderName(startedAt);
+  for (let i = 1; ; i++) {
+    const dir = join(parent, i === 1 ? name : `${name}-${i}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw e;
+    }
+  }
+}
+
+/** The result a step's `<key>.json` holds: the pooled batches, else what an interrupted batch did. */
+export function stepResultJson(loads: StepLoads | undefined): FortioResult | undefined {
+  return loads?.pooled ?? loads?.partial;
+}
+
+/**
+ * `<key>.json` and `<key>.txt`, plus `<key>.batchN.json` when the step ran in several batches
+ * (those are not listed in `files`: readers that merge the listed JSON would count them twice).
+ * `printed` is the text the terminal showed for the step's batches.
+ */
+export async function writeStepFiles(dir: string, step: StepResult, loads: StepLoads | undefined, printed: string, level: Level): Promise<string[]> {
+  const result = stepResultJson(loads);
+  if (!result || !loads) return [];
+  const files: string[] = [];
+  await writeFileAtomic(join(dir, `${step.key}.json`), encodeFortioJson(result));
+  files.push(`${step.key}.json`);
+  const all = [...loads.batches, ...(loads.partial ? [loads.partial] : [])];
+  if (all.length > 1) {
+    for (const [i, r] of all.entries()) await writeFileAtomic(join(dir, `${step.key}.batch${i + 1}.json`), encodeFortioJson(r));
+  }
+  let text = printed;
+  if (loads.batches.length > 1 && loads.pooled) {
+    text += `\n# ${step.label}: ${loads.batches.length} batches pooled (what the verdicts were judged on)\n${formatReport(loads.pooled, { level })}`;
+  }
+  await writeFileAtomic(join(dir, `${step.key}.txt`), text);
+  files.push(`${step.key}.txt`);
+  return files;
+}
+
+export interface ScenarioFilesOptions {
+  inconclusiveAs: InconclusiveAs;
+  html: boolean;
+}
+
+/** scenario.yaml, verdicts.json, junit.xml, summary.md (and report.html): the whole run of one scenario. */
+export async function writeScenarioFiles(dir: string, run: ScenarioRun, opts: ScenarioFilesOptions): Promise<string[]> {
+  const sr = run.result;
+  const ia = opts.inconclusiveAs;
+  const written: string[] = [];
+  const put = async (name: string, text: string): Promise<void> => {
+    await writeFileAtomic(join(dir, name), text);
+    written.push(name);
+  };
+  // The file exactly as run, so the folder alone reproduces the experiment.
+  const text = await readFile(run.scenario.file, 'utf8').catch(() => undefined);
+  if (text !== undefined) await put('scenario.yaml', text);
+  await put('verdicts.json', renderVerdictsJson(sr, { version: VERSION, inconclusiveAs: ia }));
+  await put('junit.xml', renderJUnit([sr], { inconclusiveAs: ia }));
+  await put('summary.md', renderMarkdownSummary([sr], { inconclusiveAs: ia }));
+  if (opts.html) {
+    const steps: Record<string, FortioResult> = {};
+    for (const s of sr.steps) {
+      const r = stepResultJson(run.loads[s.key]);
+      if (r) steps[s.key] = r;
+    }
+    await put('report.html', renderRunHtml({ scenarios: [sr], steps, inconclusiveAs: ia, version: VERSION }));
+  }
+  return written;
+}

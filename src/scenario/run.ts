@@ -1,0 +1,183 @@
+/**
+ * `tripbench run` as a library: one scenario → a local rehearsal (or `--target`) → its steps in
+ * order → a ScenarioResult plus every step's load results. Returns data; the caller prints and
+ * writes files through the events. Never throws for what a run can meet (unreachable target,
+ * unreadable admin endpoint, failed load, Ctrl-C): those become verdicts with reasons.
+ */
+import { curl } from '../http/curl.js';
+import { prepareHttp } from '../load/runLoad.js';
+import { errorMessage } from '../shared/errors.js';
+import type { StatsFormat } from './envoyAdmin.js';
+import { loadRequestFor } from './loadRequest.js';
+import { planScenario, stepUrl } from './plan.js';
+import { rehearsalTarget, startRehearsal, type Rehearsal } from './rehearsalRig.js';
+import { notRunStep, runStep, type StepEnv, type StepEvents, type StepLoads } from './stepRunner.js';
+import type { Scenario, ScenarioResult, StepResult, StepRun } from './types.js';
+
+export interface ScenarioRun {
+  scenario: Scenario;
+  result: ScenarioResult;
+  /** by StepResult.key */
+  loads: Record<string, StepLoads>;
+  /** why the target could not be reached before the first step (exit 4) */
+  unreachable?: string;
+}
+
+export interface RunEvents extends StepEvents {
+  /** the rehearsal is listening (local runs only) */
+  onRehearsal?(scenario: Scenario, rig: Rehearsal): void;
+  onStepStart?(scenario: Scenario, run: StepRun, url: string): void;
+  /** after each step, before the next one starts: a good moment to write its files */
+  onStepEnd?(scenario: Scenario, step: StepResult, loads: StepLoads): void | Promise<void>;
+}
+
+export interface RunScenarioOptions extends RunEvents {
+  /** `--target`: run against this URL (or SCENARIO_TARGET: the scenario's own) instead of a local rehearsal */
+  target?: string;
+  /** `--only`: step names (already checked against the scenario) */
+  only?: readonly string[];
+  /** `--envoy-admin`: a URL, or false for none; undefined = the rehearsal's, else the scenario's */
+  envoyAdmin?: string | false;
+  statsFormat?: StatsFormat;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  log?: StepEnv['log'];
+  logErrors?: boolean;
+  /** seeds the rehearsal (0 / undefined = random) */
+  seed?: number;
+  /** ms to wait for the reachability probe; default: the first step's -timeout */
+  probeTimeoutMs?: number;
+}
+
+/** `--target scenario`: each scenario's own `target` URL, as written (inside a cluster). */
+export const SCENARIO_TARGET = 'scenario';
+
+/**
+ * `--target URL` replaces the scenario's target. A URL without a path (`http://host:8000`)
+ * keeps the scenario's path and query, so one `--target` can serve a directory of scenarios;
+ * `--target scenario` keeps each scenario's target as it is.
+ */
+export function effectiveTarget(scenarioTarget: string, override: string): string {
+  if (override === SCENARIO_TARGET) return scenarioTarget;
+  const o = new URL(override);
+  if (o.pathname === '/' && o.search === '') {
+    const s = new URL(scenarioTarget);
+    return `${o.origin}${s.pathname}${s.search}`;
+  }
+  return override;
+}
+
+/**
+ * One curl-like request: a transport failure (refused, DNS, timeout) means nothing can run; any
+ * HTTP status, even a 503, is an answer, and what the scenario is about.
+ */
+export async function probeTarget(url: string, run: StepRun, timeoutMs?: number): Promise<string | undefined> {
+  const req = loadRequestFor(run.load, url, { logErrors: false });
+  try {
+    const p = await prepareHttp({ ...req.http, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const r = await curl(p.options);
+    if (r.code === -1) return `${url}: ${r.error !== '' ? r.error : (r.errorKind ?? 'no answer')}`;
+    return undefined;
+  } catch (e) {
+    return `${url}: ${errorMessage(e)}`;
+  }
+}
+
+function emptyResult(s: Scenario, target: string, startedAt: Date): ScenarioResult {
+  return {
+    scenario: s.name,
+    description: s.description,
+    file: s.file,
+    target,
+    ...(s.cluster !== undefined ? { cluster: s.cluster } : {}),
+    meshYaml: s.meshYaml,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    interrupted: false,
+    steps: [],
+  };
+}
+
+/** Every step NOT RUN: the target was unreachable, the run was stopped first, or the rig failed. */
+function allNotRun(s: Scenario, runs: readonly StepRun[], target: string, startedAt: Date, reason: string): ScenarioResult {
+  const r = emptyResult(s, target, startedAt);
+  r.steps = runs.map((run) => notRunStep(run, reason));
+  r.finishedAt = new Date().toISOString();
+  return r;
+}
+
+export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioRun> {
+  const runs = planScenario(s, opts.only ?? []);
+  const startedAt = new Date();
+  const local = opts.target === undefined;
+  if (opts.signal?.aborted) {
+    return { scenario: s, result: allNotRun(s, runs, s.target, startedAt, 'the run was interrupted before this scenario started'), loads: {} };
+  }
+
+  let rig: Rehearsal | undefined;
+  let base: string;
+  if (local) {
+    try {
+      rig = await startRehearsal(s, opts.seed ? { seed: opts.seed } : {});
+    } catch (e) {
+      const why = `the local rehearsal could not start: ${errorMessage(e)}`;
+      return { scenario: s, result: allNotRun(s, runs, s.target, startedAt, why), loads: {}, unreachable: why };
+    }
+    opts.onRehearsal?.(s, rig);
+    base = rehearsalTarget(rig, s.target);
+  } else {
+    base = effectiveTarget(s.target, opts.target as string);
+  }
+
+  try {
+    const result = emptyResult(s, local ? s.target : base, startedAt);
+    if (rig) result.rehearsal = { url: rig.url, envoyAdmin: rig.adminUrl };
+    const envoyAdmin = opts.envoyAdmin === false ? undefined : (opts.envoyAdmin ?? rig?.adminUrl ?? s.envoyAdmin);
+    if (envoyAdmin !== undefined) result.envoyAdmin = envoyAdmin;
+
+    const first = runs[0];
+    if (!local && first) {
+      const why = await probeTarget(stepUrl(base, first.load), first, opts.probeTimeoutMs);
+      if (why !== undefined) {
+        const reason = `target unreachable: ${why}`;
+        return { scenario: s, result: allNotRun(s, runs, result.target, startedAt, reason), loads: {}, unreachable: reason };
+      }
+    }
+
+    const env: StepEnv = {
+      scenario: s,
+      base,
+      ...(envoyAdmin !== undefined ? { envoyAdmin } : {}),
+      ...(rig ? { cluster: rig.clusterName } : s.cluster !== undefined ? { cluster: s.cluster } : {}),
+      ...(opts.statsFormat ? { statsFormat: opts.statsFormat } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.forceSignal ? { forceSignal: opts.forceSignal } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.logErrors !== undefined ? { logErrors: opts.logErrors } : {}),
+      ...(opts.onBatchStart ? { onBatchStart: opts.onBatchStart } : {}),
+      ...(opts.onLoadStart ? { onLoadStart: opts.onLoadStart } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
+    };
+    const loads: Record<string, StepLoads> = {};
+    let interrupted = false;
+    for (const run of runs) {
+      if (interrupted || opts.signal?.aborted) {
+        interrupted = true;
+        result.steps.push(notRunStep(run, 'the run was interrupted before this step'));
+        continue;
+      }
+      opts.onStepStart?.(s, run, stepUrl(base, run.load));
+      const out = await runStep(env, run);
+      loads[run.key] = out.loads;
+      result.steps.push(out.step);
+      interrupted = out.interrupted;
+      await opts.onStepEnd?.(s, out.step, out.loads);
+    }
+    result.interrupted = interrupted;
+    result.finishedAt = new Date().toISOString();
+    return { scenario: s, result, loads };
+  } finally {
+    await rig?.close();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * One step of a scenario (or one point of a sweep): run its load in batches, snapshot the Envoy
+ * stats around each batch, pool the batches and judge them after each one, until the policy
+ * says stop. A batch cut short by Ctrl-C is never judged: verdicts come from whole batches only.
+ */
+import type { EngineProgress } from '../engine/index.js';
+import type { RunPlan } from '../engine/schedule.js';
+import { prepareHttp, runLoad } from '../load/runLoad.js';
+import { mergeResults } from '../merge/mergeResults.js';
+import type { FortioResult } from '../report/fortioResult.js';
+import { errorMessage } from '../shared/errors.js';
+import type { Level } from '../shared/log.js';
+import { fetchEnvoyStats, type StatsFormat } from './envoyAdmin.js';
+import { addDeltas, envoyObserved, envoyStatNames, statDeltas, type StatMap } from './envoyStats.js';
+import { evaluateExpectations, notRunResults } from './expect.js';
+import { loadRequestFor, type StepLoadRequest } from './loadRequest.js';
+import { neededPercentiles, observe } from './observe.js';
+import { stepUrl } from './plan.js';
+import type { EnvoyObserved, ExpectationResult, Scenario, StepResult, StepRun } from './types.js';
+import { repeatDecision, type RepeatDecision } from './verdict.js';
+
+/** The load results of one step, for the report files and the HTML page. */
+export interface StepLoads {
+  /** whole batches, in order: the verdicts are judged on these */
+  batches: FortioResult[];
+  /** a batch cut short by an interrupt or a failure: written out, never judged */
+  partial?: FortioResult;
+  /** the whole batches as one result (exact merge), or the only batch */
+  pooled?: FortioResult;
+}
+
+export interface StepContext {
+  scenario: Scenario;
+  run: StepRun;
+  url: string;
+  /** 1-based */
+  batch: number;
+  request: StepLoadRequest;
+}
+
+export interface StepEvents {
+  onBatchStart?(ctx: StepContext): void;
+  /** the plan is final: the moment `tripbench load` prints `Starting at …` */
+  onLoadStart?(ctx: StepContext, plan: RunPlan): void;
+  onProgress?(ctx: StepContext, p: EngineProgress): void;
+  onBatchEnd?(ctx: StepContext, result: FortioResult): void;
+}
+
+export interface StepEnv extends StepEvents {
+  scenario: Scenario;
+  /** the target URL whose path a step may replace */
+  base: string;
+  /** where `/stats` is read; undefined = nowhere (Envoy expectations become INCONCLUSIVE) */
+  envoyAdmin?: string;
+  cluster?: string;
+  statsFormat?: StatsFormat;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  log?: { level?: Level; json?: boolean };
+  logErrors?: boolean;
+}
+
+export interface StepOutcome {
+  step: StepResult;
+  loads: StepLoads;
+  /** the run was stopped during this step */
+  interrupted: boolean;
+}
+
+function baseOf(run: StepRun): Pick<StepResult, 'step' | 'key' | 'label' | 'policy' | 'point'> {
+  return { step: run.step, key: run.key, label: run.label, policy: run.policy, ...(run.point ? { point: run.point } : {}) };
+}
+
+/** A step that never ran: every expectation NOT RUN, with the reason. */
+export function notRunStep(run: StepRun, reason: string): StepResult {
+  return { ...baseOf(run), status: 'not-run', results: notRunResults(run.expectations, reason) };
+}
+
+function stopped(r: { engine: { stopReason: string } }): boolean {
+  return r.engine.stopReason === 'stopped' || r.engine.stopReason === 'forced';
+}
+
+/** Deltas worth keeping: what the expectations read, and every stat that moved. */
+function keptDeltas(all: Record<string, number>, cluster: string, asked: readonly string[]): Record<string, number> {
+  const wanted = new Set(asked.flatMap((n) => [n, `cluster.${cluster}.${n}`]));
+  return Object.fromEntries(Object.entries(all).filter(([k, v]) => v !== 0 || wanted.has(k)));
+}
+
+function pool(batches: readonly FortioResult[], percentiles: readonly number[]): FortioResult | undefined {
+  if (batches.length <= 1) return batches[0];
+  try {
+    return mergeResults(batches.map((result, i) => ({ source: `batch${i + 1}`, result })), { percentiles }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> {
+  const url = stepUrl(env.base, run.load);
+  const request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
+  const loads: StepLoads = { batches: [] };
+  const asked = envoyStatNames(run.expectations);
+  const cluster = env.cluster;
+  const admin = env.envoyAdmin !== undefined && cluster !== undefined ? env.envoyAdmin : undefined;
+  const snapshot = (): Promise<StatMap | Error> =>
+    fetchEnvoyStats(admin as string, { format: env.statsFormat ?? 'text', cluster: cluster as string, names: asked });
+
+  let prepared;
+  try {
+    prepared = await prepareHttp(request.http);
+  } catch (e) {
+    return { step: notRunStep(run, `the load could not start: ${errorMessage(e)}`), loads, interrupted: false };
+  }
+
+  let deltas: Record<string, number> | Error = {};
+  let results: ExpectationResult[] = [];
+  let decision: RepeatDecision = 'continue';
+  let interrupted = false;
+  let failure: string | undefined;
+  const t0 = performance.now();
+  const envoyNow = (): EnvoyObserved | undefined =>
+    admin === undefined ? undefined : deltas instanceof Error ? envoyObserved(cluster as string, deltas) : envoyObserved(cluster as string, keptDeltas(deltas, cluster as string, asked));
+  // The run's -p list too, so verdicts.json carries p50…p99.9 for history and metrics.
+  const percentiles = [...new Set([...request.run.percentiles, ...neededPercentiles(run.expectations)])];
+  const judge = (reason?: string): ExpectationResult[] => {
+    const envoy = envoyNow();
+    const obs = observe(loads.batches, { percentiles, ...(envoy ? { envoy } : {}) });
+    return evaluateExpectations(run.expectations, obs, run.policy, reason ? { undecidedReason: reason } : {});
+  };
+
+  while (decision === 'continue') {
+    if (env.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const ctx: StepContext = { scenario: env.scenario, run, url, batch: loads.batches.length + 1, request };
+    const before: StatMap | Error | undefined = admin !== undefined && !(deltas instanceof Error) ? await snapshot() : undefined;
+    env.onBatchStart?.(ctx);
+    let outcome;
+    try {
+      outcome = await runLoad(
+        {
+          run: request.run,
+          http: request.http,
+          urlTyped: url,
+          labels: `${env.scenario.name} ${run.label}`,
+          ...(env.signal ? { signal: env.signal } : {}),
+          ...(env.forceSignal ? { forceSignal: env.forceSignal } : {}),
+          onStart: (plan) => env.onLoadStart?.(ctx, plan),
+          onProgress: (p) => env.onProgress?.(ctx, p),
+          ...(env.log ? { log: env.log } : {}),
+        },
+        prepared,
+      );
+    } catch (e) {
+      failure = errorMessage(e);
+      break;
+    }
+    env.onBatchEnd?.(ctx, outcome.result);
+    if (stopped(outcome)) {
+      loads.partial = outcome.result;
+      interrupted = true;
+      break;
+    }
+    if (before !== undefined) {
+      const after: StatMap | Error = before instanceof Error ? before : await snapshot();
+      if (after instanceof Error) deltas = after;
+      else if (!(deltas instanceof Error)) deltas = addDeltas(deltas, statDeltas(before as StatMap, after, cluster as string, asked));
+    }
+    loads.batches.push(outcome.result);
+    results = judge();
+    const used = { calls: loads.batches.reduce((a, r) => a + (r.DurationHistogram?.Count ?? 0), 0), elapsedNs: (performance.now() - t0) * 1e6, batches: loads.batches.length };
+    decision = repeatDecision(run, results, used);
+    if (decision === 'budget-spent') results = judge(`budget spent after ${used.calls} calls in ${used.batches} batches; the 95% interval still straddles the bound`);
+  }
+
+  loads.pooled = pool(loads.batches, request.run.percentiles);
+  const base = baseOf(run);
+  const enough = loads.batches.length >= Math.max(1, run.repeat);
+  if (!enough) {
+    const reason = failure
+      ? `the load failed: ${failure}`
+      : loads.partial
+        ? 'the run was interrupted during this step'
+        : 'the run was interrupted before this step';
+    const step: StepResult = { ...base, status: interrupted ? 'interrupted' : 'not-run', results: notRunResults(run.expectations, reason) };
+    const partial = loads.partial ? observe(loads.partial) : undefined;
+    if (partial && partial.calls > 0) step.observed = partial;
+    return { step, loads, interrupted };
+  }
+  if (decision === 'continue') {
+    // Stopped between batches (or by a failure) with enough whole batches to judge.
+    results = judge(failure ? `the step stopped early: ${failure}` : 'the run was interrupted before the step was conclusive');
+  }
+  const envoy = envoyNow();
+  const step: StepResult = {
+    ...base,
+    status: decision === 'continue' && interrupted ? 'interrupted' : 'completed',
+    observed: observe(loads.batches, { percentiles, ...(envoy ? { envoy } : {}) }),
+    results,
+  };
+  if (decision === 'budget-spent') step.budgetSpent = true;
+  return { step, loads, interrupted };
+}

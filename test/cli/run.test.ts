@@ -1,0 +1,306 @@
+/**
+ * `tripbench run` end to end, as CI runs it: the built CLI as a child process, the shipped
+ * scenarios against the in-process rehearsal, real report files read back by real parsers.
+ * Loads are small (tens to a few hundred calls per step); the slowest scenario waits 3 s on
+ * purpose (the egress timeout).
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFortioJson } from '../../src/report/fortioJson.js';
+import type { VerdictsDocument } from '../../src/scenario/render/verdictsJson.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
+import { HAVE_XMLLINT, markdownTables, parseJUnit, readVerdicts, runDir, xsdErrors } from '../helpers/runArtifacts.js';
+import { refusedPort } from '../helpers/servers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'tripbench-run-'));
+// GITHUB_STEP_SUMMARY is cleared so that CI's own step summary does not collect these runs.
+const run = (args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
+  runCli(['run', ...args], { cwd: ROOT, timeoutMs, env: { GITHUB_STEP_SUMMARY: '', ...env } });
+const why = (r: CliRun): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr.split('\n').filter((l) => !l.startsWith('{')).slice(-60).join('\n')}`;
+
+const SEED_DR = `mesh:
+  - apiVersion: networking.istio.io/v1
+    kind: DestinationRule
+    metadata: { name: httpbin }
+    spec:
+      host: httpbin
+      trafficPolicy:
+        connectionPool:
+          tcp: { maxConnections: 1 }
+          http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 }
+`;
+
+function scenarioFile(dir: string, name: string, body: string): string {
+  const f = join(dir, `${name}.yaml`);
+  writeFileSync(f, `name: ${name}\ntarget: http://httpbin:8000/get\n${body}`);
+  return f;
+}
+
+const SHIPPED = ['istio-circuit-breaking', 'egress-timeout', 'outlier-ejection', 'fault-injection', 'concurrency-sweep'];
+
+describe('every shipped scenario passes against the local rehearsal', () => {
+  it('ships exactly these scenarios', () => {
+    expect(readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace('.yaml', '')).sort()).toEqual([...SHIPPED].sort());
+  });
+
+  it.each(SHIPPED)('%s: exit 0, the verdict table, and every report file readable', async (name) => {
+    const reports = tmp();
+    const r = await run([`scenarios/${name}.yaml`, '--reports', reports, '--html']);
+    expect(r.code, why(r)).toBe(0);
+    expect(r.stdout).toMatch(/│ Step\s+│ Expectation\s+│ Expected\s+│ Observed\s+│ 95 % interval\s+│ Verdict\s+│/);
+    expect(r.stdout).toContain(`${name}: PASS `);
+    // each step's fortio report, as tripbench load prints it
+    expect(r.stderr).toMatch(/^Fortio tripbench-\S+ running at 0 queries per second/m);
+    expect(r.stderr).toMatch(/^All done \d+ calls/m);
+
+    const dir = runDir(reports, name);
+    const doc = readVerdicts(dir);
+    expect(doc.format).toBe('tripbench.verdicts/v1');
+    expect(doc.outcome).toBe('PASS');
+    expect(doc.steps.every((s) => s.status === 'completed')).toBe(true);
+    for (const s of doc.steps) {
+      expect(s.files).toEqual([`${s.key}.json`, `${s.key}.txt`]);
+      const result = parseFortioJson(readFileSync(join(dir, `${s.key}.json`), 'utf8'), `${s.key}.json`);
+      expect(Object.values(result.RetCodes).reduce((a, b) => a + b, 0)).toBe(s.observed?.calls);
+      expect(readFileSync(join(dir, `${s.key}.txt`), 'utf8')).toMatch(/^All done/m);
+    }
+    expect(readFileSync(join(dir, 'scenario.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'scenarios', `${name}.yaml`), 'utf8'));
+
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    if (HAVE_XMLLINT) expect(xsdErrors(junit)).toBe('');
+    const j = parseJUnit(junit);
+    expect(j.testsuites['@_failures']).toBe('0');
+    expect(Number(j.testsuites['@_tests'])).toBe(doc.counts.total);
+
+    const tables = markdownTables(readFileSync(join(dir, 'summary.md'), 'utf8'));
+    expect(tables[0]?.header).toEqual(['Step', 'Expectation', 'Expected', 'Observed', '95 % interval', 'Verdict']);
+    expect(tables[0]?.rows.length).toBe(doc.counts.total);
+
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain(name);
+  }, 180_000);
+
+  it('the sweep prints its trip-ratio curve, growing from 0 at c=1', async () => {
+    const reports = tmp();
+    const r = await run(['scenarios/concurrency-sweep.yaml', '--reports', reports, '--only', 'sweep']);
+    expect(r.code, why(r)).toBe(0);
+    expect(r.stdout).toContain('Trip-ratio curve: sweep (503 ratio vs concurrency)');
+    const curve = readVerdicts(runDir(reports, 'concurrency-sweep')).curves['sweep'] ?? [];
+    expect(curve.map((p) => p.c)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(curve[0]?.k).toBe(0);
+    expect(curve[5]?.ratio).toBeGreaterThan(curve[1]?.ratio ?? 1);
+  }, 120_000);
+});
+
+describe('verdicts that are not PASS', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tmp();
+  });
+
+  it('a wrong expectation (0 % 503 at -c 3) FAILs with exit 1 and a JUnit failure naming expected and observed', async () => {
+    const f = scenarioFile(dir, 'wrong', `${SEED_DR}steps:\n  - name: c3\n    load: { c: 3, n: 30, qps: 0 }\n    expect:\n      codes: { 503: 0 }\n`);
+    const reports = tmp();
+    const extra = join(dir, 'extra-junit.xml');
+    const summary = join(dir, 'summary.md');
+    const r = await run([f, '--reports', reports, '--junit', extra, '--summary', summary]);
+    expect(r.code, why(r)).toBe(1);
+    expect(r.stdout).toMatch(/│ c3\s+│ 503 ratio\s+│ == 0\s+│ 0\.\d+ \(\d+\/30\)/);
+    for (const file of [join(runDir(reports, 'wrong'), 'junit.xml'), extra]) {
+      const xml = readFileSync(file, 'utf8');
+      if (HAVE_XMLLINT) expect(xsdErrors(xml)).toBe('');
+      const failure = parseJUnit(xml).testsuites.testsuite[0]?.testcase[0]?.failure;
+      expect(failure?.['@_message']).toMatch(/^expected 503 ratio == 0, observed 0\.\d+ \(\d+\/30\)/);
+      expect(failure?.['#text']).toContain('policy: confident');
+    }
+    expect(readFileSync(summary, 'utf8')).toContain('❌ FAIL');
+  }, 60_000);
+
+  it('INCONCLUSIVE exits 3, or 0 / 1 with --inconclusive pass / fail', async () => {
+    // 10 of 10 calls succeeding cannot show ">= 0.9" with 95 % confidence: [0.722, 1] straddles 0.9.
+    const f = scenarioFile(dir, 'undecided', `steps:\n  - name: few\n    load: { c: 1, n: 10, qps: 0 }\n    expect:\n      codes: { 200: ">= 0.9" }\n`);
+    const codes: Record<string, number | null> = {};
+    for (const ia of ['inconclusive', 'pass', 'fail']) {
+      const reports = tmp();
+      const r = await run([f, '--reports', reports, '--inconclusive', ia]);
+      codes[ia] = r.code;
+      expect(readVerdicts(runDir(reports, 'undecided')).inconclusiveAs).toBe(ia);
+      if (ia === 'fail') expect(parseJUnit(readFileSync(join(runDir(reports, 'undecided'), 'junit.xml'), 'utf8')).testsuites['@_failures']).toBe('1');
+    }
+    expect(codes).toEqual({ inconclusive: 3, pass: 0, fail: 1 });
+  }, 60_000);
+
+  it('appends the summary to $GITHUB_STEP_SUMMARY when set', async () => {
+    const f = scenarioFile(dir, 'gh', `steps:\n  - name: one\n    load: { c: 1, n: 5, qps: 0 }\n    expect:\n      codes: { 200: 1 }\n`);
+    const gh = join(dir, 'step-summary.md');
+    writeFileSync(gh, '# before\n');
+    const r = await run([f, '--reports', tmp()], 60_000, { GITHUB_STEP_SUMMARY: gh });
+    expect(r.code, why(r)).toBe(0);
+    const md = readFileSync(gh, 'utf8');
+    expect(md.startsWith('# before\n')).toBe(true);
+    expect(markdownTables(md)[0]?.rows[0]?.[0]).toBe('one');
+  }, 60_000);
+});
+
+describe('bad input exits 2 with file:line:col: field, before anything runs', () => {
+  const cases: Record<string, [string, RegExp]> = {
+    'bad YAML': ['steps:\n  - name: a\n    load: {c: 1\n', /bad-yaml\.yaml:\d+:\d+: \(yaml\): /],
+    'unknown key': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expct: {}\n', /unknown-key\.yaml:6:5: steps\[0\]\.expct: unknown field/],
+    'range with min > max': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expect:\n      codes: {503: [0.7, 0.3]}\n', /range-with-min-max\.yaml:7:20: steps\[0\]\.expect\.codes\.503: range min 0\.7 > max 0\.3/],
+    'percent > 1': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expect:\n      codes: {200: 95}\n', /percent-1\.yaml:7:20: steps\[0\]\.expect\.codes\.200: ratio 95 is outside \[0, 1\]/],
+    'unknown code': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expect:\n      codes: {600: 0}\n', /unknown-code\.yaml:7:15: steps\[0\]\.expect\.codes\.600: unknown status code "600"/],
+    'missing load': ['steps:\n  - name: a\n    expect:\n      codes: {200: 1}\n', /missing-load\.yaml:4:5: steps\[0\]: missing required field "load"/],
+    'typo inside the mesh': [`${SEED_DR.replace('maxConnections', 'maxConection')}steps:\n  - name: a\n    load: {c: 1, n: 2}\n`, /typo-inside-the-mesh\.yaml:11:18: mesh\[0\]\.spec\.trafficPolicy\.connectionPool\.tcp\.maxConection: unknown field/],
+  };
+  it.each(Object.keys(cases))('%s', async (label) => {
+    const [body, message] = cases[label] as [string, RegExp];
+    const dir = tmp();
+    const f = scenarioFile(dir, label.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase(), body);
+    const reports = join(dir, 'reports');
+    const r = await run([f, '--reports', reports], 30_000);
+    expect(r.code, why(r)).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(reports)).toBe(false);
+  });
+
+  it('bad flags and unknown --only steps', async () => {
+    expect((await run(['scenarios/istio-circuit-breaking.yaml', '--inconclusive', 'maybe'], 30_000)).code).toBe(2);
+    expect((await run(['scenarios/istio-circuit-breaking.yaml', '--bogus'], 30_000)).code).toBe(2);
+    const only = await run(['scenarios/istio-circuit-breaking.yaml', '--only', 'c9', '--dry-run'], 30_000);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('--only c9: no such step');
+    expect((await run([], 30_000)).code).toBe(2);
+  });
+});
+
+describe('target and admin endpoint', () => {
+  it('--target on a refused port exits 4 before any step, with one line saying why', async () => {
+    const { url } = await refusedPort();
+    const reports = tmp();
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--target', url, '--reports', reports], 30_000);
+    expect(r.code, why(r)).toBe(4);
+    expect(r.stderr).not.toContain('==> istio-circuit-breaking');
+    expect(r.stderr).toMatch(/^tripbench run: istio-circuit-breaking: target unreachable: http:\/\/127\.0\.0\.1:\d+\/get: .*ECONNREFUSED/m);
+    const doc = readVerdicts(runDir(reports, 'istio-circuit-breaking'));
+    expect(doc.steps.every((s) => s.status === 'not-run' && s.results.every((x) => x.verdict === 'NOT RUN'))).toBe(true);
+  }, 30_000);
+
+  it('an unreachable admin endpoint makes the Envoy checks INCONCLUSIVE with the reason, never a crash', async () => {
+    const { url } = await refusedPort();
+    const reports = tmp();
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--only', 'c1', '--envoy-admin', url, '--reports', reports], 60_000);
+    expect(r.code, why(r)).toBe(3);
+    const c1 = readVerdicts(runDir(reports, 'istio-circuit-breaking')).steps[0];
+    const envoy = c1?.results.find((x) => x.kind === 'envoy');
+    expect(envoy?.verdict).toBe('INCONCLUSIVE');
+    expect(envoy?.reason).toMatch(/^Envoy admin endpoint unreachable: GET http:\/\/127\.0\.0\.1:\d+\/stats\?filter=.*fetch failed/);
+    expect(c1?.results.filter((x) => x.kind === 'ratio').every((x) => x.verdict === 'PASS')).toBe(true);
+    expect(r.stdout).toContain('c1 envoy upstream_rq_pending_overflow: Envoy admin endpoint unreachable');
+  }, 60_000);
+
+  it('reads the stats as JSON with --stats-format json', async () => {
+    const reports = tmp();
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--stats-format', 'json', '--reports', reports]);
+    expect(r.code, why(r)).toBe(0);
+    const doc = readVerdicts(runDir(reports, 'istio-circuit-breaking'));
+    const c3 = doc.steps.find((s) => s.key === 'c3');
+    const env = c3?.observed?.envoy;
+    expect(env && 'deltas' in env ? env.deltas[`cluster.${env.cluster}.upstream_rq_pending_overflow`] : undefined).toBe(c3?.observed?.codes['503']);
+  }, 120_000);
+});
+
+describe('run modes', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tmp();
+  });
+  afterAll(() => undefined);
+
+  it('--dry-run validates and prints the plan as tripbench load command lines, loading nothing', async () => {
+    const reports = join(dir, 'dry');
+    const r = await run(['scenarios/', '--dry-run', '--reports', reports], 30_000);
+    expect(r.code, why(r)).toBe(0);
+    expect(r.stdout).toContain('tripbench load -c 3 -qps 0 -n 30 http://httpbin:8000/get');
+    expect(r.stdout).toContain('tripbench load -c 3 -qps 0 -n 3 -timeout 10s http://httpbin.org/delay/5');
+    expect(r.stdout).toContain("-H 'end-user: jason'");
+    expect(r.stdout).toContain('sweep c=6');
+    expect(existsSync(reports)).toBe(false);
+    const t = await run(['scenarios/istio-circuit-breaking.yaml', '--dry-run', '--target', 'http://10.0.0.7:8000'], 30_000);
+    expect(t.stdout).toContain('tripbench load -c 2 -qps 0 -n 20 http://10.0.0.7:8000/get');
+  }, 30_000);
+
+  it('--only runs the named steps, --json prints the verdicts document on stdout', async () => {
+    const reports = join(dir, 'only');
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--only', 'c1', '--json', '--reports', reports], 60_000);
+    expect(r.code, why(r)).toBe(0);
+    const doc = JSON.parse(r.stdout) as VerdictsDocument;
+    expect(doc.format).toBe('tripbench.verdicts/v1');
+    expect(doc.steps.map((s) => s.key)).toEqual(['c1']);
+    expect(readFileSync(join(runDir(reports, 'istio-circuit-breaking'), 'verdicts.json'), 'utf8')).toBe(r.stdout);
+    // with --json the tables go to stderr
+    expect(r.stderr).toContain('│ Step');
+  }, 60_000);
+
+  it('--parallel 2 runs two scenarios at once; --json prints both', async () => {
+    const body = `upstream: { delay: 5ms }\nsteps:\n  - name: steady\n    load: { c: 2, qps: 40, t: 1500ms }\n    expect:\n      codes: { 200: 1 }\n`;
+    const a = scenarioFile(dir, 'para-a', body);
+    const b = scenarioFile(dir, 'para-b', body);
+    const reports = join(dir, 'para');
+    const r = await run([a, b, '--parallel', '2', '--json', '--reports', reports], 60_000);
+    expect(r.code, why(r)).toBe(0);
+    const docs = JSON.parse(r.stdout) as VerdictsDocument[];
+    expect(docs.map((d) => d.scenario)).toEqual(['para-a', 'para-b']);
+    const [x, y] = docs as [VerdictsDocument, VerdictsDocument];
+    // overlapping runs: each started before the other finished
+    expect(Date.parse(x.startedAt)).toBeLessThan(Date.parse(y.finishedAt));
+    expect(Date.parse(y.startedAt)).toBeLessThan(Date.parse(x.finishedAt));
+    expect(existsSync(runDir(reports, 'para-a')) && existsSync(runDir(reports, 'para-b'))).toBe(true);
+  }, 60_000);
+
+  it('SIGINT mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async () => {
+    const f = scenarioFile(
+      dir,
+      'interrupted',
+      `upstream: { delay: 5ms }\nsteps:\n` +
+        ['first:1s', 'second:20s', 'third:2s'].map((x) => {
+          const [name, t] = x.split(':');
+          return `  - name: ${name}\n    load: { c: 2, qps: 20, t: ${t} }\n    expect:\n      codes: { 200: 1 }\n`;
+        }).join(''),
+    );
+    const reports = join(dir, 'sigint');
+    let sent = false;
+    const r = await runCli(['run', f, '--reports', reports, '--html'], {
+      cwd: ROOT,
+      env: { GITHUB_STEP_SUMMARY: '' },
+      timeoutMs: 60_000,
+      onStderr: (soFar, child) => {
+        if (!sent && soFar.includes('==> interrupted: second <==')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 500);
+        }
+      },
+    });
+    expect(r.code, why(r)).toBe(3);
+    expect(r.stderr).toContain('Received SIGINT');
+    const d = runDir(reports, 'interrupted');
+    const doc = readVerdicts(d);
+    expect(doc.interrupted).toBe(true);
+    expect(doc.steps.map((s) => [s.key, s.status, s.results[0]?.verdict])).toEqual([
+      ['first', 'completed', 'PASS'],
+      ['second', 'interrupted', 'NOT RUN'],
+      ['third', 'not-run', 'NOT RUN'],
+    ]);
+    expect(doc.steps[1]?.results[0]?.reason).toBe('the run was interrupted during this step');
+    // what the interrupted load did is kept, and it ran well short of its 20 s
+    const partial = parseFortioJson(readFileSync(join(d, 'second.json'), 'utf8'), 'second.json');
+    expect(partial.ActualDuration / 1e9).toBeLessThan(10);
+    for (const file of ['first.json', 'first.txt', 'verdicts.json', 'junit.xml', 'summary.md', 'report.html', 'scenario.yaml']) expect(existsSync(join(d, file)), file).toBe(true);
+    expect(existsSync(join(d, 'third.json'))).toBe(false);
+    expect(parseJUnit(readFileSync(join(d, 'junit.xml'), 'utf8')).testsuites['@_skipped']).toBe('2');
+  }, 60_000);
+});

@@ -1,0 +1,78 @@
+/**
+ * Reading back what `tripbench run` wrote the way its consumers do: the run folder, JUnit XML
+ * checked by xmllint against the common JUnit schema and parsed by fast-xml-parser, the Markdown
+ * summary's tables as `marked` (GitHub-flavoured) sees them, and the verdicts document.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { Marked, type Tokens } from 'marked';
+import type { VerdictsDocument } from '../../src/scenario/render/verdictsJson.js';
+
+const XSD = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
+const XMLLINT = '/usr/bin/xmllint';
+export const HAVE_XMLLINT = existsSync(XMLLINT);
+
+/** The only run folder of a scenario under a reports root. */
+export function runDir(reports: string, scenario: string): string {
+  const dirs = readdirSync(join(reports, scenario)).filter((d) => /^\d{4}-\d\d-\d\dT\d{6}Z/.test(d));
+  if (dirs.length !== 1) throw new Error(`expected one run of ${scenario} in ${reports}, found ${dirs.join(', ') || 'none'}`);
+  return join(reports, scenario, dirs[0] as string);
+}
+
+export function readVerdicts(dir: string): VerdictsDocument {
+  return JSON.parse(readFileSync(join(dir, 'verdicts.json'), 'utf8')) as VerdictsDocument;
+}
+
+/** xmllint's verdict against the JUnit XSD: '' when valid, else its complaints. */
+export function xsdErrors(xml: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'tripbench-xsd-')), 'junit.xml');
+  writeFileSync(f, xml);
+  try {
+    execFileSync(XMLLINT, ['--noout', '--schema', XSD, f], { stdio: 'pipe' });
+    return '';
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr ?? e);
+  }
+}
+
+export interface JUnitCase {
+  '@_name': string;
+  '@_classname': string;
+  failure?: { '@_message': string; '@_type': string; '#text': string };
+  skipped?: { '@_message': string };
+}
+
+export interface JUnitDoc {
+  testsuites: {
+    '@_tests': string;
+    '@_failures': string;
+    '@_skipped': string;
+    testsuite: { '@_name': string; '@_tests': string; '@_failures': string; testcase: JUnitCase[] }[];
+  };
+}
+
+export function parseJUnit(xml: string): JUnitDoc {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid)}`);
+  const p = new XMLParser({
+    ignoreAttributes: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+    trimValues: false,
+    htmlEntities: true,
+    isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
+  });
+  return p.parse(xml) as JUnitDoc;
+}
+
+/** The tables of a Markdown document as header + rows of cell text (GFM, as GitHub renders it). */
+export function markdownTables(md: string): { header: string[]; rows: string[][] }[] {
+  const tokens = new Marked({ gfm: true }).lexer(md);
+  return tokens
+    .filter((t): t is Tokens.Table => t.type === 'table')
+    .map((t) => ({ header: t.header.map((h) => h.text), rows: t.rows.map((r) => r.map((c) => c.text)) }));
+}
