@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * `npm run bench:seed` (GitHub issue 3): the seed experiment of Istio's circuit-breaking task,
- * repeated. DestinationRule maxConnections 1 / http1MaxPendingRequests 1 /
- * maxRequestsPerConnection 1 in front of the rehearsal target, driven by the real `tripbench
- * load` with fortio's `-qps 0 -c C -n N` for c = 1, 2, 3, RUNS times each; prints the
- * distribution of trip ratios (503 share) next to Istio's published figures.
+ * repeated. The mesh of scenarios/istio-circuit-breaking.yaml (DestinationRule maxConnections 1
+ * / http1MaxPendingRequests 1 / maxRequestsPerConnection 1) in front of the rehearsal target,
+ * driven by the real `tripbench load` with fortio's `-qps 0 -c C -n N` for c = 1, 2, 3, RUNS
+ * times each; prints the distribution of trip ratios (503 share) next to Istio's published
+ * figures.
  *
  *   node bench/seed-trip-ratios.mjs [-runs 20] [-mode run|cli|both] [-json FILE]
  *        [-mtls-handshake MS] [-hop-latency MS] [-mesh-jitter J] [-assign random|round-robin|least-connections]
@@ -18,7 +19,7 @@
  * Imports the compiled dist/ (npm run build first; `npm run bench:seed` does).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,26 +30,10 @@ const TRIPBENCH = join(ROOT, 'bin', 'tripbench.js');
 const { DEFAULT_RUN_OPTIONS } = await import(join(ROOT, 'dist/engine/options.js'));
 const { runLoad } = await import(join(ROOT, 'dist/load/runLoad.js'));
 const rehearsal = await import(join(ROOT, 'dist/rehearsal/index.js'));
+const { loadScenario } = await import(join(ROOT, 'dist/scenario/schema.js'));
+const { rehearsalConfig } = await import(join(ROOT, 'dist/scenario/rehearsalRig.js'));
 
-export const SEED_DR = `apiVersion: networking.istio.io/v1alpha3
-kind: DestinationRule
-metadata:
-  name: httpbin
-spec:
-  host: httpbin
-  trafficPolicy:
-    connectionPool:
-      tcp:
-        maxConnections: 1
-      http:
-        http1MaxPendingRequests: 1
-        maxRequestsPerConnection: 1
-    outlierDetection:
-      consecutiveErrors: 1
-      interval: 1s
-      baseEjectionTime: 3m
-      maxEjectionPercent: 100
-`;
+const SEED_SCENARIO = join(ROOT, 'scenarios', 'istio-circuit-breaking.yaml');
 
 const CASES = [
   [1, 20],
@@ -100,9 +85,8 @@ function parse() {
 /** Target + sidecar in this process, admin on: one pair for all runs, as the task's runs share one fortio pod. */
 async function startRig(knobs) {
   const target = await rehearsal.startTarget();
-  const config = rehearsal.sidecarConfigFromYaml([{ text: SEED_DR, file: 'seed-dr.yaml' }], {
-    istioVersion: rehearsal.parseIstioVersion(rehearsal.DEFAULT_ISTIO_VERSION),
-  });
+  // The sidecar config `tripbench run` makes of the scenario's mesh.
+  const config = rehearsalConfig(loadScenario(readFileSync(SEED_SCENARIO, 'utf8'), SEED_SCENARIO));
   const defined = Object.fromEntries(Object.entries(knobs).filter(([, v]) => v !== undefined));
   const sidecar = await rehearsal.startSidecar({ config, upstreams: [`127.0.0.1:${target.address.port}`], ...defined });
   return {

@@ -158,7 +158,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
         shard: cfg.shard,
         signal: stop.graceful,
         forceSignal: stop.forced,
-        onStart: (plan) => err(loadStartLine(plan, run, cfg.level)),
+        onStart: (plan) => err(loadStartLine(plan, run, cfg.level, cfg.url)),
         onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes }),
         log: { level: cfg.level, json: cfg.loggerJson },
       },

@@ -12,6 +12,7 @@ import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../engine/options.js';
 import { Level, parseLevel } from '../shared/log.js';
 import { TripbenchError } from '../shared/errors.js';
 import { parseConnectionReuse, parseHeaderFlag } from '../http/options.js';
+import { targetSharesHost } from '../http/resolve.js';
 
 const S = 1e9;
 
@@ -50,7 +51,7 @@ export const LOAD_FLAGS: FlagSpecs = {
   curl: { type: 'bool', default: false, usage: 'Just fetch the content once' },
   stdclient: { type: 'bool', default: false, usage: 'Use the slower undici client instead of the lean HTTP/1.1 client' },
   h2: { type: 'bool', default: false, usage: 'Attempt to use http2.0 / h2 (instead of http 1.1) for both TLS and h2c' },
-  workers: { type: 'int', default: 0, usage: 'Number of worker threads (0 = one less than the cores, at least 1, never more than -c)' },
+  workers: { type: 'int', default: 0, usage: 'Number of worker threads (0 = one per core, leaving one core to a target on this machine; never more than -c)' },
   'sequential-warmup': { type: 'bool', default: false, usage: 'http(s) runner warmup done sequentially instead of parallel' },
   'connection-reuse': { type: 'string', default: '', usage: 'Range min:max for the max number of connections to reuse for each thread, default to unlimited' },
   'log-errors': { type: 'bool', default: true, usage: 'Log http non 2xx/418 error codes as they occur' },
@@ -210,6 +211,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     offset: flagNumber(f, 'offset') / 1e9,
     percentiles,
     workers: Math.max(0, flagNumber(f, 'workers')),
+    reserveCores: targetSharesHost(url, flagString(f, 'resolve')) ? 1 : 0,
   };
   return {
     urlTyped,

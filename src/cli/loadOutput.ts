@@ -10,13 +10,16 @@ import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
 import type { Level } from '../shared/log.js';
+import { targetSharesHost } from '../http/resolve.js';
+
+const reserve = (run: RunOptions, url: string): number => run.reserveCores ?? (targetSharesHost(url) ? 1 : 0);
 
 /** `Fortio … running at … queries per second, 2->1 procs, for 20 calls: URL` */
 export function loadFirstLine(run: RunOptions, qpsTyped: number, urlTyped: string, cores = availableParallelism()): string {
   return formatFirstLine({
     qps: qpsTyped,
     cores,
-    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores),
+    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores, reserve(run, urlTyped)),
     ...(run.exactly > 0 ? { calls: run.exactly } : {}),
     durationNs: run.durationNs,
     url: urlTyped,
@@ -24,11 +27,11 @@ export function loadFirstLine(run: RunOptions, qpsTyped: number, urlTyped: strin
 }
 
 /** The `Starting at …` line once the plan is final; '' when fortio would not print it at this level. */
-export function loadStartLine(plan: RunPlan, run: RunOptions, level: Level, cores = availableParallelism()): string {
+export function loadStartLine(plan: RunPlan, run: RunOptions, level: Level, url: string, cores = availableParallelism()): string {
   const startInfo = {
     qps: plan.maxQps ? 0 : plan.qps,
     threads: plan.threads,
-    workers: workerCount(run.workers, plan.threads, cores),
+    workers: workerCount(run.workers, plan.threads, cores, reserve(run, url)),
     exactly: plan.exactly,
     durationNs: plan.durationNs,
     perThread: plan.perThread,

@@ -168,7 +168,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       progress.set(key, createProgressLine(cfg.level, 0));
     },
     onLoadStart: (ctx, plan) => {
-      const line = loadStartLine(plan, ctx.request.run, cfg.level);
+      const line = loadStartLine(plan, ctx.request.run, cfg.level, ctx.request.http.url);
       const key = `${ctx.scenario.name}/${ctx.run.key}`;
       printed.set(key, (printed.get(key) ?? '') + line);
       err(line);

@@ -24,8 +24,14 @@ export interface RunOptions {
   offset: number;
   /** -p */
   percentiles: number[];
-  /** -workers: 0 = one less than the cores (at least 1), never more than the thread count (workerCount) */
+  /** -workers: 0 = one per core (less `reserveCores`), at least 1, never more than the thread count */
   workers: number;
+  /**
+   * Cores to leave to something else on this machine when choosing the worker count: the caller
+   * sets 1 when the target itself runs here (a loopback server or the local rehearsal), because
+   * a load generator that takes every core starves the server it measures. Undefined = 0.
+   */
+  reserveCores?: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: Readonly<RunOptions> = Object.freeze({

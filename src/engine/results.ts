@@ -29,7 +29,35 @@ export interface WorkerSummary {
 
 export type StopReason = 'completed' | 'stopped' | 'abort-on' | 'forced';
 
-export interface EngineResults {
+/** The fortio histograms a run records, per worker and merged. */
+export interface RunHistograms {
+  /** Latencies, seconds (offset / -r from the options). */
+  duration: FortioHistogramState;
+  /** Latencies of calls whose ok was false. */
+  errors: FortioHistogramState;
+  /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
+  sleep: FortioHistogramState;
+}
+
+/** What the workers record, each for its threads, and so also what their parts add up to. */
+export interface RecordedCalls extends RunHistograms {
+  /** Final (non warmup-only) threads; merged, sorted by id. */
+  threads: ThreadResult[];
+  /** hdr-histogram-js compressed base64 (stats/hdrRecorder.ts writes it), nanoseconds. */
+  durationHdr: string;
+  errorsHdr: string;
+  /** Absolute epoch ms at which the last thread ended (NaN when none ran). */
+  endEpochMs: number;
+}
+
+/** The exact merge of the workers' parts. */
+export interface MergedParts extends RecordedCalls {
+  /** Code → count over timed calls. Sort numerically when printing: JS objects list "-1" after the integer keys. */
+  codes: Record<string, number>;
+  workers: WorkerSummary[];
+}
+
+export interface EngineResults extends Omit<MergedParts, 'endEpochMs'> {
   plan: RunPlan;
   /** Start of the timed run (after warmup), RFC3339Nano like Go's time.Time in JSON. */
   startTime: string;
@@ -37,20 +65,6 @@ export interface EngineResults {
   startEpochMs: number;
   /** Start of the timed run → end of the last thread, ns. */
   actualDurationNs: number;
-  /** Final threads only, by id. */
-  threads: ThreadResult[];
-  /** Latencies, seconds (offset / -r from the options). */
-  duration: FortioHistogramState;
-  /** Latencies of calls whose ok was false. */
-  errors: FortioHistogramState;
-  /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
-  sleep: FortioHistogramState;
-  /** hdr-histogram-js compressed base64 (stats/hdrRecorder.ts writes it), nanoseconds. */
-  durationHdr: string;
-  errorsHdr: string;
-  /** Code → count over timed calls. Sort numerically when printing: JS objects list "-1" after the integer keys. */
-  codes: Record<string, number>;
-  workers: WorkerSummary[];
   /** true when a stop signal, -abort-on or a forced stop ended the run before its plan did. */
   interrupted: boolean;
   stopReason: StopReason;
@@ -63,29 +77,9 @@ export interface EngineResults {
 }
 
 /** One worker's part, as it crosses the thread boundary. */
-export interface WorkerPart {
+export interface WorkerPart extends RecordedCalls {
   index: number;
-  threads: ThreadResult[];
-  duration: FortioHistogramState;
-  errors: FortioHistogramState;
-  sleep: FortioHistogramState;
-  durationHdr: string;
-  errorsHdr: string;
   codes: Array<[number, number]>;
-  /** Absolute epoch ms at which this worker's last thread ended (NaN when it ran none). */
-  endEpochMs: number;
-}
-
-export interface MergedParts {
-  threads: ThreadResult[];
-  duration: FortioHistogramState;
-  errors: FortioHistogramState;
-  sleep: FortioHistogramState;
-  durationHdr: string;
-  errorsHdr: string;
-  codes: Record<string, number>;
-  workers: WorkerSummary[];
-  endEpochMs: number;
 }
 
 function mergeHdrStrings(encoded: readonly string[]): string {
@@ -95,7 +89,7 @@ function mergeHdrStrings(encoded: readonly string[]): string {
 }
 
 /** Exact merge: fortio histogram counts add, HDR histograms decode and add, codes sum. */
-export function mergeWorkerParts(parts: readonly WorkerPart[], base: { duration: FortioHistogramState; errors: FortioHistogramState; sleep: FortioHistogramState }): MergedParts {
+export function mergeWorkerParts(parts: readonly WorkerPart[], base: RunHistograms): MergedParts {
   const duration = cloneFortioHistogram(base.duration);
   const errors = cloneFortioHistogram(base.errors);
   const sleep = cloneFortioHistogram(base.sleep);

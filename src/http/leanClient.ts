@@ -10,12 +10,12 @@
  */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { recordValue } from '../stats/fortioHistogram.js';
-import { type ClientContext, type HttpClient, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import { type ClientContext, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import { ClientBase, formatDest } from './clientBase.js';
 import { type ErrorKind, errorKindOf, errorText } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
-import { type RequestTemplate, buildRequest, withFreshUuids } from './request.js';
-import { cachedAddress, connectHostOf, lookupAddress } from './resolve.js';
+import { withFreshUuids } from './request.js';
+import { cachedAddress, lookupAddress } from './resolve.js';
 import { DONE, NEED_MORE, NOT_OK, ResponseParser } from './responseParser.js';
 
 /**
@@ -31,89 +31,40 @@ const CONNECTING = 1;
 /** Request written, response being read. */
 const WAITING = 2;
 
-/** A connection-reuse limit drawn uniformly in [min, max]; 0 = unlimited. */
-export function drawReuseLimit([min, max]: readonly [number, number]): number {
-  if (max <= 0) return 0;
-  return min + Math.floor(Math.random() * (max - min + 1));
-}
-
-export function formatDest(ip: string, port: number): string {
-  return net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-export class LeanClient implements HttpClient {
-  size = 0;
-  headerSize = 0;
-  errorKind: ErrorKind | null = null;
-  errorText = '';
-
-  readonly #o: HttpOptions;
-  readonly #ctx: ClientContext;
-  readonly #tpl: RequestTemplate;
-  readonly #host: string;
-  readonly #port: number;
+export class LeanClient extends ClientBase {
   readonly #raw: boolean;
   readonly #keepAlive: boolean;
   readonly #halfClose: boolean;
   readonly #parser = new ResponseParser();
-  /** One timer per client, re-armed with refresh(): a deadline costs no allocation per call. */
-  readonly #timer: NodeJS.Timeout;
 
   #socket: net.Socket | null = null;
-  #dest = '';
-  #socketCalls = 0;
   /** Why the kept socket died while idle ('' = alive). */
   #deadReason = '';
   #phase = IDLE;
   #reused = false;
-  #retried = false;
   #connectStart = 0;
   #attempt = 0;
-  #reuseLimit: number;
-  #resolve: ((code: number) => void) | null = null;
-  #closed = false;
 
   constructor(o: HttpOptions, ctx: ClientContext) {
-    this.#o = o;
-    this.#ctx = ctx;
-    this.#tpl = buildRequest(o);
-    this.#host = connectHostOf(o, this.#tpl.target.hostname);
-    this.#port = this.#tpl.target.port;
+    super(o, ctx);
     this.#raw = o.http10;
     this.#keepAlive = o.keepAlive && !o.http10;
     this.#halfClose = o.halfClose && !this.#keepAlive;
-    this.#reuseLimit = drawReuseLimit(o.connectionReuse);
-    this.#timer = setTimeout(() => this.#onTimer(), o.timeoutMs);
-    this.#timer.unref();
   }
 
-  fetch(): Promise<number> {
-    this.size = 0;
-    this.headerSize = 0;
-    this.errorKind = null;
-    this.errorText = '';
-    this.#retried = false;
-    if (this.#closed) {
-      this.errorKind = 'other';
-      this.errorText = 'client closed';
-      return Promise.resolve(-1);
-    }
-    const p = new Promise<number>((resolve) => {
-      this.#resolve = resolve;
-    });
+  protected start(): void {
     const s = this.#socket;
     if (s !== null && this.#deadReason === '') {
       this.#reused = true;
       this.#send(s);
     } else {
       if (s !== null) {
-        logDeadSocket(this.#ctx.threadId, this.#dest, `${this.#deadReason} while idle`);
+        logDeadSocket(this.ctx.threadId, this.dest, `${this.#deadReason} while idle`);
         this.#drop();
       }
       this.#reused = false;
       this.#connect();
     }
-    return p;
   }
 
   abort(): void {
@@ -124,26 +75,26 @@ export class LeanClient implements HttpClient {
   }
 
   close(): Promise<void> {
-    this.#closed = true;
+    this.closed = true;
     if (this.#phase !== IDLE) this.abort();
     this.#drop();
-    clearTimeout(this.#timer);
+    clearTimeout(this.timer);
     return Promise.resolve();
   }
 
   #connect(): void {
-    this.#ctx.stats.sockets++;
+    this.ctx.stats.sockets++;
     this.#phase = CONNECTING;
-    this.#dest = formatDest(this.#host, this.#port);
+    this.dest = formatDest(this.host, this.port);
     this.#connectStart = performance.now();
-    this.#timer.refresh();
+    this.timer.refresh();
     const attempt = ++this.#attempt;
-    const ip = cachedAddress(this.#host);
+    const ip = cachedAddress(this.host);
     if (ip !== null) {
       this.#dial(ip);
       return;
     }
-    lookupAddress(this.#host, (err, address) => {
+    lookupAddress(this.host, (err, address) => {
       if (attempt !== this.#attempt || this.#phase !== CONNECTING) return; // timed out or aborted meanwhile
       if (err) this.#connectFailed('dns', errorText(err));
       else this.#dial(address);
@@ -151,15 +102,15 @@ export class LeanClient implements HttpClient {
   }
 
   #dial(ip: string): void {
-    const dest = formatDest(ip, this.#port);
-    this.#dest = dest;
-    const addresses = this.#ctx.stats.addresses;
+    const dest = formatDest(ip, this.port);
+    this.dest = dest;
+    const addresses = this.ctx.stats.addresses;
     addresses[dest] = (addresses[dest] ?? 0) + 1;
     let s: net.Socket;
     try {
       s = net.connect({
         host: ip,
-        port: this.#port,
+        port: this.port,
         noDelay: true,
         onread: {
           buffer: READ_BUFFER,
@@ -174,7 +125,7 @@ export class LeanClient implements HttpClient {
       return;
     }
     this.#socket = s;
-    this.#socketCalls = 0;
+    this.socketCalls = 0;
     this.#deadReason = '';
     s.on('connect', () => this.#onConnect(s));
     s.on('error', (e: Error) => this.#onError(s, e));
@@ -183,16 +134,16 @@ export class LeanClient implements HttpClient {
 
   #onConnect(s: net.Socket): void {
     if (s !== this.#socket || this.#phase !== CONNECTING) return;
-    this.#recordConnectTime();
+    this.recordConnectTime(this.#connectStart);
     this.#send(s);
   }
 
   #send(s: net.Socket): void {
     this.#phase = WAITING;
-    this.#socketCalls++;
-    this.#parser.reset(this.#tpl.isHead, this.#raw);
-    this.#timer.refresh();
-    s.write(withFreshUuids(this.#tpl.bytes, this.#tpl.slots));
+    this.socketCalls++;
+    this.#parser.reset(this.tpl.isHead, this.#raw);
+    this.timer.refresh();
+    s.write(withFreshUuids(this.tpl.bytes, this.tpl.slots));
     if (this.#halfClose) s.end();
   }
 
@@ -204,7 +155,7 @@ export class LeanClient implements HttpClient {
       return;
     }
     this.size += n;
-    if (this.#ctx.capture) this.#ctx.capture(Buffer.from(READ_BUFFER.subarray(0, n)));
+    if (this.ctx.capture) this.ctx.capture(Buffer.from(READ_BUFFER.subarray(0, n)));
     const p = this.#parser;
     const r = p.execute(READ_BUFFER, 0, n);
     if (r === NEED_MORE) return;
@@ -213,7 +164,7 @@ export class LeanClient implements HttpClient {
       // Extra bytes after the response would be read as the next answer: never reuse then.
       this.#complete(p.code, this.#keepAlive && p.framed && p.pos === n);
     } else if (r === NOT_OK) {
-      if (this.#o.logErrors) logNonOk(this.#ctx.threadId, p.code, p.statusText());
+      if (this.o.logErrors) logNonOk(this.ctx.threadId, p.code, p.statusText());
       this.#complete(p.code, false);
     } else {
       this.#transportError('malformed', `malformed response: ${p.error}`);
@@ -244,19 +195,15 @@ export class LeanClient implements HttpClient {
     else this.#transportError(errorKindOf(e), errorText(e));
   }
 
-  #onTimer(): void {
+  protected onTimer(): void {
     if (this.#phase === IDLE) return;
-    if (this.#phase === CONNECTING) this.#connectFailed('timeout', `connect timeout after ${this.#o.timeoutMs}ms`);
-    else this.#transportError('timeout', `i/o timeout after ${this.#o.timeoutMs}ms`);
-  }
-
-  #recordConnectTime(): void {
-    recordValue(this.#ctx.stats.connectionTime, Math.round((performance.now() - this.#connectStart) * 1e6) / 1e9);
+    if (this.#phase === CONNECTING) this.#connectFailed('timeout', `connect timeout after ${this.o.timeoutMs}ms`);
+    else this.#transportError('timeout', `i/o timeout after ${this.o.timeoutMs}ms`);
   }
 
   #connectFailed(kind: ErrorKind, text: string): void {
-    this.#recordConnectTime();
-    logConnectError(this.#ctx.threadId, this.#dest, text);
+    this.recordConnectTime(this.#connectStart);
+    logConnectError(this.ctx.threadId, this.dest, text);
     this.errorKind = kind;
     this.errorText = text;
     this.headerSize = 0;
@@ -265,15 +212,15 @@ export class LeanClient implements HttpClient {
 
   /** A failure after the request was written: retry once on a fresh socket when the kept one was dead. */
   #transportError(kind: ErrorKind, text: string): void {
-    if (this.size === 0 && this.#reused && !this.#retried) {
-      logDeadSocket(this.#ctx.threadId, this.#dest, `${text} at first read`);
+    if (this.size === 0 && this.#reused && !this.retried) {
+      logDeadSocket(this.ctx.threadId, this.dest, `${text} at first read`);
       this.#drop();
-      this.#retried = true;
+      this.retried = true;
       this.#reused = false;
       this.#connect();
       return;
     }
-    logReadError(this.#ctx.threadId, this.#dest, this.size, text);
+    logReadError(this.ctx.threadId, this.dest, this.size, text);
     this.errorKind = kind;
     this.errorText = text;
     this.headerSize = this.#parser.headersDone ? this.#parser.headerSize : 0;
@@ -282,15 +229,8 @@ export class LeanClient implements HttpClient {
 
   #complete(code: number, keep: boolean): void {
     this.#phase = IDLE;
-    let k = keep;
-    if (k && this.#reuseLimit > 0 && this.#socketCalls >= this.#reuseLimit) {
-      k = false;
-      this.#reuseLimit = drawReuseLimit(this.#o.connectionReuse);
-    }
-    if (!k) this.#drop();
-    const r = this.#resolve;
-    this.#resolve = null;
-    if (r !== null) r(code);
+    if (!this.withinReuseLimit(keep)) this.#drop();
+    this.settleFetch(code);
   }
 
   #drop(): void {

@@ -4,6 +4,7 @@
  * common case writes the very same Buffer every call.
  */
 import { randomUUID } from 'node:crypto';
+import { urlPort } from '../shared/urlPort.js';
 import type { HeaderPair, HttpOptions } from './options.js';
 
 export const UUID_TOKEN = '{uuid}';
@@ -82,7 +83,7 @@ export function requestTarget(o: HttpOptions, markers: string[] = []): RequestTa
   const u = new URL(replaceTokensInString(o.url, markers));
   const https = u.protocol === 'https:';
   const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  const port = u.port !== '' ? Number(u.port) : https ? 443 : 80;
+  const port = urlPort(u);
   return {
     https,
     hostname,

@@ -78,3 +78,20 @@ export async function resolveTarget(o: HttpOptions): Promise<ResolvedTarget> {
     throw new StartError(`lookup ${host}: ${errorMessage(e)}`, { cause: e });
   }
 }
+
+/**
+ * Whether the target runs on this machine (loopback name or address, also through -resolve):
+ * then the load generator leaves it a core (RunOptions.reserveCores).
+ */
+export function targetSharesHost(url: string, resolve = ''): boolean {
+  let host = resolve;
+  if (host === '') {
+    try {
+      host = new URL(/^https?:\/\//i.test(url) ? url : `http://${url}`).hostname;
+    } catch {
+      return false;
+    }
+  }
+  host = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+}

@@ -7,6 +7,7 @@
  * arrive, and a non-OK status stops the scan right there (the caller closes the connection).
  * Unlike fortio, anything that is not `HTTP/d.d ddd` is malformed (-1) instead of "some code".
  */
+import { CHUNKS_BAD, CHUNKS_MORE, ChunkedBody } from './chunkedBody.js';
 
 /** More bytes needed. */
 export const NEED_MORE = 0;
@@ -30,18 +31,11 @@ const S_EXPECT_LF = 8;
 const S_HEAD_END_LF = 9;
 const S_BODY_LENGTH = 10;
 const S_BODY_EOF = 11;
-const S_CHUNK_SIZE = 12;
-const S_CHUNK_EXT = 13;
-const S_CHUNK_SIZE_LF = 14;
-const S_CHUNK_DATA = 15;
-const S_CHUNK_DATA_CR = 16;
-const S_CHUNK_DATA_LF = 17;
-const S_TRAILER_START = 18;
-const S_TRAILER_SKIP = 19;
-const S_TRAILER_END_LF = 20;
-const S_RAW = 21;
-const S_DONE = 22;
-const S_ERROR = 23;
+/** In the chunked body: `chunks` scans it. */
+const S_CHUNKED = 12;
+const S_RAW = 13;
+const S_DONE = 14;
+const S_ERROR = 15;
 
 const CR = 13;
 const LF = 10;
@@ -53,19 +47,11 @@ const TE_NAME = Buffer.from('transfer-encoding', 'latin1');
 const NAME_NONE = 0;
 const NAME_CL = 1;
 const NAME_TE = 2;
-const MAX_CHUNK_DIGITS = 12; // 16^12 < 2^53
 const MAX_CONTENT_LENGTH = Number.MAX_SAFE_INTEGER;
 
 /** fortio's codeIsOK (current): 2xx or 418. */
 export function isOkCode(code: number): boolean {
   return (code >= 200 && code <= 299) || code === 418;
-}
-
-function hexValue(b: number): number {
-  if (b >= 48 && b <= 57) return b - 48;
-  const l = b | 0x20;
-  if (l >= 97 && l <= 102) return l - 87;
-  return -1;
 }
 
 export class ResponseParser {
@@ -96,6 +82,7 @@ export class ResponseParser {
   private namePos = 0;
   private te = '';
   private prevCR = false;
+  private readonly chunks = new ChunkedBody();
 
   /** Prepares for the next response. `raw`: fortio's -http1.0 mode, no parsing, read to EOF. */
   reset(isHead: boolean, raw: boolean): void {
@@ -157,20 +144,21 @@ export class ResponseParser {
           if (this.remaining === 0) return this.done(pos);
           break;
         }
-        case S_CHUNK_DATA: {
-          const n = Math.min(this.remaining, end - pos);
-          this.remaining -= n;
-          pos += n;
-          if (this.remaining === 0) this.state = S_CHUNK_DATA_CR;
-          break;
+        case S_CHUNKED: {
+          const r = this.chunks.scan(buf, pos, end);
+          if (r === CHUNKS_MORE) {
+            pos = end;
+            break;
+          }
+          if (r === CHUNKS_BAD) return this.fail(this.chunks.error, this.chunks.pos);
+          return this.done(r);
         }
         case S_BODY_EOF:
         case S_RAW:
           pos = end;
           break;
         case S_STATUS_REST:
-        case S_SKIP_LINE:
-        case S_TRAILER_SKIP: {
+        case S_SKIP_LINE: {
           const lf = buf.indexOf(LF, pos);
           if (lf < 0 || lf >= end) {
             this.prevCR = buf[end - 1] === CR;
@@ -179,7 +167,7 @@ export class ResponseParser {
           }
           if (!(lf > pos ? buf[lf - 1] === CR : this.prevCR)) return this.fail('bare LF in response head', lf);
           pos = lf + 1;
-          this.state = this.state === S_TRAILER_SKIP ? S_TRAILER_START : S_LINE_START;
+          this.state = S_LINE_START;
           break;
         }
         case S_STATUS:
@@ -369,53 +357,6 @@ export class ResponseParser {
       case S_HEAD_END_LF:
         if (b !== LF) return this.fail('CR without LF in response head', pos);
         return this.headEnd(pos, base);
-      case S_CHUNK_SIZE: {
-        const v = hexValue(b);
-        if (v >= 0) {
-          if (++this.digits > MAX_CHUNK_DIGITS) return this.fail('chunk size too large', pos);
-          this.remaining = this.remaining * 16 + v;
-        } else if (this.digits === 0) {
-          return this.fail('bad chunk size', pos);
-        } else if (b === CR) {
-          this.state = S_CHUNK_SIZE_LF;
-        } else if (b === 0x3b || b === SP || b === HT) {
-          this.state = S_CHUNK_EXT;
-        } else {
-          return this.fail('bad chunk size', pos);
-        }
-        return NEED_MORE;
-      }
-      case S_CHUNK_EXT:
-        if (b === CR) this.state = S_CHUNK_SIZE_LF;
-        else if (b === LF) return this.fail('bad chunk extension', pos);
-        return NEED_MORE;
-      case S_CHUNK_SIZE_LF:
-        if (b !== LF) return this.fail('bad chunk size line', pos);
-        this.state = this.remaining === 0 ? S_TRAILER_START : S_CHUNK_DATA;
-        return NEED_MORE;
-      case S_CHUNK_DATA_CR:
-        if (b !== CR) return this.fail('chunk data longer than its size', pos);
-        this.state = S_CHUNK_DATA_LF;
-        return NEED_MORE;
-      case S_CHUNK_DATA_LF:
-        if (b !== LF) return this.fail('chunk data longer than its size', pos);
-        this.state = S_CHUNK_SIZE;
-        this.digits = 0;
-        this.remaining = 0;
-        return NEED_MORE;
-      case S_TRAILER_START:
-        if (b === CR) {
-          this.state = S_TRAILER_END_LF;
-        } else if (b === LF) {
-          return this.fail('bad trailer', pos);
-        } else {
-          this.state = S_TRAILER_SKIP;
-          this.prevCR = false;
-        }
-        return NEED_MORE;
-      case S_TRAILER_END_LF:
-        if (b !== LF) return this.fail('bad end of chunked body', pos);
-        return this.done(pos + 1);
       default:
         return this.fail('parser in an impossible state', pos);
     }
@@ -434,9 +375,8 @@ export class ResponseParser {
     this.framed = this.chunked || this.contentLength >= 0;
     if (this.noBody || this.code === 204 || this.code === 304) return this.done(pos + 1);
     if (this.chunked) {
-      this.state = S_CHUNK_SIZE;
-      this.digits = 0;
-      this.remaining = 0;
+      this.state = S_CHUNKED;
+      this.chunks.reset();
     } else if (this.contentLength > 0) {
       this.state = S_BODY_LENGTH;
       this.remaining = this.contentLength;

@@ -17,13 +17,12 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, buildConnector } from 'undici';
 import * as log from '../shared/log.js';
-import { recordValue } from '../stats/fortioHistogram.js';
-import { type ClientContext, type HttpClient, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
-import { type ErrorKind, errorKindOf, errorText } from './errorKinds.js';
-import { drawReuseLimit, formatDest } from './leanClient.js';
+import { type ClientContext, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import { ClientBase, formatDest } from './clientBase.js';
+import { errorKindOf, errorText } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
-import { type RequestTemplate, buildRequest, pathWithFreshUuids, withFreshUuids } from './request.js';
-import { cachedAddress, connectHostOf, lookupAddress } from './resolve.js';
+import { pathWithFreshUuids, withFreshUuids } from './request.js';
+import { cachedAddress, lookupAddress } from './resolve.js';
 import { hasFraming, headBuffer, headLength } from './rebuiltHead.js';
 import { ResponseParser, isOkCode } from './responseParser.js';
 
@@ -57,43 +56,24 @@ interface Attempt {
   settled: boolean;
 }
 
-export class UndiciClient implements HttpClient {
-  size = 0;
-  headerSize = 0;
-  errorKind: ErrorKind | null = null;
-  errorText = '';
-
-  readonly #o: HttpOptions;
-  readonly #ctx: ClientContext;
-  readonly #tpl: RequestTemplate;
-  readonly #host: string;
+export class UndiciClient extends ClientBase {
   readonly #servername: string | undefined;
   readonly #h2: boolean;
   readonly #headers: string[];
   readonly #connector: buildConnector.connector;
-  readonly #timer: NodeJS.Timeout;
   readonly #scanner = new ResponseParser();
   #client: Client | null = null;
   #socket: Socket | null = null;
-  #socketCalls = 0;
-  #dest = '';
   #att: Attempt | null = null;
-  #retried = false;
-  #reuseLimit: number;
-  #resolve: ((code: number) => void) | null = null;
-  #closed = false;
 
   constructor(o: HttpOptions, ctx: ClientContext) {
-    this.#o = o;
-    this.#ctx = ctx;
-    this.#tpl = buildRequest(o);
-    const t = this.#tpl.target;
-    this.#host = connectHostOf(o, t.hostname);
+    super(o, ctx);
+    const t = this.tpl.target;
     this.#servername = /^[\d.]+$|:/.test(t.hostname) ? undefined : t.hostname;
     this.#h2 = o.h2;
     if (o.http10) log.warn('-http1.0 is only supported by the fast client, ignored', { url: o.url });
     // HTTP/2 forbids connection-specific headers; -keepalive=false is applied by closing instead.
-    const hdrs = o.h2 ? this.#tpl.headers.filter(([k]) => k.toLowerCase() !== 'connection') : this.#tpl.headers;
+    const hdrs = o.h2 ? this.tpl.headers.filter(([k]) => k.toLowerCase() !== 'connection') : this.tpl.headers;
     this.#headers = hdrs.flat();
     const tls = { rejectUnauthorized: !o.insecure };
     this.#connector = buildConnector({
@@ -102,27 +82,10 @@ export class UndiciClient implements HttpClient {
       allowH2: o.h2,
       ...(o.h2 && !t.https ? { useH2c: true } : {}),
     } as buildConnector.BuildOptions);
-    this.#reuseLimit = drawReuseLimit(o.connectionReuse);
-    this.#timer = setTimeout(() => this.#onTimer(), o.timeoutMs);
-    this.#timer.unref();
   }
 
-  fetch(): Promise<number> {
-    this.size = 0;
-    this.headerSize = 0;
-    this.errorKind = null;
-    this.errorText = '';
-    this.#retried = false;
-    if (this.#closed) {
-      this.errorKind = 'other';
-      this.errorText = 'client closed';
-      return Promise.resolve(-1);
-    }
-    const p = new Promise<number>((resolve) => {
-      this.#resolve = resolve;
-    });
+  protected start(): void {
     this.#dispatch();
-    return p;
   }
 
   abort(): void {
@@ -142,9 +105,9 @@ export class UndiciClient implements HttpClient {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.closed = true;
     this.abort();
-    clearTimeout(this.#timer);
+    clearTimeout(this.timer);
     const c = this.#client;
     this.#client = null;
     if (c !== null) await c.destroy().catch(() => undefined);
@@ -166,30 +129,30 @@ export class UndiciClient implements HttpClient {
       keepAliveTimeoutThreshold: -IDLE_KEEP_MS,
       maxResponseSize: -1,
       allowH2: this.#h2,
-      ...(this.#h2 && !this.#tpl.target.https ? { useH2c: true } : {}),
+      ...(this.#h2 && !this.tpl.target.https ? { useH2c: true } : {}),
     } as Client.Options;
-    const c = new Client(this.#tpl.target.origin, opts);
+    const c = new Client(this.tpl.target.origin, opts);
     // undici emits 'error' when a handler throws; unhandled it would kill the worker.
     (c as unknown as NodeJS.EventEmitter).on('error', (e: Error) => {
-      log.debug('undici client error', { err: errorText(e), thread: this.#ctx.threadId });
+      log.debug('undici client error', { err: errorText(e), thread: this.ctx.threadId });
     });
     this.#client = c;
     return c;
   }
 
   #connect(co: buildConnector.Options, cb: buildConnector.Callback): void {
-    const stats = this.#ctx.stats;
+    const stats = this.ctx.stats;
     stats.sockets++;
     const t0 = performance.now();
     const fail = (err: Error, dest: string): void => {
-      recordValue(stats.connectionTime, Math.round((performance.now() - t0) * 1e6) / 1e9);
-      logConnectError(this.#ctx.threadId, dest, errorText(err));
+      this.recordConnectTime(t0);
+      logConnectError(this.ctx.threadId, dest, errorText(err));
       if (this.#att !== null) this.#att.connectFailed = true;
       cb(err, null);
     };
     const dial = (ip: string): void => {
-      const dest = formatDest(ip, this.#tpl.target.port);
-      this.#dest = dest;
+      const dest = formatDest(ip, this.port);
+      this.dest = dest;
       stats.addresses[dest] = (stats.addresses[dest] ?? 0) + 1;
       const dialOpts: buildConnector.Options = { ...co, hostname: ip };
       if (this.#servername !== undefined) dialOpts.servername = this.#servername;
@@ -198,18 +161,18 @@ export class UndiciClient implements HttpClient {
           fail(err, dest);
           return;
         }
-        recordValue(stats.connectionTime, Math.round((performance.now() - t0) * 1e6) / 1e9);
+        this.recordConnectTime(t0);
         if ((socket as { alpnProtocol?: unknown }).alpnProtocol !== 'h2') this.#observeReads(socket);
         this.#socket = socket;
-        this.#socketCalls = 0;
+        this.socketCalls = 0;
         cb(null, socket);
       });
     };
-    const ip = cachedAddress(this.#host);
+    const ip = cachedAddress(this.host);
     if (ip !== null) dial(ip);
     else {
-      lookupAddress(this.#host, (err, addr) => {
-        if (err !== null) fail(err, `${this.#host}:${this.#tpl.target.port}`);
+      lookupAddress(this.host, (err, addr) => {
+        if (err !== null) fail(err, `${this.host}:${this.port}`);
         else dial(addr);
       });
     }
@@ -230,7 +193,7 @@ export class UndiciClient implements HttpClient {
     const att = this.#att;
     if (att === null || att.settled || att.socket !== socket || att.controller === null) return;
     att.tapped += chunk.length;
-    if (this.#ctx.capture) this.#ctx.capture(chunk);
+    if (this.ctx.capture) this.ctx.capture(chunk);
     this.#scanner.execute(chunk, 0, chunk.length);
   }
 
@@ -251,17 +214,17 @@ export class UndiciClient implements HttpClient {
       settled: false,
     };
     this.#att = att;
-    const tpl = this.#tpl;
-    const capture = this.#ctx.capture;
+    const tpl = this.tpl;
+    const capture = this.ctx.capture;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: (controller) => {
         att.controller = controller;
         att.socket = this.#socket;
         att.startBytes = this.#socket?.bytesRead ?? 0;
-        att.reused = this.#socketCalls > 0;
-        this.#socketCalls++;
+        att.reused = this.socketCalls > 0;
+        this.socketCalls++;
         this.#scanner.reset(tpl.isHead, false);
-        this.#timer.refresh();
+        this.timer.refresh();
       },
       onResponseStart: (controller, statusCode, _headers, statusMessage) => {
         this.#onResponseStart(att, controller, statusCode, statusMessage ?? '');
@@ -304,14 +267,14 @@ export class UndiciClient implements HttpClient {
     if (att.settled) return;
     const raw = controller.rawHeaders;
     att.headBytes += headLength(msg, raw);
-    if (this.#ctx.capture && att.tapped === 0) this.#ctx.capture(headBuffer(code, msg, raw));
+    if (this.ctx.capture && att.tapped === 0) this.ctx.capture(headBuffer(code, msg, raw));
     if (code < 200 && code !== 101) return; // interim answer, the real one follows
     att.final = true;
     att.code = code;
     if (!isOkCode(code)) {
-      if (this.#o.logErrors) {
+      if (this.o.logErrors) {
         const status = att.tapped > 0 && this.#scanner.code === code ? this.#scanner.statusText() : `HTTP/1.1 ${code}`;
-        logNonOk(this.#ctx.threadId, code, status);
+        logNonOk(this.ctx.threadId, code, status);
       }
       const size = this.#bytesRead(att);
       this.#settle(att, code, size, 0, false);
@@ -329,30 +292,30 @@ export class UndiciClient implements HttpClient {
 
   #onResponseEnd(att: Attempt): void {
     if (att.settled) return;
-    const keep = this.#o.keepAlive && att.framed;
+    const keep = this.o.keepAlive && att.framed;
     this.#settle(att, att.code, this.#bytesRead(att), this.#headerSize(att), keep);
   }
 
   #onResponseError(att: Attempt, err: Error): void {
     if (att.settled) return;
     const size = this.#bytesRead(att);
-    const text = att.timedOut ? `i/o timeout after ${this.#o.timeoutMs}ms` : errorText(err);
-    if (!att.connectFailed && att.reused && !this.#retried && size === 0 && att.headBytes === 0) {
-      logDeadSocket(this.#ctx.threadId, this.#dest, `${text} at first read`);
-      this.#retried = true;
+    const text = att.timedOut ? `i/o timeout after ${this.o.timeoutMs}ms` : errorText(err);
+    if (!att.connectFailed && att.reused && !this.retried && size === 0 && att.headBytes === 0) {
+      logDeadSocket(this.ctx.threadId, this.dest, `${text} at first read`);
+      this.retried = true;
       this.#disconnect(att);
       queueMicrotask(() => {
         if (this.#att === att && !att.settled) this.#dispatch();
       });
       return;
     }
-    if (!att.connectFailed) logReadError(this.#ctx.threadId, this.#dest, size, text);
+    if (!att.connectFailed) logReadError(this.ctx.threadId, this.dest, size, text);
     this.errorKind = att.timedOut ? 'timeout' : errorKindOf(err);
     this.errorText = text;
     this.#settle(att, -1, size, this.#headerSize(att), false);
   }
 
-  #onTimer(): void {
+  protected onTimer(): void {
     const att = this.#att;
     if (att === null || att.settled || att.controller === null) return;
     att.timedOut = true;
@@ -363,16 +326,9 @@ export class UndiciClient implements HttpClient {
     att.settled = true;
     this.size = size;
     this.headerSize = headerSize;
-    let k = keep;
-    if (k && this.#reuseLimit > 0 && this.#socketCalls >= this.#reuseLimit) {
-      k = false;
-      this.#reuseLimit = drawReuseLimit(this.#o.connectionReuse);
-    }
     // Destroyed now, not later: the next dispatch must not find this connection usable.
-    if (!k) this.#disconnect(att);
-    const r = this.#resolve;
-    this.#resolve = null;
-    if (r !== null) r(code);
+    if (!this.withinReuseLimit(keep)) this.#disconnect(att);
+    this.settleFetch(code);
   }
 
   /** Forces the next call onto a new connection. */

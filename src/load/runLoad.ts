@@ -7,7 +7,7 @@ import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import { makeHttpOptions, type HttpOptions, type HttpOptionsInput } from '../http/options.js';
-import { resolveTarget } from '../http/resolve.js';
+import { resolveTarget, targetSharesHost } from '../http/resolve.js';
 import { workerResourceLimits } from '../http/httpRunnable.js';
 import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
 import type { FortioResult } from '../report/fortioResult.js';
@@ -60,7 +60,8 @@ export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: H
 
 export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
-  const run = applyShard(req.run, req.shard ?? null);
+  const sharded = applyShard(req.run, req.shard ?? null);
+  const run = { ...sharded, reserveCores: sharded.reserveCores ?? (targetSharesHost(http.url, http.resolve) ? 1 : 0) };
   const timeline = new QpsTimeline();
   const limits = workerResourceLimits(http);
   const engine = await runEngine({

@@ -9,11 +9,11 @@ import type { FortioResult, TripbenchExtras } from '../report/fortioResult.js';
 import { DEFAULT_PERCENTILES } from '../report/fortioText.js';
 import { exportHistogram, mergeFortioHistogram, newFortioHistogram, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
 import { encodeHdr, hdrPercentileSeconds, mergeEncodedHdr } from '../stats/hdr.js';
+import { rebucket } from '../stats/rebucket.js';
 import { resultId } from '../load/resultId.js';
 import { UsageError } from '../shared/errors.js';
 import { formatPrecG } from '../shared/goFormat.js';
 import { LONG_VERSION } from '../shared/version.js';
-import { rebucket } from './rebucket.js';
 import { parseStartTime, unionDurationNs } from './timeRanges.js';
 
 export interface MergeInput {

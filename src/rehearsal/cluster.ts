@@ -3,6 +3,7 @@
  * lanes, like Envoy's atomics shared by worker threads), outlier detection, per-lane load
  * balancers and one connection pool per (lane × host).
  */
+import type { Rng } from '../shared/random.js';
 import { registerBreakerGauges, ResourceManager } from './breaker.js';
 import { ClusterStats } from './clusterStats.js';
 import { ConnPool } from './connPool.js';
@@ -11,7 +12,6 @@ import type { ClusterConfig } from './envoyConfig.js';
 import { UpstreamHost } from './host.js';
 import { OutlierDetector } from './outlier.js';
 import type { LocalOriginResult } from './outlier.js';
-import type { Rng } from './random.js';
 import type { StatStore } from './stats.js';
 
 export interface ClusterOptions {

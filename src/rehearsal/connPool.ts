@@ -11,7 +11,7 @@ import type { ClusterConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import type { ResetReason } from './localReply.js';
 import type { LocalOriginResult } from './outlier.js';
-import { preciseDelay } from './random.js';
+import { preciseDelay } from './preciseDelay.js';
 import { UpstreamConnection } from './upstreamConn.js';
 import type { ResponseHandlers } from './upstreamConn.js';
 

@@ -6,8 +6,8 @@
  * so the target never sleeps or allocates more than it was told it may.
  */
 import { parseGoDuration } from '../shared/duration.js';
-import { chance } from './random.js';
-import type { Rng } from './random.js';
+import { chance } from '../shared/random.js';
+import type { Rng } from '../shared/random.js';
 
 export interface EchoLimits {
   maxDelayMs: number;

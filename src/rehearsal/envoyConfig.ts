@@ -11,6 +11,22 @@ export const ENVOY_DEFAULT_THRESHOLDS: Thresholds = {
   maxRetries: 3,
 };
 
+/** Envoy's outlier detection defaults (current Envoy: capped, decaying ejection multiplier). */
+export const ENVOY_DEFAULT_OUTLIER: Readonly<OutlierConfig> = Object.freeze({
+  consecutive5xx: 5,
+  enforcingConsecutive5xx: 100,
+  consecutiveGatewayFailure: 5,
+  enforcingConsecutiveGatewayFailure: 0,
+  consecutiveLocalOriginFailure: 5,
+  enforcingConsecutiveLocalOriginFailure: 100,
+  splitExternalLocalOriginErrors: false,
+  intervalMs: 10_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionPercent: 10,
+  maxEjectionTimeMs: 300_000,
+  legacyBackoff: false,
+});
+
 /** Istio >= 1.5 starts every DEFAULT threshold from "unlimited". */
 export const UNLIMITED = 4294967295;
 

@@ -22,9 +22,10 @@ export {
   loadIstioResources,
   parseIstioVersion,
   sidecarConfigFromYaml,
+  targetClusterName,
   toSidecarConfig,
 } from './istio.js';
-export type { DestinationRule, IstioResources, IstioVersion, MappingOptions, SourceText, VirtualService } from './istio.js';
+export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, SourceText, VirtualService } from './istio.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
 export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';

@@ -6,7 +6,8 @@
  * Istio version mapped it.
  */
 import { parseGoDuration } from '../shared/duration.js';
-import { ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
+import { urlPort } from '../shared/urlPort.js';
+import { ENVOY_DEFAULT_OUTLIER, ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
 import type {
   ClusterConfig,
   FaultConfig,
@@ -53,12 +54,45 @@ const ms = (d: string | undefined): number | undefined => {
   return ns === undefined ? undefined : ns / 1e6;
 };
 
-/** Istio's cluster name for a DR host, e.g. `outbound|8000||httpbin.default.svc.cluster.local`. */
-export function defaultClusterName(dr: DestinationRule | undefined, port: number): string {
-  const host = dr?.spec.host ?? 'httpbin';
-  const ns = dr?.metadata?.namespace ?? 'default';
-  const fqdn = host.includes('.') ? host : `${host}.${ns}.svc.cluster.local`;
+/** What a cluster name reads of a mesh resource: parsed rules and a scenario's YAML maps alike. */
+export interface HostResource {
+  kind: string;
+  metadata?: { namespace?: string | undefined };
+  spec: { host?: unknown; hosts?: unknown };
+}
+
+/**
+ * Istio's outbound cluster name `outbound|<port>||<fqdn>`, e.g.
+ * `outbound|8000||httpbin.default.svc.cluster.local`: the host of the first DestinationRule, else
+ * of the first ServiceEntry, else `fallbackHost`; a short name (no dot) is completed with its
+ * resource's namespace, as Istio does.
+ */
+export function defaultClusterName(mesh: readonly HostResource[], port: number, fallbackHost = 'httpbin'): string {
+  const dr = mesh.find((r) => r.kind === 'DestinationRule');
+  const se = mesh.find((r) => r.kind === 'ServiceEntry');
+  const seHost = Array.isArray(se?.spec.hosts) ? (se.spec.hosts[0] as unknown) : undefined;
+  let host = fallbackHost;
+  let ns: string | undefined;
+  if (typeof dr?.spec.host === 'string') {
+    host = dr.spec.host;
+    ns = dr.metadata?.namespace;
+  } else if (typeof seHost === 'string') {
+    host = seHost;
+    ns = se?.metadata?.namespace;
+  }
+  const fqdn = host.includes('.') ? host : `${host}.${ns ?? 'default'}.svc.cluster.local`;
   return `outbound|${port}||${fqdn}`;
+}
+
+/** The cluster a target URL reaches through this mesh (the URL's host when no rule names one); undefined for a bad URL. */
+export function targetClusterName(target: string, mesh: readonly HostResource[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return undefined;
+  }
+  return defaultClusterName(mesh, urlPort(url), url.hostname);
 }
 
 function thresholds(tp: TrafficPolicy | undefined, v: IstioVersion): Thresholds {
@@ -76,22 +110,16 @@ function thresholds(tp: TrafficPolicy | undefined, v: IstioVersion): Thresholds 
 
 function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVersion, warnings: string[]): OutlierConfig {
   // Envoy's defaults where Istio leaves a field unset.
+  const d = ENVOY_DEFAULT_OUTLIER;
   const out: OutlierConfig = {
-    consecutive5xx: 5,
-    enforcingConsecutive5xx: 100,
-    consecutiveGatewayFailure: 5,
-    enforcingConsecutiveGatewayFailure: 0,
-    consecutiveLocalOriginFailure: 5,
-    enforcingConsecutiveLocalOriginFailure: 100,
-    splitExternalLocalOriginErrors: false,
-    intervalMs: ms(od.interval) ?? 10_000,
-    baseEjectionTimeMs: ms(od.baseEjectionTime) ?? 30_000,
-    maxEjectionPercent: od.maxEjectionPercent !== undefined && od.maxEjectionPercent > 0 ? od.maxEjectionPercent : 10,
-    maxEjectionTimeMs: 0,
+    ...d,
+    intervalMs: ms(od.interval) ?? d.intervalMs,
+    baseEjectionTimeMs: ms(od.baseEjectionTime) ?? d.baseEjectionTimeMs,
+    maxEjectionPercent: od.maxEjectionPercent !== undefined && od.maxEjectionPercent > 0 ? od.maxEjectionPercent : d.maxEjectionPercent,
     // Envoy 1.17 (first shipped around Istio 1.9) added max_ejection_time and the decaying multiplier.
     legacyBackoff: v.minor < 9,
   };
-  out.maxEjectionTimeMs = Math.max(300_000, out.baseEjectionTimeMs);
+  out.maxEjectionTimeMs = Math.max(d.maxEjectionTimeMs, out.baseEjectionTimeMs);
   const ce = od.consecutiveErrors;
   if (ce !== undefined && ce > 0) {
     if (v.minor === 0) {
@@ -295,7 +323,7 @@ export interface MappingOptions {
 /** What pilot would have pushed for these resources. */
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
-  const name = opts.clusterName ?? defaultClusterName(res.destinationRule, opts.servicePort ?? 8000);
+  const name = opts.clusterName ?? defaultClusterName(res.destinationRule ? [res.destinationRule] : [], opts.servicePort ?? 8000);
   return {
     cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
     routes: routeConfigs(res.virtualService, opts.istioVersion, warnings),

@@ -3,8 +3,7 @@
  * and their loading: YAML, schema validation, one DestinationRule and one VirtualService at
  * most, every problem as `file:line:col: field: message`.
  */
-import { UsageError } from '../shared/errors.js';
-import { formatProblem, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
+import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, virtualServiceSchema } from './istioSchema.js';
 
@@ -159,11 +158,9 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
 
 
 /** Bad Istio YAML: the message is one `file:line:col: field: problem` line per problem. */
-export class IstioConfigError extends UsageError {
-  readonly problems: Problem[];
+export class IstioConfigError extends ProblemsError {
   constructor(problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(problems);
     this.name = 'IstioConfigError';
-    this.problems = problems;
   }
 }

@@ -5,10 +5,10 @@
  * base × multiplier, un-ejection only at interval sweeps. Success-rate detection is off
  * because Istio always disables it.
  */
+import { chance } from '../shared/random.js';
+import type { Rng } from '../shared/random.js';
 import type { OutlierConfig } from './envoyConfig.js';
 import type { ClusterStats } from './clusterStats.js';
-import { chance } from './random.js';
-import type { Rng } from './random.js';
 
 export interface OutlierHost {
   readonly key: string;

@@ -5,14 +5,14 @@
  * breaker, and Envoy's local replies (envoy-circuit-breaking.md §2.4, §2.8, §5.2–5.4).
  */
 import { randomUUID } from 'node:crypto';
+import { chance } from '../shared/random.js';
+import type { Rng } from '../shared/random.js';
 import type { Cluster } from './cluster.js';
 import type { AttachedStream, Cancellable } from './connPool.js';
 import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
 import type { LocalReply, ResetReason } from './localReply.js';
-import { chance } from './random.js';
-import type { Rng } from './random.js';
 import { matchRoute } from './routeMatch.js';
 import type { StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';

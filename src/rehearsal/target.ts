@@ -12,8 +12,8 @@ import type { ListenAddress } from './bind.js';
 import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
 import type { EchoParams } from './echoParams.js';
 import { UsageError } from '../shared/errors.js';
-import { makeRng } from './random.js';
-import type { Rng } from './random.js';
+import { makeRng } from '../shared/random.js';
+import type { Rng } from '../shared/random.js';
 
 export interface TargetOptions {
   /** "host:port"; default 127.0.0.1:0 */

@@ -122,12 +122,7 @@ export class UpstreamConnection {
         }
         case 'length': {
           if (this.buf.length === 0) return;
-          const take = Math.min(this.remaining, this.buf.length);
-          const chunk = this.buf.subarray(0, take);
-          this.buf = this.buf.subarray(take);
-          this.remaining -= take;
-          this.handlers?.onData(chunk);
-          if (this.remaining === 0) {
+          if (this.passBody()) {
             this.finish();
             return;
           }
@@ -151,12 +146,7 @@ export class UpstreamConnection {
         }
         case 'chunk-data': {
           if (this.buf.length === 0) return;
-          const take = Math.min(this.remaining, this.buf.length);
-          const chunk = this.buf.subarray(0, take);
-          this.buf = this.buf.subarray(take);
-          this.remaining -= take;
-          this.handlers?.onData(chunk);
-          if (this.remaining === 0) this.state = 'chunk-crlf';
+          if (this.passBody()) this.state = 'chunk-crlf';
           break;
         }
         case 'chunk-crlf': {
@@ -185,6 +175,16 @@ export class UpstreamConnection {
           return;
       }
     }
+  }
+
+  /** Hands on what has arrived of the `remaining` body bytes; true once they all have. */
+  private passBody(): boolean {
+    const take = Math.min(this.remaining, this.buf.length);
+    const chunk = this.buf.subarray(0, take);
+    this.buf = this.buf.subarray(take);
+    this.remaining -= take;
+    this.handlers?.onData(chunk);
+    return this.remaining === 0;
   }
 
   /** Returns false when parsing must stop (error or response finished with nothing left to do). */

@@ -1,9 +1,9 @@
 /**
- * Envoy admin `/stats` bodies (plain text and `?format=json`) as a name → value map, the
- * before/after deltas a step is judged on, and the default cluster name Istio gives the target.
- * Pure parsing: fetching the admin endpoint belongs to the orchestrator.
+ * Envoy admin `/stats` bodies (plain text and `?format=json`) as a name → value map and the
+ * before/after deltas a step is judged on. Pure parsing: fetching the admin endpoint belongs to
+ * the orchestrator.
  */
-import type { EnvoyObserved, Expectation, MeshResource } from './types.js';
+import type { EnvoyObserved, Expectation } from './types.js';
 
 export type StatMap = Map<string, number>;
 
@@ -76,34 +76,4 @@ export function envoyObserved(cluster: string, deltas: Record<string, number> | 
   if (deltas instanceof Error) return { error: deltas.message };
   if (typeof deltas === 'string') return { error: deltas };
   return { cluster, deltas };
-}
-
-/**
- * Istio's outbound cluster name `outbound|<port>||<fqdn>`: the host of the first DestinationRule
- * (else ServiceEntry, else the target URL), a short name completed with the rule's namespace like
- * Istio does for names without a dot, and the target URL's port.
- */
-export function deriveCluster(target: string, mesh: readonly MeshResource[]): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    return undefined;
-  }
-  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
-  const dr = mesh.find((r) => r.kind === 'DestinationRule');
-  const se = mesh.find((r) => r.kind === 'ServiceEntry');
-  let host: string | undefined;
-  let ns = 'default';
-  if (dr && typeof dr.spec.host === 'string') {
-    host = dr.spec.host;
-    ns = dr.metadata.namespace ?? ns;
-  } else if (se && Array.isArray(se.spec.hosts) && typeof se.spec.hosts[0] === 'string') {
-    host = se.spec.hosts[0];
-    ns = se.metadata.namespace ?? ns;
-  } else {
-    host = url.hostname;
-  }
-  if (!host.includes('.')) host = `${host}.${ns}.svc.cluster.local`;
-  return `outbound|${port}||${host}`;
 }

@@ -31,22 +31,23 @@ export function loadRequestFor(spec: LoadSpec, url: string, opts: { logErrors?: 
     percentiles: spec.percentiles ? [...spec.percentiles] : [...d.percentiles],
     workers: spec.workers ?? d.workers,
   };
+  // Unset fields stay undefined: makeHttpOptions applies the same defaults as for the command line.
   const http: HttpOptionsInput = {
     url,
-    headers: spec.headers ?? [],
-    payload: spec.payload ?? null,
-    contentType: spec.contentType ?? '',
-    keepAlive: spec.keepalive ?? true,
-    http10: spec.http10 ?? false,
-    h2: spec.h2 ?? false,
-    stdClient: spec.stdclient ?? false,
-    insecure: spec.insecure ?? false,
-    logErrors: opts.logErrors ?? true,
-    connectionReuse: parseConnectionReuse(spec.connectionReuse ?? ''),
+    headers: spec.headers,
+    payload: spec.payload,
+    contentType: spec.contentType,
+    keepAlive: spec.keepalive,
+    http10: spec.http10,
+    h2: spec.h2,
+    stdClient: spec.stdclient,
+    insecure: spec.insecure,
+    logErrors: opts.logErrors,
+    connectionReuse: spec.connectionReuse !== undefined ? parseConnectionReuse(spec.connectionReuse) : undefined,
     resolution: run.resolution,
     offset: run.offset,
-    ...(spec.method !== undefined ? { method: spec.method.toUpperCase() } : {}),
-    ...(spec.timeout !== undefined ? { timeoutMs: spec.timeout / 1e6 } : {}),
+    method: spec.method?.toUpperCase(),
+    timeoutMs: spec.timeout !== undefined ? spec.timeout / 1e6 : undefined,
   };
   return { run, http, qpsTyped: run.qps };
 }

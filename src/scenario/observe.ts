@@ -6,16 +6,15 @@
  */
 import type { FortioResult } from '../report/fortioResult.js';
 import {
-  BUCKET_EDGES,
   type FortioHistogramState,
   type HistogramData,
-  bucketIndex,
   calcPercentile,
   exportHistogram,
   mergeFortioHistogram,
   newFortioHistogram,
 } from '../stats/fortioHistogram.js';
 import { decodeHdr, hdrPercentileSeconds, mergeEncodedHdr } from '../stats/hdr.js';
+import { rebucket } from '../stats/rebucket.js';
 import type { EnvoyObserved, Expectation, LatencyObserved, Observed } from './types.js';
 
 export interface ObserveOptions {
@@ -131,49 +130,22 @@ function latency(results: readonly FortioResult[], wanted: readonly number[]): {
   return { latency: lat };
 }
 
-/** Bucket index for an exported bucket's End, or -1 when it is not on this resolution's edges. */
-function edgeIndex(end: number, offset: number, divider: number): number {
-  const s = (end - offset) / divider;
-  let best = -1;
-  let bestErr = Infinity;
-  for (let i = 0; i < BUCKET_EDGES.length; i++) {
-    const err = Math.abs((BUCKET_EDGES[i] as number) - s);
-    if (err < bestErr) {
-      bestErr = err;
-      best = i;
-    }
-  }
-  return bestErr <= 1e-6 * Math.max(1, Math.abs(s)) ? best : -1;
-}
-
-/**
- * fortio's exported histogram back into live state: every bucket but the last ends on an edge
- * (divider × edge + offset), the last ends at Max, which lies inside it. Undefined when the
- * resolution is unknown or the data does not fit it.
- */
-export function rebuildHistogram(d: HistogramData, offset: number, divider: number): FortioHistogramState | undefined {
-  const h = newFortioHistogram(offset, divider);
-  if (d.Count === 0 || !d.Data) return h;
-  const data = d.Data;
-  for (let j = 0; j < data.length; j++) {
-    const b = data[j] as (typeof data)[number];
-    const idx = j === data.length - 1 ? bucketIndex(d.Max, offset, divider) : edgeIndex(b.End, offset, divider);
-    if (idx < 0) return undefined;
-    h.hist[idx] = (h.hist[idx] as number) + b.Count;
-  }
-  const avg = d.Sum / d.Count;
-  h.counter = { count: d.Count, sum: d.Sum, sumOfSquares: d.Count * (d.StdDev * d.StdDev + avg * avg), min: d.Min, max: d.Max };
-  return h;
-}
-
 function rebuildMerged(results: readonly FortioResult[]): FortioHistogramState | undefined {
   let total: FortioHistogramState | undefined;
   for (const r of results) {
     // Our results record -r / -offset; fortio's own JSON may not, then its defaults apply.
     const divider = typeof r.Resolution === 'number' && r.Resolution > 0 ? r.Resolution : 0.001;
     const offset = typeof r.Offset === 'number' ? r.Offset / 1e9 : 0;
-    const h = rebuildHistogram(r.DurationHistogram, offset, divider);
-    if (!h) return undefined;
+    const d = r.DurationHistogram;
+    let h: FortioHistogramState;
+    if (d.Count > 0 && d.Data) {
+      const back = rebucket(d, offset, divider);
+      // Buckets off this resolution's edges would give pooled percentiles that no batch had.
+      if (!back.exact) return undefined;
+      h = back.state;
+    } else {
+      h = newFortioHistogram(offset, divider); // nothing to pool (no calls, or no buckets listed)
+    }
     if (!total) total = h;
     else if (total.offset !== h.offset || total.divider !== h.divider) return undefined;
     else mergeFortioHistogram(total, h);

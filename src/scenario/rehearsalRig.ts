@@ -5,6 +5,7 @@
  * step: state such as ejections carries over between steps, as it does in a cluster.
  */
 import { UsageError } from '../shared/errors.js';
+import { urlPort } from '../shared/urlPort.js';
 import {
   DEFAULT_ISTIO_VERSION,
   parseIstioVersion,
@@ -33,11 +34,6 @@ export interface Rehearsal {
   close(): Promise<void>;
 }
 
-function targetPort(target: string): number {
-  const u = new URL(target);
-  return u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-}
-
 /**
  * What pilot would push for the scenario's mesh. ServiceEntries only declare the external host
  * the local target stands in for; a second DestinationRule or VirtualService is valid in a
@@ -59,7 +55,7 @@ export function rehearsalConfig(s: Scenario): SidecarConfig {
   if (!istioVersion) throw new UsageError(`${s.file}: rehearsal.istioVersion: unknown Istio version "${raw}"`);
   return toSidecarConfig(res, {
     istioVersion,
-    servicePort: targetPort(s.target),
+    servicePort: urlPort(new URL(s.target)),
     ...(s.cluster !== undefined ? { clusterName: s.cluster } : {}),
   });
 }
@@ -96,7 +92,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     const sidecar = await startSidecar({
       config,
       upstreams: targets.map((t) => `${t.address.host}:${t.address.port}`),
-      servicePort: targetPort(s.target),
+      servicePort: urlPort(new URL(s.target)),
       ...(r.concurrency !== undefined ? { concurrency: r.concurrency } : {}),
       ...(r.mtlsHandshake !== undefined ? { mtlsHandshakeMs: r.mtlsHandshake / 1e6 } : {}),
       ...(opts.seed ? { seed: opts.seed } : {}),

@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { targetClusterName } from '../rehearsal/istio.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { formatProblem, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
+import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
 import type { MeshSchemas, Raw } from './checks.js';
 import { parseExpect } from './expect.js';
-import { deriveCluster } from './envoyStats.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 
@@ -27,12 +27,10 @@ export function scenarioSchema(): JsonSchema {
 }
 
 /** Bad scenario files: exit 2, one line per problem. */
-export class ScenarioError extends UsageError {
-  readonly problems: Problem[];
+export class ScenarioError extends ProblemsError {
   constructor(problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    super(problems);
     this.name = 'ScenarioError';
-    this.problems = problems;
   }
 }
 
@@ -146,7 +144,7 @@ function normalise(raw: Raw, file: string): Scenario {
     steps: (raw.steps as Raw[]).map((st) => normaliseStep(st, defaults)),
   };
   if (typeof raw.envoyAdmin === 'string') s.envoyAdmin = raw.envoyAdmin;
-  const cluster = typeof raw.cluster === 'string' ? raw.cluster : deriveCluster(s.target, mesh);
+  const cluster = typeof raw.cluster === 'string' ? raw.cluster : targetClusterName(s.target, mesh);
   if (cluster) s.cluster = cluster;
   if (isMap(raw.upstream)) s.upstream = toUpstream(raw.upstream);
   if (isMap(raw.rehearsal)) {

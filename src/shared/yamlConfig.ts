@@ -8,6 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { parseGoDuration } from './duration.js';
+import { UsageError } from './errors.js';
 
 export type PathSegment = string | number;
 
@@ -54,6 +55,16 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
+}
+
+/** Bad configuration files: a UsageError whose message is one formatProblem line per problem. */
+export class ProblemsError extends UsageError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ProblemsError';
+    this.problems = problems;
+  }
 }
 
 function firstLine(message: string): string {

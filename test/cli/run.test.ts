@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFortioJson } from '../../src/report/fortioJson.js';
 import type { VerdictsDocument } from '../../src/scenario/render/verdictsJson.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
+import { TASK_MESH } from '../helpers/meshFixtures.js';
 import { HAVE_XMLLINT, markdownTables, parseJUnit, readVerdicts, runDir, xsdErrors } from '../helpers/runArtifacts.js';
 import { refusedPort } from '../helpers/servers.js';
 
@@ -21,18 +22,6 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'tripbench-run-'));
 const run = (args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
   runCli(['run', ...args], { cwd: ROOT, timeoutMs, env: { GITHUB_STEP_SUMMARY: '', ...env } });
 const why = (r: CliRun): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr.split('\n').filter((l) => !l.startsWith('{')).slice(-60).join('\n')}`;
-
-const SEED_DR = `mesh:
-  - apiVersion: networking.istio.io/v1
-    kind: DestinationRule
-    metadata: { name: httpbin }
-    spec:
-      host: httpbin
-      trafficPolicy:
-        connectionPool:
-          tcp: { maxConnections: 1 }
-          http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 }
-`;
 
 function scenarioFile(dir: string, name: string, body: string): string {
   const f = join(dir, `${name}.yaml`);
@@ -104,7 +93,7 @@ describe('verdicts that are not PASS', () => {
   });
 
   it('a wrong expectation (0 % 503 at -c 3) FAILs with exit 1 and a JUnit failure naming expected and observed', async () => {
-    const f = scenarioFile(dir, 'wrong', `${SEED_DR}steps:\n  - name: c3\n    load: { c: 3, n: 30, qps: 0 }\n    expect:\n      codes: { 503: 0 }\n`);
+    const f = scenarioFile(dir, 'wrong', `${TASK_MESH}steps:\n  - name: c3\n    load: { c: 3, n: 30, qps: 0 }\n    expect:\n      codes: { 503: 0 }\n`);
     const reports = tmp();
     const extra = join(dir, 'extra-junit.xml');
     const summary = join(dir, 'summary.md');
@@ -155,7 +144,7 @@ describe('bad input exits 2 with file:line:col: field, before anything runs', ()
     'percent > 1': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expect:\n      codes: {200: 95}\n', /percent-1\.yaml:7:20: steps\[0\]\.expect\.codes\.200: ratio 95 is outside \[0, 1\]/],
     'unknown code': ['steps:\n  - name: a\n    load: {c: 1, n: 2}\n    expect:\n      codes: {600: 0}\n', /unknown-code\.yaml:7:15: steps\[0\]\.expect\.codes\.600: unknown status code "600"/],
     'missing load': ['steps:\n  - name: a\n    expect:\n      codes: {200: 1}\n', /missing-load\.yaml:4:5: steps\[0\]: missing required field "load"/],
-    'typo inside the mesh': [`${SEED_DR.replace('maxConnections', 'maxConection')}steps:\n  - name: a\n    load: {c: 1, n: 2}\n`, /typo-inside-the-mesh\.yaml:11:18: mesh\[0\]\.spec\.trafficPolicy\.connectionPool\.tcp\.maxConection: unknown field/],
+    'typo inside the mesh': [`${TASK_MESH.replace('maxConnections', 'maxConection')}steps:\n  - name: a\n    load: {c: 1, n: 2}\n`, /typo-inside-the-mesh\.yaml:11:18: mesh\[0\]\.spec\.trafficPolicy\.connectionPool\.tcp\.maxConection: unknown field/],
   };
   it.each(Object.keys(cases))('%s', async (label) => {
     const [body, message] = cases[label] as [string, RegExp];

@@ -13,23 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
+import { shippedMesh } from '../helpers/meshFixtures.js';
 import { startReceiver } from '../helpers/pushReceiver.js';
 import { readExposition, sample } from '../metrics/exposition.js';
 import { cronJobArgv } from './manifests.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-const SEED_DR = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: httpbin }
-spec:
-  host: httpbin
-  trafficPolicy:
-    connectionPool:
-      tcp: { maxConnections: 1 }
-      http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 }
-    outlierDetection: { consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100 }
-`;
 
 /** Starts a long-running tripbench command and resolves with its child and the URLs it printed. */
 function startDaemon(args: string[], expectLines: RegExp[]): Promise<{ child: ChildProcess; urls: string[][] }> {
@@ -69,7 +58,8 @@ describe('cronjob.yaml run locally against the CLI rehearsal', () => {
     const s = await startDaemon(['server', '-listen', '127.0.0.1:0'], [/listening on (http:\/\/127\.0\.0\.1:\d+)/]);
     server = s.child;
     const target = new URL(s.urls[0]?.[0] as string);
-    await writeFile(join(dir, 'dr.yaml'), SEED_DR);
+    // The mesh of the scenario the job runs below, as the cluster would have it applied.
+    await writeFile(join(dir, 'dr.yaml'), shippedMesh('istio-circuit-breaking'));
     const sc = await startDaemon(
       ['sidecar', '-f', join(dir, 'dr.yaml'), '-upstream', target.host, '-listen', '127.0.0.1:0', '-admin', '127.0.0.1:0'],
       [/listening on (http:\/\/127\.0\.0\.1:\d+)/, /admin on (http:\/\/127\.0\.0\.1:\d+)/],

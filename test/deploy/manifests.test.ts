@@ -112,7 +112,7 @@ describe('cronjob.yaml: the scheduled chaos check', () => {
     expect(cronJobArgv({})).toEqual([
       'run',
       '--target',
-      'http://httpbin:8000/get',
+      'scenario',
       '--reports',
       '/reports',
       '--prometheus',

@@ -3,32 +3,21 @@
  * paced-mode options that change timing (-nocatchup, -uniform).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../../src/engine/options.js';
-import { type EngineResults, type EngineSpec, noopRunnableUrl, runEngine } from '../../src/engine/index.js';
+import { type EngineResults, runEngine } from '../../src/engine/index.js';
 import type { NoopOptions, NoopSnapshot } from '../../src/engine/noopRunnable.js';
 import { StartError } from '../../src/shared/errors.js';
+import { noopEngineSpec } from '../helpers/noopEngine.js';
 
 const S = 1e9;
-
-function spec(o: Partial<RunOptions>, noop: NoopOptions, lines: string[] = [], extra: Partial<EngineSpec> = {}): EngineSpec {
-  return {
-    options: { ...DEFAULT_RUN_OPTIONS, ...o },
-    runnableUrl: noopRunnableUrl(),
-    runnableOptions: noop,
-    targetLabel: 'http://x.test/',
-    log: { level: 2, json: false, write: (l) => lines.push(l) },
-    ...extra,
-  };
-}
 
 const snaps = (r: EngineResults): NoopSnapshot[] => r.threads.map((t) => t.protocol as NoopSnapshot);
 
 describe('warmup', () => {
   it('one warmup per thread without -n, none with -n', async () => {
-    const r = await runEngine(spec({ threads: 3, qps: 0, durationNs: 0.2 * S }, { delayMs: 1 }));
+    const r = await runEngine(noopEngineSpec({ threads: 3, qps: 0, durationNs: 0.2 * S }, { delayMs: 1 }));
     expect(snaps(r).map((s) => s.warmups)).toEqual([1, 1, 1]);
     expect(r.warmupCalls).toBe(3);
-    const n = await runEngine(spec({ threads: 3, qps: 0, exactly: 9 }, {}));
+    const n = await runEngine(noopEngineSpec({ threads: 3, qps: 0, exactly: 9 }, {}));
     expect(snaps(n).map((s) => s.warmups)).toEqual([0, 0, 0]);
     expect(n.warmupCalls).toBe(0);
   });
@@ -37,7 +26,7 @@ describe('warmup', () => {
     const lines: string[] = [];
     let started: number | undefined;
     const r = await runEngine(
-      spec({ threads: 4, qps: 4, durationNs: 0.5 * S }, {}, lines, { onStart: (p) => (started = p.threads) }),
+      noopEngineSpec({ threads: 4, qps: 4, durationNs: 0.5 * S }, {}, lines, { onStart: (p) => (started = p.threads) }),
     );
     expect(started).toBe(1);
     expect(r.warmupCalls).toBe(4);
@@ -48,22 +37,22 @@ describe('warmup', () => {
 
   it('a failed warmup rejects with fortio abort message unless allowInitialErrors', async () => {
     const noop: NoopOptions = { warmupCodes: { '1': 503 } };
-    const p = runEngine(spec({ threads: 3, qps: 0, durationNs: 0.2 * S, workers: 2 }, noop));
+    const p = runEngine(noopEngineSpec({ threads: 3, qps: 0, durationNs: 0.2 * S, workers: 2 }, noop));
     await expect(p).rejects.toBeInstanceOf(StartError);
     await expect(p).rejects.toThrow('Aborting because of error 503 for http://x.test/ (0 bytes)');
-    const ok = await runEngine(spec({ threads: 3, qps: 0, durationNs: 0.2 * S, allowInitialErrors: true }, { ...noop, delayMs: 1 }));
+    const ok = await runEngine(noopEngineSpec({ threads: 3, qps: 0, durationNs: 0.2 * S, allowInitialErrors: true }, { ...noop, delayMs: 1 }));
     expect(ok.duration.counter.count).toBeGreaterThan(0);
   });
 
   it('sequential warmup runs one thread after another across workers; parallel overlaps', async () => {
     const o = { threads: 4, qps: 0, exactly: 0, durationNs: 0.1 * S, workers: 2 };
-    const seq = snaps(await runEngine(spec({ ...o, sequentialWarmup: true }, { warmupDelayMs: 30, delayMs: 1 })));
+    const seq = snaps(await runEngine(noopEngineSpec({ ...o, sequentialWarmup: true }, { warmupDelayMs: 30, delayMs: 1 })));
     for (let i = 1; i < 4; i++) {
       const prevEnd = (seq[i - 1]?.warmupTimes[0] as [number, number])[1];
       const start = (seq[i]?.warmupTimes[0] as [number, number])[0];
       expect(start).toBeGreaterThanOrEqual(prevEnd);
     }
-    const par = snaps(await runEngine(spec(o, { warmupDelayMs: 30, delayMs: 1 })));
+    const par = snaps(await runEngine(noopEngineSpec(o, { warmupDelayMs: 30, delayMs: 1 })));
     const latestStart = Math.max(...par.map((s) => (s.warmupTimes[0] as [number, number])[0]));
     const earliestEnd = Math.min(...par.map((s) => (s.warmupTimes[0] as [number, number])[1]));
     expect(latestStart).toBeLessThan(earliestEnd);
@@ -74,7 +63,7 @@ describe('stopping', () => {
   it('-abort-on stops every thread in every worker', async () => {
     // only T000 (worker 0) sees the 503: worker 1's threads must be stopped through main
     const r = await runEngine(
-      spec({ threads: 4, qps: 0, durationNs: 3 * S, abortOn: 503, workers: 2 }, { failEvery: 20, failThreads: [0], delayMs: 1 }),
+      noopEngineSpec({ threads: 4, qps: 0, durationNs: 3 * S, abortOn: 503, workers: 2 }, { failEvery: 20, failThreads: [0], delayMs: 1 }),
     );
     expect(r.abortedOn).toBe(503);
     expect(r.stopReason).toBe('abort-on');
@@ -87,7 +76,7 @@ describe('stopping', () => {
   });
 
   it('-abort-on -1 (socket error)', async () => {
-    const r = await runEngine(spec({ threads: 2, qps: 0, durationNs: 0, abortOn: -1 }, { failEvery: 5, failCode: -1 }));
+    const r = await runEngine(noopEngineSpec({ threads: 2, qps: 0, durationNs: 0, abortOn: -1 }, { failEvery: 5, failCode: -1 }));
     expect(r.abortedOn).toBe(-1);
     expect(r.codes['-1']).toBeGreaterThanOrEqual(1);
   });
@@ -95,7 +84,7 @@ describe('stopping', () => {
   it('graceful stop halfway through a -t 0 run returns complete results', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 500);
-    const r = await runEngine(spec({ threads: 2, qps: 100, durationNs: 0, workers: 2 }, {}, [], { signal: ac.signal }));
+    const r = await runEngine(noopEngineSpec({ threads: 2, qps: 100, durationNs: 0, workers: 2 }, {}, [], { signal: ac.signal }));
     expect(r.interrupted).toBe(true);
     expect(r.stopReason).toBe('stopped');
     const calls = r.duration.counter.count;
@@ -111,7 +100,7 @@ describe('stopping', () => {
     const ac = new AbortController();
     const t0 = performance.now();
     setTimeout(() => ac.abort(), 200);
-    const r = await runEngine(spec({ threads: 2, qps: 0, exactly: 100 }, { hangOnCall: 3 }, [], { forceSignal: ac.signal }));
+    const r = await runEngine(noopEngineSpec({ threads: 2, qps: 0, exactly: 100 }, { hangOnCall: 3 }, [], { forceSignal: ac.signal }));
     expect(performance.now() - t0).toBeLessThan(2500);
     expect(r.stopReason).toBe('forced');
     expect(r.duration.counter.count).toBe(4); // the hung calls are discarded
@@ -123,7 +112,7 @@ describe('stopping', () => {
     const ac = new AbortController();
     const t0 = performance.now();
     setTimeout(() => ac.abort(), 100);
-    const r = await runEngine(spec({ threads: 2, qps: 0, durationNs: S }, { warmupDelayMs: 5000 }, [], { forceSignal: ac.signal }));
+    const r = await runEngine(noopEngineSpec({ threads: 2, qps: 0, durationNs: S }, { warmupDelayMs: 5000 }, [], { forceSignal: ac.signal }));
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.stopReason).toBe('forced');
     expect(r.duration.counter.count).toBe(0);
@@ -132,18 +121,18 @@ describe('stopping', () => {
   it('a stop before the start skips the run', async () => {
     const ac = new AbortController();
     ac.abort();
-    const r = await runEngine(spec({ threads: 2, qps: 0, durationNs: S }, {}, [], { signal: ac.signal }));
+    const r = await runEngine(noopEngineSpec({ threads: 2, qps: 0, durationNs: S }, {}, [], { signal: ac.signal }));
     expect(r.interrupted).toBe(true);
     expect(r.duration.counter.count).toBe(0);
   });
 
   it('a worker crash rejects with its message instead of hanging', async () => {
-    const p = runEngine(spec({ threads: 2, qps: 0, durationNs: 0, workers: 2 }, { crashOnCall: 5 }));
+    const p = runEngine(noopEngineSpec({ threads: 2, qps: 0, durationNs: 0, workers: 2 }, { crashOnCall: 5 }));
     await expect(p).rejects.toThrow(/engine worker 0 crashed: noop runnable crash on call 5/);
   });
 
   it('a module without createRunnable rejects', async () => {
-    const p = runEngine({ ...spec({ threads: 1, qps: 0, exactly: 1 }, {}), runnableUrl: new URL('data:text/javascript,export const x = 1;') });
+    const p = runEngine({ ...noopEngineSpec({ threads: 1, qps: 0, exactly: 1 }, {}), runnableUrl: new URL('data:text/javascript,export const x = 1;') });
     await expect(p).rejects.toThrow(/does not export createRunnable/);
   });
 });
@@ -151,7 +140,7 @@ describe('stopping', () => {
 describe('paced options', () => {
   it('-nocatchup skips slots instead of bursting', async () => {
     const lines: string[] = [];
-    const r = await runEngine(spec({ threads: 1, qps: 100, durationNs: 0.6 * S, noCatchUp: true }, { delayMs: 25 }, lines));
+    const r = await runEngine(noopEngineSpec({ threads: 1, qps: 100, durationNs: 0.6 * S, noCatchUp: true }, { delayMs: 25 }, lines));
     const calls = r.duration.counter.count;
     expect(calls).toBeGreaterThan(8);
     expect(calls).toBeLessThan(40);
@@ -163,13 +152,13 @@ describe('paced options', () => {
   it('-uniform staggers thread starts by t/Q', async () => {
     const o = { threads: 4, qps: 20, exactly: 8, durationNs: 0, workers: 2 };
     const firstCalls = (r: EngineResults): number[] => snaps(r).map((s) => (s.callTimes[0] as number) - r.startEpochMs);
-    const uni = firstCalls(await runEngine(spec({ ...o, uniform: true }, { recordTimes: 4 })));
+    const uni = firstCalls(await runEngine(noopEngineSpec({ ...o, uniform: true }, { recordTimes: 4 })));
     for (let t = 1; t < 4; t++) {
       const gap = (uni[t] as number) - (uni[t - 1] as number);
       expect(gap).toBeGreaterThan(35);
       expect(gap).toBeLessThan(65);
     }
-    const flat = firstCalls(await runEngine(spec(o, { recordTimes: 4 })));
+    const flat = firstCalls(await runEngine(noopEngineSpec(o, { recordTimes: 4 })));
     expect(Math.max(...flat) - Math.min(...flat)).toBeLessThan(30);
   });
 });

@@ -3,11 +3,12 @@
  * runnable as protocol. Bounds are loose on purpose: these check behaviour, not speed.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../../src/engine/options.js';
-import { type EngineResults, type EngineSpec, noopRunnableUrl, runEngine } from '../../src/engine/index.js';
+import type { RunOptions } from '../../src/engine/options.js';
+import { type EngineResults, type EngineSpec, runEngine } from '../../src/engine/index.js';
 import type { NoopOptions, NoopSnapshot } from '../../src/engine/noopRunnable.js';
 import { exportHistogram } from '../../src/stats/fortioHistogram.js';
 import { decodeHdr } from '../../src/stats/hdr.js';
+import { noopEngineSpec } from '../helpers/noopEngine.js';
 
 const S = 1e9;
 
@@ -21,14 +22,7 @@ interface Run {
 async function run(o: Partial<RunOptions>, noop: NoopOptions = {}, extra: Partial<EngineSpec> = {}): Promise<Run> {
   const lines: string[] = [];
   const t0 = performance.now();
-  const r = await runEngine({
-    options: { ...DEFAULT_RUN_OPTIONS, ...o },
-    runnableUrl: noopRunnableUrl(),
-    runnableOptions: noop,
-    targetLabel: 'http://x.test/',
-    log: { level: 2, json: false, write: (l) => lines.push(l) },
-    ...extra,
-  });
+  const r = await runEngine(noopEngineSpec(o, noop, lines, extra));
   return { r, lines, snaps: r.threads.map((t) => t.protocol as NoopSnapshot), wallMs: performance.now() - t0 };
 }
 

@@ -134,20 +134,3 @@ export async function startScriptedServer(statuses: number[]): Promise<RawServer
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A DestinationRule with the given trafficPolicy YAML (indented under trafficPolicy). */
-export function destinationRule(trafficPolicy: string, apiVersion = 'networking.istio.io/v1beta1'): string {
-  const body = trafficPolicy
-    .trim()
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
-  return `apiVersion: ${apiVersion}\nkind: DestinationRule\nmetadata:\n  name: httpbin\nspec:\n  host: httpbin\n  trafficPolicy:\n${body}\n`;
-}
-
-/** A VirtualService with one http route (the YAML lines of the route, indented under `- `). */
-export function virtualService(route: string): string {
-  const lines = route.trim().split('\n');
-  const body = lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
-  return `apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: httpbin\nspec:\n  hosts:\n  - httpbin\n  http:\n${body}\n    route:\n    - destination:\n        host: httpbin\n`;
-}

@@ -42,8 +42,20 @@ export function xsdErrors(xml: string): string {
 export interface JUnitCase {
   '@_name': string;
   '@_classname': string;
+  '@_time': string;
   failure?: { '@_message': string; '@_type': string; '#text': string };
   skipped?: { '@_message': string };
+}
+
+export interface JUnitSuite {
+  '@_name': string;
+  '@_tests': string;
+  '@_failures': string;
+  '@_skipped': string;
+  '@_errors': string;
+  properties: { property: { '@_name': string; '@_value': string }[] };
+  testcase: JUnitCase[];
+  'system-out'?: string;
 }
 
 export interface JUnitDoc {
@@ -51,7 +63,7 @@ export interface JUnitDoc {
     '@_tests': string;
     '@_failures': string;
     '@_skipped': string;
-    testsuite: { '@_name': string; '@_tests': string; '@_failures': string; testcase: JUnitCase[] }[];
+    testsuite: JUnitSuite[];
   };
 }
 

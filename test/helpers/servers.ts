@@ -5,6 +5,7 @@
  * against (fortio-compat.md §11.1).
  */
 import * as net from 'node:net';
+import { seededRng } from '../../src/shared/random.js';
 
 export interface TestServer {
   url: string;
@@ -28,18 +29,6 @@ export interface RawRequest {
 }
 
 export type Responder = (req: RawRequest, socket: net.Socket) => void;
-
-/** mulberry32: a tiny seeded PRNG so failing random tests reproduce. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A response as bytes: status line, `Name: value` headers in order, blank line, body. */
 export function httpResponse(status: number, reason: string, headers: [string, string][], body: string | Buffer = ''): Buffer {
@@ -228,7 +217,7 @@ export function writeInPieces(s: net.Socket, bytes: Buffer, rnd: () => number, m
 
 /** Keep-alive chunked responses; each written in random small TCP segments (seeded). */
 export function startChunkedServer(response: Buffer, seed: number, maxPiece = 7): Promise<TestServer> {
-  const rnd = seededRandom(seed);
+  const rnd = seededRng(seed);
   return startRawServer((_req, s) => writeInPieces(s, response, rnd, maxPiece));
 }
 

@@ -4,7 +4,6 @@
  * format, plus the damaged cases a scheduled check leaves behind (a run killed before it wrote
  * verdicts.json, a truncated file).
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +16,10 @@ import { renderVerdictsJson } from '../../src/scenario/render/verdictsJson.js';
 import type { ScenarioResult } from '../../src/scenario/types.js';
 import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { UsageError } from '../../src/shared/errors.js';
+import { runCli } from '../helpers/cli.js';
 import { fixtureScenario, scenarioResult } from '../scenario/helpers.js';
 import { readFileSync } from 'node:fs';
 
-const BIN = fileURLToPath(new URL('../../bin/tripbench.js', import.meta.url));
 const FORTIO_JSON = fileURLToPath(new URL('../report/fixtures/fortio-1.33/fortio-load-multibucket-c4-n200.json', import.meta.url));
 
 const C = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -44,14 +43,6 @@ async function writeRun(dir: string, id: string, sr: ScenarioResult): Promise<st
   await mkdir(d, { recursive: true });
   await writeFile(join(d, 'verdicts.json'), renderVerdictsJson(sr, { version: 'test' }));
   return d;
-}
-
-function tripbench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
 }
 
 describe('tripbench history', () => {
@@ -135,19 +126,19 @@ describe('tripbench history', () => {
   });
 
   it('works from the command line: table, -json, -n, errors', async () => {
-    const table = await tripbench(['history', scenario]);
+    const table = await runCli(['history', scenario]);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('│ range');
-    const json = await tripbench(['history', scenario, '-json', '-n', '2']);
+    const json = await runCli(['history', scenario, '-json', '-n', '2']);
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { id: string }[];
     expect(parsed.map((r) => r.id)).toEqual(['2026-11-23T030000Z', '2026-11-24T030000Z']);
-    const bad = await tripbench(['history', reports]);
+    const bad = await runCli(['history', reports]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^tripbench: .* holds several scenarios/);
-    const badCode = await tripbench(['history', '-code', '600', scenario]);
+    const badCode = await runCli(['history', '-code', '600', scenario]);
     expect(badCode.code).toBe(2);
-    const none = await tripbench(['history']);
+    const none = await runCli(['history']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one scenario folder');
   });

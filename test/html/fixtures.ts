@@ -13,7 +13,8 @@ import { planScenario } from '../../src/scenario/plan.js';
 import type { ScenarioResult, StepResult } from '../../src/scenario/types.js';
 import { exportHistogram, newFortioHistogram, recordValue } from '../../src/stats/fortioHistogram.js';
 import { encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';
-import { OK_RESPONSE, UNAVAILABLE_RESPONSE, refusedPort, seededRandom, startRawServer } from '../helpers/servers.js';
+import { seededRng } from '../../src/shared/random.js';
+import { OK_RESPONSE, UNAVAILABLE_RESPONSE, refusedPort, startRawServer } from '../helpers/servers.js';
 import { fixtureScenario } from '../scenario/helpers.js';
 
 const QUIET = { write: () => undefined };
@@ -78,7 +79,7 @@ export function zeroCallResult(): FortioResult {
  * 3 s timeouts as -1), recorded into fortio's buckets and the HDR histogram, with QpsOverTime.
  */
 export function hourResult(): FortioResult {
-  const rnd = seededRandom(42);
+  const rnd = seededRng(42);
   const all = newFortioHistogram(0, 0.001);
   const errs = newFortioHistogram(0, 0.001);
   const hdr = newHdr();

@@ -12,6 +12,7 @@ import { createRunnable } from '../../src/http/httpRunnable.js';
 import { type HttpOptionsInput, makeHttpOptions } from '../../src/http/options.js';
 import type { HttpThreadStats } from '../../src/http/stats.js';
 import { configureLog, Level } from '../../src/shared/log.js';
+import { seededRng } from '../../src/shared/random.js';
 import * as S from '../helpers/servers.js';
 
 configureLog({ level: Level.Critical });
@@ -203,7 +204,7 @@ describe.each<Kind>(['lean', 'undici'])('%s client', (kind) => {
   });
 
   it('finds the end of chunked bodies split across arbitrary TCP segments', async () => {
-    const rnd = S.seededRandom(42);
+    const rnd = seededRng(42);
     const body = Buffer.from(Array.from({ length: 300 }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(''));
     const response = Buffer.concat([
       S.httpResponse(200, 'OK', [['Transfer-Encoding', 'chunked']]),

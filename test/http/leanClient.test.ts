@@ -1,8 +1,7 @@
 /** Lean-client-only behaviour: -http1.0, -halfclose, unsolicited 100 Continue. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunnable } from '../../src/http/httpRunnable.js';
-import { type HttpOptionsInput, makeHttpOptions } from '../../src/http/options.js';
 import { configureLog, Level } from '../../src/shared/log.js';
+import { runnableCalls } from '../helpers/httpCalls.js';
 import * as S from '../helpers/servers.js';
 
 configureLog({ level: Level.Critical });
@@ -12,14 +11,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function calls(input: HttpOptionsInput, n: number) {
-  const r = await createRunnable(0, makeHttpOptions(input).options);
-  const codes: number[] = [];
-  for (let i = 0; i < n; i++) codes.push((await r.run(false)).code);
-  await r.close();
-  return { codes, stats: r.snapshot() };
-}
-
 describe('lean client', () => {
   it('-http1.0: no Host, every answer a 200 with header size 0, one socket per call', async () => {
     const heads: string[] = [];
@@ -28,7 +19,7 @@ describe('lean client', () => {
       s.end(S.UNAVAILABLE_RESPONSE);
     });
     servers.push(srv);
-    const { codes, stats } = await calls({ url: srv.url, http10: true }, 3);
+    const { codes, stats } = await runnableCalls({ url: srv.url, http10: true }, 3);
     expect(codes).toEqual([200, 200, 200]);
     expect(stats.sockets).toBe(3);
     expect(stats.headerSizes.counter.max).toBe(0);
@@ -40,7 +31,7 @@ describe('lean client', () => {
   it('-http1.0: an empty answer is -1 closed', async () => {
     const srv = await S.startMalformedServer('', true);
     servers.push(srv);
-    const { codes, stats } = await calls({ url: srv.url, http10: true }, 1);
+    const { codes, stats } = await runnableCalls({ url: srv.url, http10: true }, 1);
     expect(codes).toEqual([-1]);
     expect(stats.errorKinds).toEqual({ closed: 1 });
   });
@@ -54,7 +45,7 @@ describe('lean client', () => {
       });
     });
     servers.push(srv);
-    const { codes, stats } = await calls({ url: srv.url, keepAlive: false, halfClose: true }, 2);
+    const { codes, stats } = await runnableCalls({ url: srv.url, keepAlive: false, halfClose: true }, 2);
     expect(codes).toEqual([200, 200]);
     expect(sawEnd).toBe(2);
     expect(stats.sockets).toBe(2);
@@ -64,7 +55,7 @@ describe('lean client', () => {
     const interim = S.httpResponse(100, 'Continue', []);
     const srv = await S.startInterimServer(interim);
     servers.push(srv);
-    const { codes, stats } = await calls({ url: srv.url }, 2);
+    const { codes, stats } = await runnableCalls({ url: srv.url }, 2);
     expect(codes).toEqual([200, 200]);
     expect(stats.headerSizes.counter.max).toBe(interim.length + S.OK_HEADER_SIZE);
     expect(stats.sockets).toBe(1);

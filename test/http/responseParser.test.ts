@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DONE, MALFORMED, NEED_MORE, NOT_OK, ResponseParser, isOkCode } from '../../src/http/responseParser.js';
-import { chunkedBody, httpResponse, seededRandom } from '../helpers/servers.js';
+import { seededRng } from '../../src/shared/random.js';
+import { chunkedBody, httpResponse } from '../helpers/servers.js';
 
 type Rnd = () => number;
 const int = (rnd: Rnd, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
@@ -175,7 +176,7 @@ describe('ResponseParser', () => {
 
 describe('ResponseParser fuzz (seeded)', () => {
   it.each([1, 2, 3, 4])('parses valid responses identically however they are split (seed %i)', (seed) => {
-    const rnd = seededRandom(seed);
+    const rnd = seededRng(seed);
     for (let i = 0; i < 500; i++) {
       const g = generate(rnd);
       const extra = rnd() < 0.2 ? Buffer.from('HTTP/1.1 200 OK\r\n') : Buffer.alloc(0);
@@ -191,7 +192,7 @@ describe('ResponseParser fuzz (seeded)', () => {
   });
 
   it.each([5, 6])('never throws or hangs on garbage, mutations or truncations, whatever the split (seed %i)', (seed) => {
-    const rnd = seededRandom(seed);
+    const rnd = seededRng(seed);
     for (let i = 0; i < 1500; i++) {
       const mode = i % 4;
       let bytes: Buffer;

@@ -4,10 +4,9 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { curl } from '../../src/http/curl.js';
-import { createRunnable } from '../../src/http/httpRunnable.js';
-import { type HttpOptionsInput, makeHttpOptions } from '../../src/http/options.js';
-import type { HttpThreadStats } from '../../src/http/stats.js';
+import { makeHttpOptions } from '../../src/http/options.js';
 import { configureLog, Level } from '../../src/shared/log.js';
+import { runnableCalls } from '../helpers/httpCalls.js';
 import { TEST_CERT, TEST_KEY } from './testCert.js';
 
 configureLog({ level: Level.Critical });
@@ -57,19 +56,10 @@ async function listen(server: https.Server | http2.Http2Server | http2.Http2Secu
   return srv;
 }
 
-async function calls(input: HttpOptionsInput, n: number): Promise<{ codes: number[]; stats: HttpThreadStats }> {
-  const { options } = makeHttpOptions(input);
-  const r = await createRunnable(0, options);
-  const codes: number[] = [];
-  for (let i = 0; i < n; i++) codes.push((await r.run(false)).code);
-  await r.close();
-  return { codes, stats: r.snapshot() };
-}
-
 describe('undici client over TLS', () => {
   it('keeps one TLS connection and counts decrypted bytes', async () => {
     const srv = await listen(https.createServer({ key: TEST_KEY, cert: TEST_CERT }, (q, r) => okHandler(q, r)), 'https', 'secureConnection');
-    const { codes, stats } = await calls({ url: srv.url, insecure: true }, 5);
+    const { codes, stats } = await runnableCalls({ url: srv.url, insecure: true }, 5);
     expect(codes).toEqual([200, 200, 200, 200, 200]);
     expect(stats.sockets).toBe(1);
     expect(srv.connections()).toBe(1);
@@ -81,7 +71,7 @@ describe('undici client over TLS', () => {
 
   it('fails with -1 tls on an untrusted certificate without -k', async () => {
     const srv = await listen(https.createServer({ key: TEST_KEY, cert: TEST_CERT }, (q, r) => okHandler(q, r)), 'https', 'secureConnection');
-    const { codes, stats } = await calls({ url: srv.url }, 2);
+    const { codes, stats } = await runnableCalls({ url: srv.url }, 2);
     expect(codes).toEqual([-1, -1]);
     expect(stats.errorKinds).toEqual({ tls: 2 });
     expect(stats.sockets).toBe(2);
@@ -89,7 +79,7 @@ describe('undici client over TLS', () => {
 
   it('closes the connection after a non-OK answer', async () => {
     const srv = await listen(https.createServer({ key: TEST_KEY, cert: TEST_CERT }, (q, r) => okHandler(q, r)), 'https', 'secureConnection');
-    const { codes, stats } = await calls({ url: `${srv.url}503`, insecure: true }, 3);
+    const { codes, stats } = await runnableCalls({ url: `${srv.url}503`, insecure: true }, 3);
     expect(codes).toEqual([503, 503, 503]);
     expect(stats.sockets).toBe(3);
     expect(stats.headerSizes.counter.max).toBe(0);
@@ -108,7 +98,7 @@ describe('undici client over TLS', () => {
 describe('undici client with -h2', () => {
   it('speaks h2 over TLS on one connection', async () => {
     const srv = await listen(http2.createSecureServer({ key: TEST_KEY, cert: TEST_CERT }, (q, r) => okHandler(q, r)), 'https', 'session');
-    const { codes, stats } = await calls({ url: srv.url, insecure: true, h2: true }, 5);
+    const { codes, stats } = await runnableCalls({ url: srv.url, insecure: true, h2: true }, 5);
     expect(codes).toEqual([200, 200, 200, 200, 200]);
     expect(stats.sockets).toBe(1);
     expect(srv.connections()).toBe(1);
@@ -117,7 +107,7 @@ describe('undici client with -h2', () => {
 
   it('speaks h2c on http:// (prior knowledge)', async () => {
     const srv = await listen(http2.createServer((q, r) => okHandler(q, r)), 'http', 'session');
-    const { codes, stats } = await calls({ url: srv.url, h2: true }, 4);
+    const { codes, stats } = await runnableCalls({ url: srv.url, h2: true }, 4);
     expect(codes).toEqual([200, 200, 200, 200]);
     expect(stats.sockets).toBe(1);
     expect(srv.connections()).toBe(1);
@@ -125,10 +115,10 @@ describe('undici client with -h2', () => {
 
   it('opens a new h2 connection after each non-OK answer and with keep-alive off', async () => {
     const srv = await listen(http2.createServer((q, r) => okHandler(q, r)), 'http', 'session');
-    const bad = await calls({ url: `${srv.url}503`, h2: true }, 3);
+    const bad = await runnableCalls({ url: `${srv.url}503`, h2: true }, 3);
     expect(bad.codes).toEqual([503, 503, 503]);
     expect(bad.stats.sockets).toBe(3);
-    const off = await calls({ url: srv.url, h2: true, keepAlive: false }, 3);
+    const off = await runnableCalls({ url: srv.url, h2: true, keepAlive: false }, 3);
     expect(off.codes).toEqual([200, 200, 200]);
     expect(off.stats.sockets).toBe(3);
   });

@@ -1,5 +1,4 @@
 /** `tripbench merge` as a user runs it: the real binary (compiled dist/), real files. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,25 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_OPTIONS } from '../../src/engine/options.js';
 import { runLoad } from '../../src/load/runLoad.js';
 import { encodeFortioJson, parseFortioJson } from '../../src/report/fortioJson.js';
+import { runCli } from '../helpers/cli.js';
 import { startKeepAliveServer, type TestServer } from '../helpers/servers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/tripbench.js', import.meta.url));
 const FORTIO_JSON = fileURLToPath(new URL('../report/fixtures/fortio-1.33/fortio-load-c2-n20.json', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tripbench(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('tripbench merge (CLI)', () => {
   let dir: string;
@@ -55,7 +39,7 @@ describe('tripbench merge (CLI)', () => {
   });
 
   it('merges shards given before the flags and writes -o', async () => {
-    const r = await tripbench(['merge', 'shard-0.json', 'shard-1.json', '-o', 'merged.json'], dir);
+    const r = await runCli(['merge', 'shard-0.json', 'shard-1.json', '-o', 'merged.json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Merged 2 result\(s\) \(shards 0\/2, 1\/2\), exact \(HDR histograms\): http:\/\/127\.0\.0\.1:\d+\/\n/);
@@ -70,25 +54,25 @@ describe('tripbench merge (CLI)', () => {
   });
 
   it('writes the JSON to stdout with -o - and the report to stderr', async () => {
-    const r = await tripbench(['merge', '-o', '-', 'shard-0.json', 'shard-1.json'], dir);
+    const r = await runCli(['merge', '-o', '-', 'shard-0.json', 'shard-1.json'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(parseFortioJson(r.stdout, 'stdout').DurationHistogram.Count).toBe(21);
     expect(r.stderr).toContain('All done 21 calls');
   });
 
   it('refuses different URLs (exit 2) unless --force', async () => {
-    const refused = await tripbench(['merge', 'shard-0.json', 'other-url.json'], dir);
+    const refused = await runCli(['merge', 'shard-0.json', 'other-url.json'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/^tripbench: refusing to merge runs of different URLs \(shard-0\.json: http:\/\/127\.0\.0\.1:\d+\/, other-url\.json: http:\/\/elsewhere:8000\/get\); use --force to merge them anyway\n$/);
-    const forced = await tripbench(['merge', '--force', 'shard-0.json', 'other-url.json'], dir);
+    const forced = await runCli(['merge', '--force', 'shard-0.json', 'other-url.json'], { cwd: dir });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain('tripbench merge: note: merged runs of different URLs (--force)');
     expect(forced.stdout).toContain('All done 21 calls');
   });
 
   it("says a merge with fortio's JSON is bucket-approximate", async () => {
-    const r = await tripbench(['merge', 'fortio.json', 'fortio.json', '-p', '50,99'], dir);
+    const r = await runCli(['merge', 'fortio.json', 'fortio.json', '-p', '50,99'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("tripbench merge: note: fortio.json: no HDR data (fortio's JSON): the merge is bucket-approximate");
     expect(r.stdout).toMatch(/^Merged 2 result\(s\), bucket-approximate: /);
@@ -98,17 +82,17 @@ describe('tripbench merge (CLI)', () => {
   });
 
   it('fails clearly on usage errors', async () => {
-    const none = await tripbench(['merge'], dir);
+    const none = await runCli(['merge'], { cwd: dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no result files given');
-    const missing = await tripbench(['merge', 'nope.json'], dir);
+    const missing = await runCli(['merge', 'nope.json'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^tripbench: cannot read nope\.json: /);
-    const badFlag = await tripbench(['merge', '-x', 'shard-0.json'], dir);
+    const badFlag = await runCli(['merge', '-x', 'shard-0.json'], { cwd: dir });
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('flag provided but not defined: -x');
     await writeFile(join(dir, 'bad.json'), '{"nope": 1}');
-    const notJson = await tripbench(['merge', 'bad.json'], dir);
+    const notJson = await runCli(['merge', 'bad.json'], { cwd: dir });
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('bad.json: not a fortio result');
   });

@@ -8,7 +8,7 @@ import { calcPercentile, exportHistogram, newFortioHistogram, recordValue } from
 import { decodeHdr, encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';
 import { Level } from '../../src/shared/log.js';
 import { UsageError } from '../../src/shared/errors.js';
-import { seededRandom } from '../helpers/servers.js';
+import { seededRng } from '../../src/shared/random.js';
 
 const FIXTURES = new URL('../report/fixtures/fortio-1.33/', import.meta.url);
 const fortioFixture = (name: string): FortioResult => parseFortioJson(readFileSync(new URL(name, FIXTURES), 'utf8'), name);
@@ -53,7 +53,7 @@ function synthetic(values: number[], opts: { shard?: string; start?: string; url
 }
 
 describe('mergeResults with HDR data (tripbench JSON)', () => {
-  const rnd = seededRandom(42);
+  const rnd = seededRng(42);
   const all = Array.from({ length: 500 }, () => 0.001 + 0.08 * Math.pow(rnd(), 3));
   const a = synthetic(all.slice(0, 217), { shard: '0/2' });
   const b = synthetic(all.slice(217), { shard: '1/2', start: '2024-05-01T12:00:00.75Z' });

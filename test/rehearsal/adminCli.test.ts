@@ -9,15 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { runServer } from '../../src/cli/server.js';
 import { runSidecar } from '../../src/cli/sidecar.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
-import { destinationRule, get, startRig } from '../helpers/rehearsalServers.js';
+import { TASK_POOL_DR, destinationRule } from '../helpers/meshFixtures.js';
+import { get, startRig } from '../helpers/rehearsalServers.js';
 import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
-const TASK_DR = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1');
 
 describe('admin endpoint', () => {
   it('serves /stats in Envoy text, ?filter=, json, prometheus; /clusters; /ready; POST /reset_counters', async () => {
-    const rig = await startRig({ dr: TASK_DR, admin: '127.0.0.1:0' });
+    const rig = await startRig({ dr: TASK_POOL_DR, admin: '127.0.0.1:0' });
     try {
       const r = await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);
       const trips = code(r.codes, 503);
@@ -71,7 +71,7 @@ describe('CLI', () => {
     let target: TargetHandle | undefined;
     const server = runServer(['-listen', '127.0.0.1:0', '-seed', '1'], { stderr: (s) => out.push(s), stopped }, (t) => (target = t));
     while (!target) await new Promise((r) => setTimeout(r, 5));
-    const dr = tempFile('dr.yaml', TASK_DR);
+    const dr = tempFile('dr.yaml', TASK_POOL_DR);
     const sidecar = runSidecar(
       ['-f', dr, '-upstream', `127.0.0.1:${target.address.port}`, '-listen', '127.0.0.1:0', '-admin', '127.0.0.1:0', '-mtls-handshake', '1ms', '-istio-version', '1.22'],
       { stderr: (s) => out.push(s), stopped },

@@ -4,13 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatAccessLog, OVERFLOW_BODY } from '../../src/rehearsal/index.js';
 import type { AccessLogEntry } from '../../src/rehearsal/index.js';
-import { destinationRule, get, sleep, startRig } from '../helpers/rehearsalServers.js';
+import { TASK_POOL_DR, destinationRule } from '../helpers/meshFixtures.js';
+import { get, sleep, startRig } from '../helpers/rehearsalServers.js';
 import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 describe('connection pool and breakers', () => {
   it('one pending slot and maxRequestsPerConnection: 1 make every request wait for a connect', async () => {
     const rig = await startRig({
-      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1'),
+      dr: TASK_POOL_DR,
       concurrency: 1,
     });
     try {
@@ -113,7 +114,7 @@ describe('connection pool and breakers', () => {
 
   it('circuit-breaker gauges read 0 / full again after the load (as in the Istio task)', async () => {
     const rig = await startRig({
-      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1\n  http:\n    http1MaxPendingRequests: 1\n    maxRequestsPerConnection: 1'),
+      dr: TASK_POOL_DR,
     });
     try {
       await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadYamlDocuments, validate } from '../../src/shared/yamlConfig.js';
-import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO } from '../../src/rehearsal/istio.js';
+import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO, defaultClusterName, targetClusterName } from '../../src/rehearsal/istio.js';
+import type { MeshResource } from '../../src/scenario/types.js';
 import type { IstioVersion } from '../../src/rehearsal/istio.js';
 import { UNLIMITED } from '../../src/rehearsal/envoyConfig.js';
-import { destinationRule, virtualService } from '../helpers/rehearsalServers.js';
+import { TASK_DR, destinationRule, virtualService } from '../helpers/meshFixtures.js';
 
 const v = (s: string): IstioVersion => parseIstioVersion(s) as IstioVersion;
 
 function problems(text: string, file = 'dr.yaml'): string[] {
   return loadIstioResources([{ text, file }]).problems.map(formatProblem);
 }
-
-const TASK_DR = destinationRule(`
-connectionPool:
-  tcp:
-    maxConnections: 1
-  http:
-    http1MaxPendingRequests: 1
-    maxRequestsPerConnection: 1
-outlierDetection:
-  consecutiveErrors: 1
-  interval: 1s
-  baseEjectionTime: 3m
-  maxEjectionPercent: 100
-`);
 
 describe('YAML problems are one line with file:line:col and the field path', () => {
   it('unknown field', () => {
@@ -123,5 +110,35 @@ describe('Istio → Envoy mapping', () => {
     expect(parseIstioVersion('v1.22.3')).toEqual({ label: '1.22', minor: 22 });
     expect(parseIstioVersion('current')).toBe(CURRENT_ISTIO);
     expect(parseIstioVersion('2.0')).toBeUndefined();
+  });
+});
+
+describe("Istio's outbound cluster name", () => {
+  const dr = (host: string, namespace?: string): MeshResource => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: namespace ? { name: 'x', namespace } : { name: 'x' },
+    spec: { host },
+  });
+
+  it("names Istio's outbound cluster from the DestinationRule host and the target port", () => {
+    expect(targetClusterName('http://httpbin:8000/get', [dr('httpbin')])).toBe('outbound|8000||httpbin.default.svc.cluster.local');
+    expect(targetClusterName('http://httpbin.test:8000/get', [dr('httpbin', 'test')])).toBe('outbound|8000||httpbin.test.svc.cluster.local');
+    expect(targetClusterName('http://reviews:9080/', [dr('reviews.prod.svc.cluster.local')])).toBe('outbound|9080||reviews.prod.svc.cluster.local');
+  });
+
+  it('falls back to a ServiceEntry host, then to the URL host, with scheme default ports', () => {
+    const se: MeshResource = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'ext' }, spec: { hosts: ['httpbin.org'] } };
+    expect(targetClusterName('http://httpbin.org/delay/5', [se])).toBe('outbound|80||httpbin.org');
+    expect(targetClusterName('https://httpbin:8443/', [])).toBe('outbound|8443||httpbin.default.svc.cluster.local');
+    expect(targetClusterName('https://api.example.com/', [])).toBe('outbound|443||api.example.com');
+    expect(targetClusterName('not a url', [])).toBeUndefined();
+  });
+
+  it("names the sidecar's cluster from a parsed DestinationRule, httpbin when there is none", () => {
+    expect(defaultClusterName([], 8000)).toBe('outbound|8000||httpbin.default.svc.cluster.local');
+    expect(defaultClusterName([dr('reviews', 'prod')], 9080)).toBe('outbound|9080||reviews.prod.svc.cluster.local');
+    const { resources } = loadIstioResources([{ text: TASK_DR, file: 'dr.yaml' }]);
+    expect(defaultClusterName(resources.destinationRule ? [resources.destinationRule] : [], 8000)).toBe('outbound|8000||httpbin.default.svc.cluster.local');
   });
 });

@@ -4,7 +4,8 @@
  */
 import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { closedPort, destinationRule, get, sleep, startResettingServer, startRig, startScriptedServer, virtualService } from '../helpers/rehearsalServers.js';
+import { destinationRule, virtualService } from '../helpers/meshFixtures.js';
+import { closedPort, get, sleep, startResettingServer, startRig, startScriptedServer } from '../helpers/rehearsalServers.js';
 
 const od = (extra: string): string =>
   destinationRule(`loadBalancer:\n  simple: ROUND_ROBIN\noutlierDetection:\n  interval: 50ms\n  baseEjectionTime: 400ms\n  maxEjectionPercent: 100\n${extra}`);

@@ -13,25 +13,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessLogEntry } from '../../src/rehearsal/index.js';
 import { runCli, reportLines } from '../helpers/cli.js';
-import { destinationRule, get, startRig } from '../helpers/rehearsalServers.js';
+import { TASK_DR } from '../helpers/meshFixtures.js';
+import { get, startRig } from '../helpers/rehearsalServers.js';
 import type { Rig } from '../helpers/rehearsalServers.js';
 import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 import type { ThreadOutcome } from '../helpers/tripbenchLoad.js';
-
-const SEED_DR = destinationRule(
-  `connectionPool:
-  tcp:
-    maxConnections: 1
-  http:
-    http1MaxPendingRequests: 1
-    maxRequestsPerConnection: 1
-outlierDetection:
-  consecutiveErrors: 1
-  interval: 1s
-  baseEjectionTime: 3m
-  maxEjectionPercent: 100`,
-  'networking.istio.io/v1alpha3',
-);
 
 /** One run as the client reported it and the sidecar saw it. */
 interface SeedRun {
@@ -53,7 +39,7 @@ interface SeedRun {
 /** A sidecar for the seed DR whose access log is collected per run. */
 async function seedRig(admin: boolean): Promise<{ rig: Rig; takeLog: () => AccessLogEntry[] }> {
   let log: AccessLogEntry[] = [];
-  const rig = await startRig({ dr: SEED_DR, admin: admin ? '127.0.0.1:0' : false, onAccessLog: (e) => log.push(e) });
+  const rig = await startRig({ dr: TASK_DR, admin: admin ? '127.0.0.1:0' : false, onAccessLog: (e) => log.push(e) });
   return {
     rig,
     takeLog: () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterStats } from '../../src/rehearsal/clusterStats.js';
-import type { OutlierConfig } from '../../src/rehearsal/envoyConfig.js';
+import { ENVOY_DEFAULT_OUTLIER, type OutlierConfig } from '../../src/rehearsal/envoyConfig.js';
 import { UpstreamHost } from '../../src/rehearsal/host.js';
 import { OutlierDetector } from '../../src/rehearsal/outlier.js';
-import { seededRng } from '../../src/rehearsal/random.js';
+import { seededRng } from '../../src/shared/random.js';
 import { prometheusName, renderJson, renderPrometheus, renderText, StatStore } from '../../src/rehearsal/stats.js';
 
 const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -43,21 +43,7 @@ describe('stat store and renderers', () => {
 function detector(cfg: Partial<OutlierConfig>, hosts: UpstreamHost[]): { d: OutlierDetector; stats: ClusterStats; clock: { t: number } } {
   const clock = { t: 1000 };
   const stats = new ClusterStats(new StatStore(), CN);
-  const full: OutlierConfig = {
-    consecutive5xx: 5,
-    enforcingConsecutive5xx: 100,
-    consecutiveGatewayFailure: 5,
-    enforcingConsecutiveGatewayFailure: 0,
-    consecutiveLocalOriginFailure: 5,
-    enforcingConsecutiveLocalOriginFailure: 100,
-    splitExternalLocalOriginErrors: false,
-    intervalMs: 100,
-    baseEjectionTimeMs: 1000,
-    maxEjectionPercent: 100,
-    maxEjectionTimeMs: 300_000,
-    legacyBackoff: false,
-    ...cfg,
-  };
+  const full: OutlierConfig = { ...ENVOY_DEFAULT_OUTLIER, intervalMs: 100, baseEjectionTimeMs: 1000, maxEjectionPercent: 100, ...cfg };
   return { d: new OutlierDetector(full, hosts, stats, seededRng(1), () => undefined, () => clock.t), stats, clock };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEchoParams, parsePercentList, parseStatusCode } from '../../src/rehearsal/echoParams.js';
-import { seededRng } from '../../src/rehearsal/random.js';
+import { seededRng } from '../../src/shared/random.js';
 import { startTarget } from '../../src/rehearsal/target.js';
 import type { TargetHandle } from '../../src/rehearsal/target.js';
 import { get } from '../helpers/rehearsalServers.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpect } from '../../src/scenario/expect.js';
-import { addDeltas, deriveCluster, envoyStatNames, envoyObserved, parseStats, parseStatsJson, parseStatsText, statDeltas } from '../../src/scenario/envoyStats.js';
-import type { MeshResource } from '../../src/scenario/types.js';
+import { addDeltas, envoyStatNames, envoyObserved, parseStats, parseStatsJson, parseStatsText, statDeltas } from '../../src/scenario/envoyStats.js';
 
 const C = 'outbound|8000||httpbin.default.svc.cluster.local';
 
@@ -81,28 +80,5 @@ describe('deltas', () => {
     expect(addDeltas({ a: 1, b: 2 }, { b: 3, c: 4 })).toEqual({ a: 1, b: 5, c: 4 });
     expect(envoyObserved(C, { a: 1 })).toEqual({ cluster: C, deltas: { a: 1 } });
     expect(envoyObserved(C, new Error('connect ECONNREFUSED'))).toEqual({ error: 'connect ECONNREFUSED' });
-  });
-});
-
-describe('deriveCluster', () => {
-  const dr = (host: string, namespace?: string): MeshResource => ({
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    metadata: namespace ? { name: 'x', namespace } : { name: 'x' },
-    spec: { host },
-  });
-
-  it("names Istio's outbound cluster from the DestinationRule host and the target port", () => {
-    expect(deriveCluster('http://httpbin:8000/get', [dr('httpbin')])).toBe(C);
-    expect(deriveCluster('http://httpbin.test:8000/get', [dr('httpbin', 'test')])).toBe('outbound|8000||httpbin.test.svc.cluster.local');
-    expect(deriveCluster('http://reviews:9080/', [dr('reviews.prod.svc.cluster.local')])).toBe('outbound|9080||reviews.prod.svc.cluster.local');
-  });
-
-  it('falls back to a ServiceEntry host, then to the URL host, with scheme default ports', () => {
-    const se: MeshResource = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'ext' }, spec: { hosts: ['httpbin.org'] } };
-    expect(deriveCluster('http://httpbin.org/delay/5', [se])).toBe('outbound|80||httpbin.org');
-    expect(deriveCluster('https://httpbin:8443/', [])).toBe('outbound|8443||httpbin.default.svc.cluster.local');
-    expect(deriveCluster('https://api.example.com/', [])).toBe('outbound|443||api.example.com');
-    expect(deriveCluster('not a url', [])).toBeUndefined();
   });
 });

@@ -1,60 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { escapeXmlAttr, renderJUnit } from '../../src/scenario/render/junit.js';
 import type { ScenarioResult } from '../../src/scenario/types.js';
+import { HAVE_XMLLINT, parseJUnit, type JUnitSuite, xsdErrors } from '../helpers/runArtifacts.js';
 import { fixtureScenario, istioRun, scenarioResult } from './helpers.js';
-
-const XSD = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
-const XMLLINT = '/usr/bin/xmllint';
-const dir = mkdtempSync(join(tmpdir(), 'tripbench-junit-'));
-
-/** xmllint's verdict on a document against the JUnit XSD: '' when valid, else its complaints. */
-function xsdErrors(xml: string): string {
-  const f = join(dir, `r${Math.random().toString(36).slice(2)}.xml`);
-  writeFileSync(f, xml);
-  try {
-    execFileSync(XMLLINT, ['--noout', '--schema', XSD, f], { stdio: 'pipe' });
-    return '';
-  } catch (e) {
-    return String((e as { stderr?: Buffer }).stderr ?? e);
-  }
-}
-
-interface Case {
-  '@_name': string;
-  '@_classname': string;
-  '@_time': string;
-  failure?: { '@_message': string; '@_type': string; '#text': string };
-  skipped?: { '@_message': string };
-}
-interface Suite {
-  '@_name': string;
-  '@_tests': string;
-  '@_failures': string;
-  '@_skipped': string;
-  '@_errors': string;
-  properties: { property: { '@_name': string; '@_value': string }[] };
-  testcase: Case[];
-  'system-out'?: string;
-}
-
-function parse(xml: string): { testsuites: { '@_tests': string; '@_failures': string; testsuite: Suite[] } } {
-  expect(XMLValidator.validate(xml)).toBe(true);
-  const p = new XMLParser({
-    ignoreAttributes: false,
-    parseAttributeValue: false,
-    parseTagValue: false,
-    trimValues: false,
-    htmlEntities: true, // numeric character references (&#10;) as every conforming XML parser decodes them
-    isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
-  });
-  return p.parse(xml) as ReturnType<typeof parse>;
-}
 
 /** A c=3 run that misses the range: FAIL, plus an undecided c=2 and the rest not run. */
 function failingRun(): ScenarioResult {
@@ -66,13 +14,13 @@ function failingRun(): ScenarioResult {
 }
 
 describe('JUnit XML', () => {
-  it.skipIf(!existsSync(XMLLINT))('validates against the common JUnit XSD with xmllint', () => {
+  it.skipIf(!HAVE_XMLLINT)('validates against the common JUnit XSD with xmllint', () => {
     expect(xsdErrors(renderJUnit([istioRun()]))).toBe('');
     expect(xsdErrors(renderJUnit([failingRun(), istioRun()], { inconclusiveAs: 'fail', hostname: 'ci-runner' }))).toBe('');
     expect(xsdErrors(renderJUnit([]))).toBe('');
   });
 
-  it.skipIf(!existsSync(XMLLINT))('the XSD really rejects broken reports', () => {
+  it.skipIf(!HAVE_XMLLINT)('the XSD really rejects broken reports', () => {
     const xml = renderJUnit([istioRun()]);
     expect(xsdErrors(xml.replace(' classname="istio-circuit-breaking.c1"', ''))).toMatch(/classname/);
     expect(xsdErrors(xml.replace('failures="0" errors="0" skipped="1" time', 'failures="x" errors="0" skipped="1" time'))).toMatch(/failures/);
@@ -80,8 +28,8 @@ describe('JUnit XML', () => {
 
   it('round-trips through a real XML parser: one testcase per expectation', () => {
     const run = failingRun();
-    const doc = parse(renderJUnit([run]));
-    const suite = doc.testsuites.testsuite[0] as Suite;
+    const doc = parseJUnit(renderJUnit([run]));
+    const suite = doc.testsuites.testsuite[0] as JUnitSuite;
     const n = run.steps.reduce((a, s) => a + s.results.length, 0);
     expect(suite['@_name']).toBe('istio-circuit-breaking');
     expect(suite.testcase.length).toBe(n);
@@ -96,7 +44,7 @@ describe('JUnit XML', () => {
   });
 
   it('says expected vs observed in failure messages', () => {
-    const suite = parse(renderJUnit([failingRun()])).testsuites.testsuite[0] as Suite;
+    const suite = parseJUnit(renderJUnit([failingRun()])).testsuites.testsuite[0] as JUnitSuite;
     const failures = suite.testcase.filter((c) => c.failure);
     expect(suite['@_failures']).toBe(String(failures.length));
     const c3 = failures.find((c) => c['@_name'] === '503 ratio in [0.25, 1]');
@@ -110,7 +58,7 @@ describe('JUnit XML', () => {
 
   it('reports INCONCLUSIVE and NOT RUN as skipped, or as failures under --inconclusive fail', () => {
     const run = failingRun();
-    const skippedSuite = parse(renderJUnit([run])).testsuites.testsuite[0] as Suite;
+    const skippedSuite = parseJUnit(renderJUnit([run])).testsuites.testsuite[0] as JUnitSuite;
     const envoy = skippedSuite.testcase.find((c) => c['@_name'].startsWith('envoy upstream_rq_pending_overflow'));
     expect(envoy?.skipped?.['@_message']).toBe('INCONCLUSIVE: Envoy admin endpoint unreachable: connect ECONNREFUSED 127.0.0.1:15000');
     const notRun = skippedSuite.testcase.find((c) => c['@_name'] === 'c=4 -1 ratio == 0');
@@ -118,7 +66,7 @@ describe('JUnit XML', () => {
     const skipped = skippedSuite.testcase.filter((c) => c.skipped).length;
     expect(skippedSuite['@_skipped']).toBe(String(skipped));
 
-    const strict = parse(renderJUnit([run], { inconclusiveAs: 'fail' })).testsuites.testsuite[0] as Suite;
+    const strict = parseJUnit(renderJUnit([run], { inconclusiveAs: 'fail' })).testsuites.testsuite[0] as JUnitSuite;
     expect(strict.testcase.filter((c) => c.skipped)).toEqual([]);
     const asFailure = strict.testcase.find((c) => c['@_name'] === 'c=4 -1 ratio == 0');
     expect(asFailure?.failure?.['@_type']).toBe('NOT RUN');
@@ -137,8 +85,8 @@ describe('JUnit XML', () => {
       r.label = 'label <with> & "stuff"';
     }
     const xml = renderJUnit([run]);
-    if (existsSync(XMLLINT)) expect(xsdErrors(xml)).toBe('');
-    const suite = parse(xml).testsuites.testsuite[0] as Suite;
+    if (HAVE_XMLLINT) expect(xsdErrors(xml)).toBe('');
+    const suite = parseJUnit(xml).testsuites.testsuite[0] as JUnitSuite;
     expect(suite.testcase[0]?.failure?.['@_message']).toBe('expected <a & b> "quoted"\nsecond line bell');
     expect(suite.testcase[0]?.['@_name']).toBe('label <with> & "stuff" == 1');
     expect(suite['system-out']).toContain(']]>');

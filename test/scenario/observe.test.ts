@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FortioResult } from '../../src/report/fortioResult.js';
-import { neededPercentiles, observe, rebuildHistogram } from '../../src/scenario/observe.js';
+import { neededPercentiles, observe } from '../../src/scenario/observe.js';
 import { parseExpect } from '../../src/scenario/expect.js';
-import { calcPercentile, exportHistogram } from '../../src/stats/fortioHistogram.js';
+import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';
 
 function sample(name: string): FortioResult {
@@ -68,18 +68,6 @@ describe('observe one result', () => {
 
 describe('observe pooled batches', () => {
   const m = sample('fortio-load-multibucket-c4-n200');
-
-  it('rebuilds fortio buckets exactly from exported data', () => {
-    for (const name of ['fortio-load-multibucket-c4-n200', 'fortio-load-p-custom-503', 'fortio-load-timeouts-mixed']) {
-      const d = sample(name).DurationHistogram;
-      const back = exportHistogram(rebuildHistogram(d, 0, 0.001) ?? (() => { throw new Error(name); })());
-      expect(back.Data?.map((b) => b.Count)).toEqual(d.Data?.map((b) => b.Count));
-      back.Data?.forEach((b, i) => {
-        expect(b.Start).toBeCloseTo(d.Data?.[i]?.Start as number, 12);
-        expect(b.End).toBeCloseTo(d.Data?.[i]?.End as number, 12);
-      });
-    }
-  });
 
   it('adds counts and recomputes qps and percentiles', () => {
     const o = observe([m, m], { percentiles: [50, 90] });

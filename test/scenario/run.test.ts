@@ -11,6 +11,7 @@ import { rehearsalConfig, rehearsalTarget } from '../../src/scenario/rehearsalRi
 import { MESH_SCHEMAS } from '../../src/scenario/runFiles.js';
 import { loadScenario } from '../../src/scenario/schema.js';
 import type { Scenario } from '../../src/scenario/types.js';
+import { meshDestinationRule } from '../helpers/meshFixtures.js';
 import { refusedPort } from '../helpers/servers.js';
 
 function scenario(body: string, head = 'name: lib\ntarget: http://httpbin:8000/get\n'): Scenario {
@@ -86,14 +87,7 @@ describe('batches and policies', () => {
     const s = scenario(`upstream: { endpoints: 2, endpointOverrides: [{}, { status: 503 }] }
 rehearsal: { istioVersion: current }
 mesh:
-  - apiVersion: networking.istio.io/v1
-    kind: DestinationRule
-    metadata: { name: httpbin }
-    spec:
-      host: httpbin
-      trafficPolicy:
-        outlierDetection: { consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100 }
-  - apiVersion: networking.istio.io/v1
+${meshDestinationRule('outlierDetection: { consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100 }')}  - apiVersion: networking.istio.io/v1
     kind: VirtualService
     metadata: { name: httpbin }
     spec:

@@ -11,6 +11,7 @@ import { startRehearsal, type Rehearsal } from '../../src/scenario/rehearsalRig.
 import { loadScenario } from '../../src/scenario/schema.js';
 import { MESH_SCHEMAS } from '../../src/scenario/runFiles.js';
 import type { Scenario } from '../../src/scenario/types.js';
+import { TASK_MESH } from '../helpers/meshFixtures.js';
 import { refusedPort } from '../helpers/servers.js';
 
 const CLUSTER = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -19,17 +20,7 @@ function seed(extra = ''): Scenario {
   return loadScenario(
     `name: envoy-stats
 target: http://httpbin:8000/get
-mesh:
-  - apiVersion: networking.istio.io/v1
-    kind: DestinationRule
-    metadata: { name: httpbin }
-    spec:
-      host: httpbin
-      trafficPolicy:
-        connectionPool:
-          tcp: { maxConnections: 1 }
-          http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 }
-${extra}steps:
+${TASK_MESH}${extra}steps:
   - name: c3
     load: { c: 3, n: 30, qps: 0 }
     expect:

@@ -8,6 +8,7 @@ import { destinationRuleSchema, virtualServiceSchema } from '../../src/rehearsal
 import { ScenarioError, checkEchoSpec, expandScenarioPaths, loadScenario, loadScenarioFiles, parseScenario, scenarioSchema } from '../../src/scenario/schema.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { formatProblem } from '../../src/shared/yamlConfig.js';
+import { meshDestinationRule } from '../helpers/meshFixtures.js';
 
 const FIXTURE = new URL('./fixtures/circuit-breaking.yaml', import.meta.url);
 
@@ -118,15 +119,7 @@ steps:
     const text = `name: x
 target: http://httpbin:8000/get
 mesh:
-  - apiVersion: networking.istio.io/v1
-    kind: DestinationRule
-    metadata: { name: httpbin }
-    spec:
-      host: httpbin
-      trafficPolicy:
-        connectionPool:
-          tcp: { maxConnectons: 1 }
-  - apiVersion: networking.istio.io/v1
+${meshDestinationRule('connectionPool:\n  tcp: { maxConnectons: 1 }')}  - apiVersion: networking.istio.io/v1
     kind: Gateway
     metadata: { name: gw }
     spec: {}

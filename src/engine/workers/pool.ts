@@ -9,11 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { StartError } from '../../shared/errors.js';
 import { Level, formatLogLine, getLevel } from '../../shared/log.js';
 import { compiledUrl } from '../../shared/modulePath.js';
-import { type FortioHistogramState, newFortioHistogram } from '../../stats/fortioHistogram.js';
+import { newFortioHistogram } from '../../stats/fortioHistogram.js';
 import type { RunOptions } from '../options.js';
 import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDuration } from '../schedule.js';
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
-import { type EngineResults, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
+import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
 import type { MainToWorker, WarmupOutcome, WorkerInit, WorkerMessage, WorkerMessageType, WorkerToMain } from './protocol.js';
 
 export interface EngineProgress {
@@ -51,13 +51,13 @@ export interface EngineSpec {
 }
 
 /**
- * Workers for a run: -workers when set, else one per core but one, never more than the threads.
- * The spare core is for the main thread (the in-process Envoy emulator of `tripbench run`) and
- * whatever shares the host, above all a local target: on 2 idle cores against a local nginx,
- * c=16 made 1.4x the calls/s with 1 worker as with 2, which starved nginx (docs/benchmarks.md).
+ * Workers for a run: -workers when set, else one per core, never more than the threads. The
+ * caller reserves a core when the target shares this machine (a loopback server, the in-process
+ * Envoy emulator of `tripbench run`): on 2 idle cores against a local nginx, c=16 made 1.4x the
+ * calls/s with 1 worker as with 2, which starved nginx (docs/benchmarks.md).
  */
-export function workerCount(requested: number, threads: number, cores: number = availableParallelism()): number {
-  const wanted = requested > 0 ? requested : cores - 1;
+export function workerCount(requested: number, threads: number, cores: number = availableParallelism(), reserveCores = 0): number {
+  const wanted = requested > 0 ? requested : cores - reserveCores;
   return Math.max(1, Math.min(wanted, threads));
 }
 
@@ -118,20 +118,13 @@ class WorkerHandle {
 }
 
 function emptyResults(plan: RunPlan, startEpochMs: number, warmupCalls: number, reason: StopReason): EngineResults {
-  const merged = mergeWorkerParts([], baseHistograms(plan));
+  const { endEpochMs: _none, ...merged } = mergeWorkerParts([], baseHistograms(plan));
   return {
     plan,
     startTime: formatRfc3339Nano(startEpochMs),
     startEpochMs,
     actualDurationNs: 0,
-    threads: [],
-    duration: merged.duration,
-    errors: merged.errors,
-    sleep: merged.sleep,
-    durationHdr: merged.durationHdr,
-    errorsHdr: merged.errorsHdr,
-    codes: {},
-    workers: [],
+    ...merged,
     interrupted: true,
     stopReason: reason,
     abortedOn: null,
@@ -140,7 +133,7 @@ function emptyResults(plan: RunPlan, startEpochMs: number, warmupCalls: number, 
   };
 }
 
-function baseHistograms(plan: RunPlan): { duration: FortioHistogramState; errors: FortioHistogramState; sleep: FortioHistogramState } {
+function baseHistograms(plan: RunPlan): RunHistograms {
   return {
     duration: newFortioHistogram(plan.offset, plan.resolution),
     errors: newFortioHistogram(plan.offset, plan.resolution),
@@ -164,7 +157,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
   const { options } = spec;
   const plan = buildPlan(options);
   const created = plan.warmup ? Math.max(plan.warmupThreads, plan.threads) : plan.threads;
-  const numWorkers = workerCount(options.workers, plan.threads);
+  const numWorkers = workerCount(options.workers, plan.threads, availableParallelism(), options.reserveCores ?? 0);
   const write = spec.log?.write ?? ((line: string) => void process.stderr.write(line));
   const logLevel = spec.log?.level ?? getLevel();
   const logJson = spec.log?.json ?? !process.stderr.isTTY;
@@ -315,23 +308,16 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
     const all = Promise.all(collect);
     // A forced stop must return promptly even if a worker is wedged: bound the wait.
     await Promise.race([all, forcedGate.catch(() => new Promise<void>((resolve) => setTimeout(resolve, FORCED_DONE_MS).unref()))]);
-    const merged = mergeWorkerParts(parts, baseHistograms(plan));
+    const { endEpochMs: lastEnd, ...merged } = mergeWorkerParts(parts, baseHistograms(plan));
     const calls = merged.duration.counter.count;
     const reason: StopReason = forceRequested ? 'forced' : abortedOn !== null ? 'abort-on' : stopRequested ? 'stopped' : 'completed';
-    const endEpochMs = Number.isNaN(merged.endEpochMs) ? performance.timeOrigin + performance.now() : merged.endEpochMs;
+    const endEpochMs = Number.isNaN(lastEnd) ? performance.timeOrigin + performance.now() : lastEnd;
     return {
       plan,
       startTime: formatRfc3339Nano(startEpochMs),
       startEpochMs,
       actualDurationNs: Math.max(0, Math.round((endEpochMs - startEpochMs) * 1e6)),
-      threads: merged.threads,
-      duration: merged.duration,
-      errors: merged.errors,
-      sleep: merged.sleep,
-      durationHdr: merged.durationHdr,
-      errorsHdr: merged.errorsHdr,
-      codes: merged.codes,
-      workers: merged.workers,
+      ...merged,
       interrupted: reason !== 'completed',
       stopReason: reason,
       abortedOn,

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rebucket } from '../../src/merge/rebucket.js';
-import { parseStartTime, unionDurationNs } from '../../src/merge/timeRanges.js';
+import type { FortioResult } from '../../src/report/fortioResult.js';
+import { seededRng } from '../../src/shared/random.js';
 import { exportHistogram, newFortioHistogram, recordValue } from '../../src/stats/fortioHistogram.js';
-import { formatRfc3339Nano } from '../../src/shared/goFormat.js';
-import { seededRandom } from '../helpers/servers.js';
+import { rebucket } from '../../src/stats/rebucket.js';
+
+function fortioSample(name: string): FortioResult {
+  return JSON.parse(readFileSync(new URL(`../scenario/fixtures/fortio/${name}.json`, import.meta.url), 'utf8')) as FortioResult;
+}
 
 describe('rebucket: exported fortio histogram back to bucket counts', () => {
   const cases = [
@@ -16,7 +20,7 @@ describe('rebucket: exported fortio histogram back to bucket counts', () => {
   ];
   for (const c of cases) {
     it(`restores every bucket exactly: ${c.name}`, () => {
-      const rnd = seededRandom(7);
+      const rnd = seededRng(7);
       const h = newFortioHistogram(c.offset, c.divider);
       // Log-spread values (many buckets, some empty), exact edges, values below the offset and overflow.
       for (let i = 0; i < 2000; i++) recordValue(h, c.offset + c.scale * Math.pow(rnd(), 4));
@@ -50,26 +54,18 @@ describe('rebucket: exported fortio histogram back to bucket counts', () => {
     expect(back.exact).toBe(false);
     expect(back.state.hist.reduce((a, b) => a + b, 0)).toBe(4);
   });
-});
 
-describe('time ranges', () => {
-  it('reads Go RFC3339Nano start times with their offset and nanoseconds', () => {
-    expect(parseStartTime('2024-03-01T10:00:00Z')).toBe(Date.UTC(2024, 2, 1, 10));
-    expect(parseStartTime('2024-03-01T10:00:00.5+01:00')).toBe(Date.UTC(2024, 2, 1, 9, 0, 0, 500));
-    expect(parseStartTime('2024-03-01T10:00:00.123456789Z')).toBeCloseTo(Date.UTC(2024, 2, 1, 10) + 123.456789, 3);
-    expect(parseStartTime('yesterday')).toBeUndefined();
-    const now = 1_700_000_000_123.25;
-    expect(parseStartTime(formatRfc3339Nano(now))).toBeCloseTo(now, 3);
-  });
-
-  it('measures the union of overlapping and separate ranges', () => {
-    const t = 1_700_000_000_000;
-    expect(unionDurationNs([{ startMs: t, durationNs: 1e9 }])).toBe(1e9);
-    // overlapping shards: 0–1 s and 0.5–1.2 s → 1.2 s
-    expect(unionDurationNs([{ startMs: t, durationNs: 1e9 }, { startMs: t + 500, durationNs: 0.7e9 }])).toBe(1.2e9);
-    // disjoint runs: 0–1 s and 5–6 s → 2 s, the idle gap excluded
-    expect(unionDurationNs([{ startMs: t + 5000, durationNs: 1e9 }, { startMs: t, durationNs: 1e9 }])).toBe(2e9);
-    // nested
-    expect(unionDurationNs([{ startMs: t, durationNs: 3e9 }, { startMs: t + 1000, durationNs: 1e9 }])).toBe(3e9);
+  it("rebuilds fortio's own exported histograms exactly", () => {
+    for (const name of ['fortio-load-multibucket-c4-n200', 'fortio-load-p-custom-503', 'fortio-load-timeouts-mixed']) {
+      const d = fortioSample(name).DurationHistogram;
+      const r = rebucket(d, 0, 0.001);
+      expect(r.exact, name).toBe(true);
+      const back = exportHistogram(r.state);
+      expect(back.Data?.map((b) => b.Count)).toEqual(d.Data?.map((b) => b.Count));
+      back.Data?.forEach((b, i) => {
+        expect(b.Start).toBeCloseTo(d.Data?.[i]?.Start as number, 12);
+        expect(b.End).toBeCloseTo(d.Data?.[i]?.End as number, 12);
+      });
+    }
   });
 });

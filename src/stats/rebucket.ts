@@ -11,7 +11,7 @@ import {
   newFortioHistogram,
   type FortioHistogramState,
   type HistogramData,
-} from '../stats/fortioHistogram.js';
+} from './fortioHistogram.js';
 
 export interface Rebucketed {
   state: FortioHistogramState;

@@ -1,0 +1,107 @@
+/**
+ * What the lean and the undici client share: the per-call result fields, the one pending call,
+ * the deadline timer, the -connection-reuse limit and connect-time recording. A base class, not
+ * helpers, so a call costs what it cost before: one Promise and its executor, nothing else.
+ */
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { recordValue } from '../stats/fortioHistogram.js';
+import type { ClientContext, HttpClient } from './client.js';
+import type { ErrorKind } from './errorKinds.js';
+import type { HttpOptions } from './options.js';
+import { type RequestTemplate, buildRequest } from './request.js';
+import { connectHostOf } from './resolve.js';
+
+/** A connection-reuse limit drawn uniformly in [min, max]; 0 = unlimited. */
+function drawReuseLimit([min, max]: readonly [number, number]): number {
+  if (max <= 0) return 0;
+  return min + Math.floor(Math.random() * (max - min + 1));
+}
+
+export function formatDest(ip: string, port: number): string {
+  return net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export abstract class ClientBase implements HttpClient {
+  size = 0;
+  headerSize = 0;
+  errorKind: ErrorKind | null = null;
+  errorText = '';
+
+  protected readonly o: HttpOptions;
+  protected readonly ctx: ClientContext;
+  protected readonly tpl: RequestTemplate;
+  /** Where to connect: -resolve, else the URL host. */
+  protected readonly host: string;
+  protected readonly port: number;
+  /** One timer per client, re-armed with refresh(): a deadline costs no allocation per call. */
+  protected readonly timer: NodeJS.Timeout;
+  /** "ip:port" of the current connection, for logs. */
+  protected dest = '';
+  /** Calls sent on the current connection. */
+  protected socketCalls = 0;
+  /** This call already replaced a kept socket that turned out dead. */
+  protected retried = false;
+  protected closed = false;
+  #reuseLimit: number;
+  #resolve: ((code: number) => void) | null = null;
+
+  constructor(o: HttpOptions, ctx: ClientContext) {
+    this.o = o;
+    this.ctx = ctx;
+    this.tpl = buildRequest(o);
+    this.host = connectHostOf(o, this.tpl.target.hostname);
+    this.port = this.tpl.target.port;
+    this.#reuseLimit = drawReuseLimit(o.connectionReuse);
+    this.timer = setTimeout(() => this.onTimer(), o.timeoutMs);
+    this.timer.unref();
+  }
+
+  fetch(): Promise<number> {
+    this.size = 0;
+    this.headerSize = 0;
+    this.errorKind = null;
+    this.errorText = '';
+    this.retried = false;
+    if (this.closed) {
+      this.errorKind = 'other';
+      this.errorText = 'client closed';
+      return Promise.resolve(-1);
+    }
+    const p = new Promise<number>((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.start();
+    return p;
+  }
+
+  abstract abort(): void;
+  abstract close(): Promise<void>;
+
+  /** Sends the call that fetch() just opened; ends, maybe synchronously, with settleFetch(). */
+  protected abstract start(): void;
+
+  /** The deadline of the call in flight (connect or request) expired. */
+  protected abstract onTimer(): void;
+
+  /** `keep`, unless the connection has served its -connection-reuse limit (the next one draws anew). */
+  protected withinReuseLimit(keep: boolean): boolean {
+    if (keep && this.#reuseLimit > 0 && this.socketCalls >= this.#reuseLimit) {
+      this.#reuseLimit = drawReuseLimit(this.o.connectionReuse);
+      return false;
+    }
+    return keep;
+  }
+
+  /** Resolves the pending fetch() with `code`. */
+  protected settleFetch(code: number): void {
+    const r = this.#resolve;
+    this.#resolve = null;
+    if (r !== null) r(code);
+  }
+
+  /** fortio records connect times in seconds, at nanosecond precision. */
+  protected recordConnectTime(startMs: number): void {
+    recordValue(this.ctx.stats.connectionTime, Math.round((performance.now() - startMs) * 1e6) / 1e9);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Istio resources as test input: builders for a DestinationRule and a VirtualService on httpbin,
+ * the circuit-breaking task's settings (the seed experiment), the same as a scenario's `mesh:`
+ * block, and the mesh of a shipped scenario.
+ */
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+
+/** A DestinationRule with the given trafficPolicy YAML (indented under trafficPolicy). */
+export function destinationRule(trafficPolicy: string, apiVersion = 'networking.istio.io/v1beta1'): string {
+  const body = trafficPolicy
+    .trim()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+  return `apiVersion: ${apiVersion}\nkind: DestinationRule\nmetadata:\n  name: httpbin\nspec:\n  host: httpbin\n  trafficPolicy:\n${body}\n`;
+}
+
+/** A VirtualService with one http route (the YAML lines of the route, indented under `- `). */
+export function virtualService(route: string): string {
+  const lines = route.trim().split('\n');
+  const body = lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
+  return `apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: httpbin\nspec:\n  hosts:\n  - httpbin\n  http:\n${body}\n    route:\n    - destination:\n        host: httpbin\n`;
+}
+
+/** Istio's circuit-breaking task: one connection, one pending request, one request per connection. */
+export const TASK_CONNECTION_POOL = `connectionPool:
+  tcp:
+    maxConnections: 1
+  http:
+    http1MaxPendingRequests: 1
+    maxRequestsPerConnection: 1`;
+
+/** The task's connection pool alone: breaker behaviour without outlier detection. */
+export const TASK_POOL_DR = destinationRule(TASK_CONNECTION_POOL);
+
+/** The task's DestinationRule as published: v1alpha3, with the deprecated `consecutiveErrors`. */
+export const TASK_DR = destinationRule(
+  `${TASK_CONNECTION_POOL}
+outlierDetection:
+  consecutiveErrors: 1
+  interval: 1s
+  baseEjectionTime: 3m
+  maxEjectionPercent: 100`,
+  'networking.istio.io/v1alpha3',
+);
+
+/** A scenario `mesh:` list entry: a DestinationRule on httpbin with these trafficPolicy lines. */
+export function meshDestinationRule(trafficPolicy: string): string {
+  const body = trafficPolicy
+    .trim()
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
+  return `  - apiVersion: networking.istio.io/v1
+    kind: DestinationRule
+    metadata: { name: httpbin }
+    spec:
+      host: httpbin
+      trafficPolicy:
+${body}
+`;
+}
+
+/** A scenario's `mesh:` block with the task's connection pool. */
+export const TASK_MESH = `mesh:
+${meshDestinationRule(`connectionPool:
+  tcp: { maxConnections: 1 }
+  http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 }`)}`;
+
+/** The mesh of a shipped scenario (scenarios/<name>.yaml) as multi-document YAML, for `-f`. */
+export function shippedMesh(name: string): string {
+  const file = new URL(`../../scenarios/${name}.yaml`, import.meta.url);
+  const doc = parse(readFileSync(file, 'utf8')) as { mesh: unknown[] };
+  return doc.mesh.map((r) => stringify(r)).join('---\n');
+}
