@@ -7,7 +7,7 @@ import {
   cloneFortioHistogram,
   mergeFortioHistogram,
 } from '../stats/fortioHistogram.js';
-import { decodeHdrRecorder, encodeHdrRecorder, mergeHdrRecorder, newHdrRecorder } from '../stats/hdrRecorder.js';
+import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
 import type { RunPlan } from './schedule.js';
 
 export interface ThreadResult {
@@ -43,7 +43,7 @@ export interface RunHistograms {
 export interface RecordedCalls extends RunHistograms {
   /** Final (non warmup-only) threads; merged, sorted by id. */
   threads: ThreadResult[];
-  /** hdr-histogram-js compressed base64 (stats/hdrRecorder.ts writes it), nanoseconds. */
+  /** hdr-histogram-js compressed base64, nanoseconds. */
   durationHdr: string;
   errorsHdr: string;
   /** Absolute epoch ms at which the last thread ended (NaN when none ran). */
@@ -83,9 +83,10 @@ export interface WorkerPart extends RecordedCalls {
 }
 
 function mergeHdrStrings(encoded: readonly string[]): string {
-  const total = newHdrRecorder();
-  for (const e of encoded) mergeHdrRecorder(total, decodeHdrRecorder(e));
-  return encodeHdrRecorder(total);
+  const total = mergeEncodedHdr(encoded);
+  const s = encodeHdr(total);
+  total.destroy();
+  return s;
 }
 
 /** Exact merge: fortio histogram counts add, HDR histograms decode and add, codes sum. */

@@ -4,10 +4,10 @@
  * thread as compressed base64 (encode/decode), so the merge is exact, never re-sampled.
  */
 import * as hdr from 'hdr-histogram-js';
-import { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS } from './hdrRecorder.js';
 
-// one layout for both: the engine's lean recorder (hdrRecorder.ts) writes what this decodes
-export { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS };
+export const HDR_LOWEST_NS = 1;
+export const HDR_HIGHEST_NS = 3_600_000_000_000; // 1 h
+export const HDR_DIGITS = 3;
 
 export type HdrHistogram = hdr.Histogram;
 

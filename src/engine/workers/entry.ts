@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { configureLog, type Level } from '../../shared/log.js';
 import { errorMessage } from '../../shared/errors.js';
-import { encodeHdrRecorder } from '../../stats/hdrRecorder.js';
+import { encodeHdr } from '../../stats/hdr.js';
 import type { RunnableModule, ThreadRunnable } from '../runnable.js';
 import { ThreadGroup } from '../runner.js';
 import type { ThreadResult, WorkerPart } from '../results.js';
@@ -96,8 +96,8 @@ async function start(startEpochMs: number): Promise<void> {
     duration: g.duration,
     errors: g.errors,
     sleep: g.sleep,
-    durationHdr: encodeHdrRecorder(g.durationHdr),
-    errorsHdr: encodeHdrRecorder(g.errorsHdr),
+    durationHdr: encodeHdr(g.durationHdr),
+    errorsHdr: encodeHdr(g.errorsHdr),
     codes: g.codeCounts(),
     endEpochMs: g.endMs + performance.timeOrigin,
   };
