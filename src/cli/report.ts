@@ -2,7 +2,8 @@
  * `tripbench report`: re-read saved results. For result JSON (ours or any fortio version's) it
  * prints fortio's text report to stderr, as `fortio load` did when it ran; with `-o` it writes the
  * HTML page (one result, or a comparison of several). For a run directory it writes the run's
- * HTML page, by default beside its verdicts.json.
+ * HTML page, by default beside its verdicts.json; several runs of one scenario are compared step
+ * by step with the first.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ import { formatReport } from '../report/fortioText.js';
 import type { ScenarioResult } from '../scenario/types.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { renderResultHtml } from '../html/resultReport.js';
-import { renderRunHtml, stepResultKey } from '../html/runReport.js';
+import { renderRunHtml } from '../html/runReport.js';
 import { compareRows, formatCompareText } from '../html/summary.js';
 import { Level } from '../shared/log.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
@@ -33,8 +34,9 @@ const FLAGS: FlagSpecs = {
 const USAGE = `Usage: tripbench report [flags] RESULT.json [RESULT2.json ...] | RUN_DIR [RUN_DIR ...]
 
 Prints the fortio text report of each result JSON (tripbench's or fortio's own, any version);
-with several results also a comparison with the first. -o writes a self-contained HTML page:
-charts of one result, a comparison of several, or a scenario run (RUN_DIR holds verdicts.json).
+with several results (or runs of one scenario) also a comparison with the first. -o writes a
+self-contained HTML page: charts of one result, a comparison of several, or scenario runs
+(RUN_DIR holds verdicts.json; runs of the same scenario are compared step by step).
 `;
 
 /** Go flag syntax, but flags may also follow the files: `report A.json -o a.html`. */
@@ -141,7 +143,7 @@ async function readRunDir(dir: string, err: (s: string) => void): Promise<RunInp
       continue;
     }
     try {
-      steps[stepResultKey(scenario.scenario, s.key)] = parseFortioJson(stepText, file);
+      steps[s.key] = parseFortioJson(stepText, file);
     } catch (e) {
       err(`tripbench report: ${errorMessage(e)}; step ${s.label} is shown without charts\n`);
     }
@@ -173,6 +175,31 @@ async function locate(path: string): Promise<Located> {
 
 function labelOf(path: string): string {
   return basename(path).replace(/\.json$/i, '');
+}
+
+/** Short names, unless two collide (before/run.json, after/run.json): then the paths tell them apart. */
+function distinctLabels(paths: readonly string[], short: (p: string) => string): string[] {
+  const names = paths.map(short);
+  return new Set(names).size === names.length ? names : [...paths];
+}
+
+/** Each step that several runs of one scenario share, compared with the first of them. */
+function runsCompareText(runs: readonly RunInput[], labels: readonly string[]): string {
+  let text = '';
+  runs.forEach((first, i) => {
+    if (runs.findIndex((r) => r.scenario.scenario === first.scenario.scenario) !== i) return;
+    const same = runs.flatMap((r, j) => (r.scenario.scenario === first.scenario.scenario ? [j] : []));
+    if (same.length < 2) return;
+    const keys = [...new Set(same.flatMap((j) => (runs[j] as RunInput).scenario.steps.map((s) => s.key)))];
+    for (const key of keys) {
+      const have = same.filter((j) => (runs[j] as RunInput).steps[key] !== undefined);
+      if (have.length < 2) continue;
+      const rows = compareRows(have.map((j) => (runs[j] as RunInput).steps[key] as FortioResult));
+      text += `\n${first.scenario.scenario} ${key}, compared with ${labels[have[0] as number] ?? ''}:\n`;
+      text += formatCompareText(have.map((j) => labels[j] ?? ''), rows);
+    }
+  });
+  return text;
 }
 
 function inconclusiveAs(flag: string, docs: readonly Record<string, unknown>[]): InconclusiveAs {
@@ -218,9 +245,13 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
     const first = runs[0] as RunInput;
     const target = out !== '' ? out : join(first.dir, 'report.html');
     const curve = first.doc['curveCode'];
+    const runLabels = distinctLabels(runs.map((r) => r.dir), (d) => basename(d));
+    if (runs.length > 1) err(runsCompareText(runs, runLabels));
     const html = renderRunHtml({
       scenarios: runs.map((r) => r.scenario),
-      steps: Object.assign({}, ...runs.map((r) => r.steps)) as Record<string, FortioResult>,
+      steps: {},
+      scenarioSteps: runs.map((r) => r.steps),
+      ...(runs.length > 1 ? { runLabels } : {}),
       inconclusiveAs: inconclusiveAs(flagIa, runs.map((r) => r.doc)),
       ...(typeof curve === 'string' ? { curveCode: curve } : {}),
       ...(title !== '' ? { title } : {}),
@@ -228,9 +259,7 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
     return writeHtml(target, html, err);
   }
 
-  const short = results.map((r) => labelOf(r.path));
-  // Same file name in two folders (before/run.json, after/run.json): the paths tell them apart.
-  const labels = new Set(short).size === short.length ? short : results.map((r) => r.path);
+  const labels = distinctLabels(results.map((r) => r.path), labelOf);
   results.forEach((r, i) => {
     if (results.length > 1) err(`${i > 0 ? '\n' : ''}==> ${r.path} <==\n`);
     err(formatReport(r.result, { level: Level.Info }));

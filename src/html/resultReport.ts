@@ -16,7 +16,12 @@ export interface ResultHtmlOptions {
   version?: string;
 }
 
-function compareSection(results: readonly FortioResult[], labels: readonly string[], charts: ChartSet): string {
+/**
+ * Several results compared with the first: the table of counts, percentiles and code ratios,
+ * then overlaid percentile curves, their ratio to the baseline and the histograms. `idHint`
+ * keeps chart ids apart when a page holds several comparisons (one per step of a run).
+ */
+export function compareBlock(results: readonly FortioResult[], labels: readonly string[], charts: ChartSet, idHint = 'cmp'): string {
   const curves = results.flatMap((r, i) => {
     const curve = percentileCurve(r);
     return curve ? [{ label: labels[i] ?? `run ${i + 1}`, color: paletteColor(i), curve }] : [];
@@ -24,14 +29,14 @@ function compareSection(results: readonly FortioResult[], labels: readonly strin
   const out: string[] = [];
   const pct = percentileChart(curves);
   const pctTitle = 'Latency by percentile, overlaid';
-  out.push(pct ? charts.add(pct, pctTitle, 'cmp-pct', 'p0 to p99.99 on a log axis; HDR data where the result has it') : emptyChart(pctTitle, 'no run made any call'));
+  out.push(pct ? charts.add(pct, pctTitle, `${idHint}-pct`, 'p0 to p99.99 on a log axis; HDR data where the result has it') : emptyChart(pctTitle, 'no run made any call'));
   const ratio = percentileRatioChart(curves);
-  if (ratio) out.push(charts.add(ratio, `Latency ratio to ${labels[0] ?? 'the first run'}`, 'cmp-ratio', 'above ×1: slower than the baseline at that percentile'));
+  if (ratio) out.push(charts.add(ratio, `Latency ratio to ${labels[0] ?? 'the first run'}`, `${idHint}-ratio`, 'above ×1: slower than the baseline at that percentile'));
   const hist = histogramChart(
     results.map((r, i) => ({ label: labels[i] ?? `run ${i + 1}`, color: paletteColor(i), data: r.DurationHistogram })),
     '%',
   );
-  if (hist) out.push(charts.add(hist, 'Latency histograms, % of each run', 'cmp-hist', "fortio's buckets, normalised so runs of different sizes compare"));
+  if (hist) out.push(charts.add(hist, 'Latency histograms, % of each run', `${idHint}-hist`, "fortio's buckets, normalised so runs of different sizes compare"));
 
   const rows = compareRows(results);
   const base = labels[0] ?? 'run 1';
@@ -44,7 +49,7 @@ function compareSection(results: readonly FortioResult[], labels: readonly strin
     table += `${r.change.map((v) => `<td class="num">${escapeHtml(v)}</td>`).join('')}</tr>`;
   }
   table += '</table>';
-  return `<h2>Comparison</h2>${table}<p class="caption">×: the run's value divided by ${escapeHtml(base)}'s; ratios of codes: difference to ${escapeHtml(base)}.</p><div class="charts">${out.join('\n')}</div>`;
+  return `${table}<p class="caption">×: the run's value divided by ${escapeHtml(base)}'s; ratios of codes: difference to ${escapeHtml(base)}.</p><div class="charts">${out.join('\n')}</div>`;
 }
 
 /**
@@ -57,7 +62,7 @@ export function renderResultHtml(results: readonly FortioResult[], labels: reado
   const charts = new ChartSet();
   const title = opts.title ?? (results.length === 1 ? `tripbench: ${names[0] ?? ''}` : `tripbench: ${names.join(' vs ')}`);
   let body = `<h1>${escapeHtml(title)}</h1>`;
-  if (results.length > 1) body += compareSection(results, names, charts);
+  if (results.length > 1) body += `<h2>Comparison</h2>${compareBlock(results, names, charts)}`;
   results.forEach((r, i) => {
     const name = names[i] ?? '';
     const heading = results.length > 1 ? `<h2><span class="swatch" style="background:${paletteColor(i)}"></span>${escapeHtml(name)}</h2>` : '';

@@ -12,6 +12,7 @@ import { type SweepChart, paletteColor, percentileChart, percentileCurve } from 
 import { escapeHtml, slug } from './escape.js';
 import { expectedRange, ratioGauge } from './gauge.js';
 import { ChartSet, renderPage } from './page.js';
+import { compareBlock } from './resultReport.js';
 import { resultSection } from './sections.js';
 
 export interface RunHtmlInput {
@@ -21,6 +22,14 @@ export interface RunHtmlInput {
    * run, `stepResultKey(scenario, key)` is looked up first. Steps without an entry show no charts.
    */
   steps: Readonly<Record<string, FortioResult>>;
+  /**
+   * Per scenario (same index as `scenarios`), its steps' load results by `StepResult.key`, looked
+   * up before `steps`: two runs of one scenario (`tripbench report RUN_A RUN_B`) have the same
+   * scenario and step names, so only their position tells their results apart.
+   */
+  scenarioSteps?: readonly (Readonly<Record<string, FortioResult>> | undefined)[];
+  /** names of the scenario runs (run folder names), for the comparison of runs of one scenario */
+  runLabels?: readonly string[];
   /** `--inconclusive`: what INCONCLUSIVE and NOT RUN count as (default 'inconclusive') */
   inconclusiveAs?: InconclusiveAs;
   /** the code whose ratio the sweep curves show (default 503, the breaker's answer) */
@@ -97,13 +106,15 @@ function sweepSections(sr: ScenarioResult, code: string, charts: ChartSet, idHin
     .join('\n');
 }
 
-function lookup(input: RunHtmlInput, sr: ScenarioResult, s: StepResult): FortioResult | undefined {
-  return input.steps[stepResultKey(sr.scenario, s.key)] ?? input.steps[s.key];
+function lookup(input: RunHtmlInput, index: number, s: StepResult): FortioResult | undefined {
+  const sr = input.scenarios[index] as ScenarioResult;
+  return input.scenarioSteps?.[index]?.[s.key] ?? input.steps[stepResultKey(sr.scenario, s.key)] ?? input.steps[s.key];
 }
 
-function latencyOverlay(input: RunHtmlInput, sr: ScenarioResult, charts: ChartSet, idHint: string): string {
+function latencyOverlay(input: RunHtmlInput, index: number, charts: ChartSet, idHint: string): string {
+  const sr = input.scenarios[index] as ScenarioResult;
   const curves = sr.steps.flatMap((s, i) => {
-    const r = lookup(input, sr, s);
+    const r = lookup(input, index, s);
     const curve = r && percentileCurve(r);
     return curve ? [{ label: s.label, color: paletteColor(i), curve }] : [];
   });
@@ -114,7 +125,7 @@ function latencyOverlay(input: RunHtmlInput, sr: ScenarioResult, charts: ChartSe
   return `<div class="charts">${charts.add(spec, title, `${idHint}-steps-pct`, 'a breaker that queues shows as a rising tail')}</div>`;
 }
 
-function stepSection(input: RunHtmlInput, sr: ScenarioResult, s: StepResult, charts: ChartSet, idHint: string): string {
+function stepSection(input: RunHtmlInput, index: number, s: StepResult, charts: ChartSet, idHint: string): string {
   const t = tally(s.results);
   const chips = (['PASS', 'FAIL', 'INCONCLUSIVE', 'NOT RUN'] as const)
     .filter((v) => t[v] > 0)
@@ -123,7 +134,7 @@ function stepSection(input: RunHtmlInput, sr: ScenarioResult, s: StepResult, cha
   const status = s.status === 'completed' ? '' : ` <span class="muted">(${escapeHtml(s.status)})</span>`;
   let html = `<section class="step" id="step-${slug(idHint)}"><h3>${escapeHtml(s.label)}${status} ${chips}</h3>`;
   if (s.budgetSpent) html += '<p class="note">The call budget ran out before every ratio check was decided.</p>';
-  const r = lookup(input, sr, s);
+  const r = lookup(input, index, s);
   if (r) html += resultSection(r, charts, idHint, s.label);
   else if (s.status === 'not-run') html += '<p class="no-data">This step did not run.</p>';
   else html += '<p class="no-data">No load result was given for this step.</p>';
@@ -136,7 +147,8 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   const outcome = scenarioOutcome(sr, ia);
   const t = tally(allResults(sr));
   const id = `s${index}-${sr.scenario}`;
-  let html = `<section class="scenario" id="scenario-${slug(id)}"><h2>${escapeHtml(sr.scenario)} ${verdictBadge(outcome)}</h2>`;
+  const run = input.runLabels?.[index] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[index] as string)}</span>` : '';
+  let html = `<section class="scenario" id="scenario-${slug(id)}"><h2>${escapeHtml(sr.scenario)}${run} ${verdictBadge(outcome)}</h2>`;
   if (sr.description.trim() !== '') html += `<p>${escapeHtml(sr.description.trim()).replace(/\n/g, '<br>')}</p>`;
   const facts = [`target <code>${escapeHtml(sr.target)}</code>`];
   if (sr.cluster) facts.push(`cluster <code>${escapeHtml(sr.cluster)}</code>`);
@@ -150,10 +162,42 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   if (sr.meshYaml.trim() !== '') {
     html += `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
   }
-  html += latencyOverlay(input, sr, charts, id);
+  html += latencyOverlay(input, index, charts, id);
   html += `<h3>Steps</h3>`;
-  html += sr.steps.map((s) => stepSection(input, sr, s, charts, `${id}-${s.key}`)).join('\n');
+  html += sr.steps.map((s) => stepSection(input, index, s, charts, `${id}-${s.key}`)).join('\n');
   return `${html}</section>`;
+}
+
+/** A run's name in the comparison: its label, else when it started. */
+function runLabel(input: RunHtmlInput, index: number): string {
+  return input.runLabels?.[index] ?? input.scenarios[index]?.startedAt ?? `run ${index + 1}`;
+}
+
+/**
+ * Runs of the same scenario compared step by step with the first of them (the baseline):
+ * overlaid percentile curves, latency ratios and code ratios, as `report A.json B.json` does for
+ * single results. Empty when no scenario appears twice.
+ */
+function runsComparison(input: RunHtmlInput, charts: ChartSet): string {
+  const groups = new Map<string, number[]>();
+  input.scenarios.forEach((sr, i) => groups.set(sr.scenario, [...(groups.get(sr.scenario) ?? []), i]));
+  let html = '';
+  for (const [name, idx] of groups) {
+    if (idx.length < 2) continue;
+    const keys: StepResult[] = [];
+    for (const i of idx) for (const s of input.scenarios[i]?.steps ?? []) if (!keys.some((k) => k.key === s.key)) keys.push(s);
+    for (const step of keys) {
+      const have = idx.flatMap((i) => {
+        const s = input.scenarios[i]?.steps.find((x) => x.key === step.key);
+        const r = s && lookup(input, i, s);
+        return r ? [{ r, label: runLabel(input, i) }] : [];
+      });
+      if (have.length < 2) continue;
+      html += `<h3>${escapeHtml(name)} · ${escapeHtml(step.label)}</h3>`;
+      html += compareBlock(have.map((h) => h.r), have.map((h) => h.label), charts, `cmp-${name}-${step.key}`);
+    }
+  }
+  return html === '' ? '' : `<section class="comparison"><h2>Comparison of runs</h2>${html}</section>`;
 }
 
 export function renderRunHtml(input: RunHtmlInput): string {
@@ -164,8 +208,9 @@ export function renderRunHtml(input: RunHtmlInput): string {
   const overall = combineOutcomes(input.scenarios.map((s) => scenarioOutcome(s, ia)));
   let body = `<h1>${escapeHtml(title)} ${input.scenarios.length > 0 ? verdictBadge(overall) : ''}</h1>`;
   if (input.scenarios.length > 1) {
-    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a> ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
+    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a>${input.runLabels?.[i] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[i] as string)}</span>` : ''} ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
   }
+  body += runsComparison(input, charts);
   body += input.scenarios.map((sr, i) => scenarioSection(input, sr, i, charts)).join('\n');
   return renderPage({ title, body, charts, ...(input.version ? { version: input.version } : {}) });
 }

@@ -101,6 +101,39 @@ describe('tripbench report -o: HTML pages', () => {
     expect((await report(join(dir, 'verdicts.json'), '-o', other, '-inconclusive', 'fail')).code).toBe(0);
     expect(readFileSync(other, 'utf8')).toContain('(counts as FAIL)');
   });
+
+  it('compares two runs of one scenario step by step, each run keeping its own results', async () => {
+    // Two nightly runs of the same scenario: same scenario and step names, different trip counts.
+    const root = tmp();
+    const runs: Record<string, Record<string, number>> = {
+      '2026-11-24T010000Z': { '200': 17, '503': 3 },
+      '2026-11-25T010000Z': { '200': 8, '503': 12 },
+    };
+    for (const [name, c2] of Object.entries(runs)) {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'verdicts.json'), renderVerdictsJson(istioRun(), { version: 'test' }));
+      for (const s of istioRun().steps) {
+        const codes = s.key === 'c2' ? c2 : s.observed?.codes;
+        if (codes) writeFileSync(join(dir, `${s.key}.json`), encodeFortioJson(parseFortioJson(JSON.stringify(fakeResult(codes)))));
+      }
+    }
+    const [a, b] = Object.keys(runs).map((n) => join(root, n)) as [string, string];
+    const out = join(root, 'cmp.html');
+    const { code, err } = await report(a, b, '-o', out);
+    expect(code).toBe(0);
+    expect(err).toContain('istio-circuit-breaking c2, compared with 2026-11-24T010000Z:');
+    expect(err).toMatch(/^code 503 ratio\s+0\.15 \(3\/20\)\s+0\.6 \(12\/20\)\s+\+0\.450$/m);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<h2>Comparison of runs</h2>');
+    expect(html).toContain('id="chart-cmp-istio-circuit-breaking-c2-pct"');
+    const data = JSON.parse(/<script type="application\/json" id="tripbench-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}') as {
+      charts: { id: string; counts?: number[] }[];
+    };
+    const counts = (id: string): number[] | undefined => data.charts.find((c) => c.id === id)?.counts;
+    expect(counts('chart-s0-istio-circuit-breaking-c2-codes')).toEqual([17, 3]);
+    expect(counts('chart-s1-istio-circuit-breaking-c2-codes')).toEqual([8, 12]);
+  });
 });
 
 describe('tripbench report: bad input is one line and exit 2', () => {
