@@ -103,6 +103,10 @@ function config(p: ReturnType<typeof parseFlags>): RunConfig {
     return v;
   };
   const admin = flagString(p, 'envoy-admin');
+  // Checked before any load: a typo here would otherwise surface only after the whole run, and
+  // a scheduled check would then lose its metrics while its Job still succeeds.
+  if (flagString(p, 'pushgateway') !== '') url('pushgateway');
+  if (flagString(p, 'pushgateway-job').trim() === '') throw new UsageError('-pushgateway-job must not be empty (it is the grouping key the Pushgateway requires)');
   return {
     files: p.positional,
     ...(flagString(p, 'target') === SCENARIO_TARGET ? { target: SCENARIO_TARGET } : flagString(p, 'target') !== '' ? { target: url('target') } : {}),

@@ -9,11 +9,13 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMetrics } from '../../src/cli/metrics.js';
 import { renderPrometheus } from '../../src/metrics/prometheus.js';
 import { PushError, groupingSegment, pushMetrics, pushUrl } from '../../src/metrics/pushgateway.js';
 import { istioRun } from '../scenario/helpers.js';
+import { runCli } from '../helpers/cli.js';
 import { refusedPort } from '../helpers/servers.js';
 import { readExposition, sample } from './exposition.js';
 import { startReceiver, type Push } from '../helpers/pushReceiver.js';
@@ -96,6 +98,26 @@ describe('writeMetrics', () => {
   it('refuses an empty job name before sending anything', async () => {
     await expect(pushMetrics('', { url: 'http://127.0.0.1:1', job: '' })).rejects.toThrow(PushError);
   });
+});
+
+describe('tripbench run metrics flags', () => {
+  const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+  it.each([
+    [['--pushgateway', 'pushgateway:9091'], /^tripbench: invalid value "pushgateway:9091" for flag -pushgateway: want an http\(s\) URL$/],
+    [['--pushgateway', 'http://127.0.0.1:9', '--pushgateway-job='], /^tripbench: -pushgateway-job must not be empty/],
+  ])('%j is refused before any load: one line, exit 2, no report written', async (flags, message) => {
+    const reports = await mkdtemp(join(tmpdir(), 'tripbench-metrics-flags-'));
+    try {
+      const r = await runCli(['run', 'scenarios/istio-circuit-breaking.yaml', '--reports', reports, ...flags], { cwd: ROOT, env: { GITHUB_STEP_SUMMARY: '' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(message);
+      expect(await readdir(reports)).toEqual([]);
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 // ---- the real Pushgateway ----
