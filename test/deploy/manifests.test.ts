@@ -13,6 +13,7 @@ import { typeCheckDocs } from './typecheck.js';
 
 const PKG = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const DOCKERFILE = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 /** apiVersion "apps/v1" → "apps/v1", "v1" → "v1": kubernetes-models' folder of the group. */
 function modelPath(m: Manifest): string {
@@ -65,6 +66,13 @@ describe('deploy/kubernetes manifests', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^typo: "concurrencyPolcy": "Forbid".*'"concurrencyPolcy"' does not exist in type 'ICronJobSpec'/);
   }, 60_000);
+
+  it('the README shows how to apply each of them and how to make the ConfigMap they mount', () => {
+    for (const f of manifestFiles()) expect(README, f).toContain(`kubectl apply -f deploy/kubernetes/${f}`);
+    const maps = all.flatMap((m) => (['Deployment', 'Job', 'CronJob'].includes(m.doc.kind) ? (podTemplate(m).spec.volumes ?? []) : []))
+      .flatMap((v) => (v.configMap ? [v.configMap.name] : []));
+    for (const name of new Set(maps)) expect(README).toContain(`kubectl create configmap ${name} --from-file=scenarios/`);
+  });
 
   it('every pod runs the image of this version as the Dockerfile user, non-root, every $(VAR) defined', () => {
     const user = /^USER (\d+):(\d+)$/m.exec(DOCKERFILE);
