@@ -3,14 +3,16 @@
  * and we check what a reader gets: every chart drawn with data, no console error, no request
  * beyond the file itself. Screenshots stay in the test's temp dir for a person to look at.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderResultHtml } from '../../src/html/resultReport.js';
 import { renderRunHtml } from '../../src/html/runReport.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
+import { runCli } from '../helpers/cli.js';
 import { HAVE_CHROMIUM, CHROMIUM, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
 import { type CircuitBreakingRun, circuitBreakingRun, hourResult, oneCallResult, refusedResult, zeroCallResult } from './fixtures.js';
 
@@ -75,6 +77,27 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     expect(v.text).toContain('http1MaxPendingRequests: 1');
     expect(v.text).toContain('NOT RUN');
   });
+
+  it('the shipped circuit-breaking scenario, as `tripbench run --html` writes it: three steps, 503 ratios against their ranges', async () => {
+    // The real command on the shipped file (local rehearsal, 70 calls or a few batches more).
+    const reports = mkdtempSync(join(tmpdir(), 'tripbench-html-run-'));
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const r = await runCli(['run', 'scenarios/istio-circuit-breaking.yaml', '--reports', reports, '--html'], { cwd: root, timeoutMs: 60_000, env: { GITHUB_STEP_SUMMARY: '' } });
+    expect([0, 3], r.stderr.slice(-2000)).toContain(r.code);
+    const runDir = join(reports, 'istio-circuit-breaking', readdirSync(join(reports, 'istio-circuit-breaking'))[0] as string);
+    const { v, file } = await open('shipped-circuit-breaking', readFileSync(join(runDir, 'report.html'), 'utf8'));
+    expectClean(v, file);
+    for (const step of ['c1', 'c2', 'c3']) {
+      const hist = v.charts.find((c) => c.kind === 'histogram' && c.id.endsWith(`-${step}-hist`));
+      expect(hist, `${step} histogram`).toBeDefined();
+      const g = v.gauges.find((x) => x.step === step && x.expectation === 'codes.503');
+      expect(g, `${step} 503 ratio gauge`).toBeDefined();
+      expect(g).toMatchObject({ expected: 1, observed: 1, interval: 1 });
+    }
+    expect(v.gauges.find((x) => x.step === 'c2' && x.expectation === 'codes.503')?.expectedText).toBe('in [0, 0.4]');
+    expect(v.gauges.find((x) => x.step === 'c3' && x.expectation === 'codes.503')?.expectedText).toBe('in [0.25, 1]');
+    expect(v.text).toContain('http1MaxPendingRequests: 1');
+  }, 90_000);
 
   it('one call', async () => {
     const { v, file } = await open('one-call', renderResultHtml([one], ['one-call']));

@@ -44,7 +44,8 @@ export interface PageVisit {
   charts: ChartState[];
   /** the page script's own tally */
   tally: { rendered: number; failed: number };
-  gauges: { verdict: string | null; expected: number; observed: number; interval: number }[];
+  /** each ratio gauge of the verdict table, with its row's step, expectation id and Expected cell */
+  gauges: { step: string | null; expectation: string | null; expectedText: string | null; verdict: string | null; expected: number; observed: number; interval: number }[];
   title: string;
   text: string;
 }
@@ -66,6 +67,9 @@ const INSPECT = `(() => {
     return { id: el.id, kind: el.dataset.kind || '', rendered: el.getAttribute('data-rendered'), canvases: canvases.length, colouredPixels: coloured };
   });
   const gauges = [...document.querySelectorAll('svg.gauge')].map((g) => ({
+    step: g.closest('tr')?.getAttribute('data-step') ?? null,
+    expectation: g.closest('tr')?.getAttribute('data-expectation') ?? null,
+    expectedText: g.closest('tr')?.children[2]?.textContent ?? null,
     verdict: g.getAttribute('data-verdict'),
     expected: g.querySelectorAll('rect.expected').length,
     observed: g.querySelectorAll('circle.observed').length,
