@@ -137,7 +137,8 @@ export async function readHistory(scenarioDir: string, opts: HistoryOptions = {}
     else if ((await readdir(p)).some((c) => /^\d{4}-\d\d-\d\dT/.test(c))) scenarios.push(n);
   }
   if (runs.length === 0 && scenarios.length > 0) {
-    throw new UsageError(`${scenarioDir} holds several scenarios (${scenarios.join(', ')}); give one, e.g. tripbench history ${join(scenarioDir, scenarios[0] as string)}`);
+    const what = scenarios.length === 1 ? 'a scenario folder, not runs' : 'several scenarios';
+    throw new UsageError(`${scenarioDir} holds ${what} (${scenarios.join(', ')}); give one, e.g. tripbench history ${join(scenarioDir, scenarios[0] as string)}`);
   }
   const chosen = opts.last !== undefined && opts.last > 0 ? runs.slice(-opts.last) : runs;
   const out: HistoryRun[] = [];

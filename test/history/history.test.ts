@@ -121,6 +121,10 @@ describe('tripbench history', () => {
   it('names what to pass when given the reports root or a single run', async () => {
     await expect(readHistory(reports)).rejects.toThrow(UsageError);
     await expect(readHistory(reports)).rejects.toThrow(`${reports} holds several scenarios (istio-circuit-breaking, other-scenario); give one, e.g. tripbench history ${join(reports, 'istio-circuit-breaking')}`);
+    // A reports root with one scenario in it is not "several scenarios", but still not a scenario folder.
+    const lone = join(root, 'lone-reports');
+    await mkdir(join(lone, 'istio-circuit-breaking', '2026-11-20T030000Z'), { recursive: true });
+    await expect(readHistory(lone)).rejects.toThrow(`${lone} holds a scenario folder, not runs (istio-circuit-breaking); give one, e.g. tripbench history ${join(lone, 'istio-circuit-breaking')}`);
     await expect(readHistory(join(scenario, '2026-11-20T030000Z'))).rejects.toThrow(/is one run; give its scenario folder/);
     await expect(readHistory(join(root, 'nope'))).rejects.toThrow(/not a directory/);
   });
