@@ -71,6 +71,20 @@ function expectationSamples(sr: ScenarioResult, st: StepResult, e: ExpectationRe
   };
 }
 
+/**
+ * The step's observed codes plus every exact code its expectations name (`codes.503`,
+ * `counts.-1`) at 0: a breaker that stops tripping must read as a 503 ratio of 0, not as a
+ * series that vanishes, which no `< 0.25` alert would ever fire on.
+ */
+function codesWithExpected(st: StepResult, observed: Record<string, number>): Record<string, number> {
+  const out = { ...observed };
+  for (const e of st.results) {
+    const m = /^(?:codes|counts)\.(-1|\d{3})$/.exec(e.id);
+    if (m && out[m[1] as string] === undefined) out[m[1] as string] = 0;
+  }
+  return out;
+}
+
 function sortedCodes(codes: Record<string, number>): string[] {
   return Object.keys(codes).sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -111,8 +125,9 @@ export function renderPrometheus(results: readonly ScenarioResult[], opts: Expos
       const ob = st.observed;
       if (!ob) continue;
       calls.samples.push({ labels: sl, value: ob.calls });
-      for (const c of sortedCodes(ob.codes)) {
-        const n = ob.codes[c] as number;
+      const stepCodes = codesWithExpected(st, ob.codes);
+      for (const c of sortedCodes(stepCodes)) {
+        const n = stepCodes[c] as number;
         codes.samples.push({ labels: { ...sl, code: c }, value: n });
         if (ob.calls > 0) ratio.samples.push({ labels: { ...sl, code: c }, value: n / ob.calls });
       }

@@ -63,6 +63,24 @@ describe('renderPrometheus', () => {
     expect(sample(e, 'tripbench_expectation_observed', { scenario: sr.scenario, step: 'c3', expectation: 'codes.503' })).toBe(ratio503?.value);
   });
 
+  it('exports the codes the expectations name at 0 when no call got them, so alerts on them still see a value', () => {
+    // c1 expects no 503 and no -1, c3 expects 503s: none came back in c1, and in this run none in c3.
+    const quiet: ScenarioResult = {
+      ...sr,
+      steps: sr.steps.map((s) => (s.key === 'c3' && s.observed ? { ...s, observed: { ...s.observed, codes: { '200': 30 } } } : s)),
+    };
+    const q = readExposition(renderPrometheus([quiet]));
+    const c1 = { scenario: sr.scenario, step: 'c1' };
+    const c3 = { scenario: sr.scenario, step: 'c3' };
+    expect(sample(q, 'tripbench_codes_total', { ...c1, code: '-1' })).toBe(0);
+    expect(sample(q, 'tripbench_observed_ratio', { ...c1, code: '-1' })).toBe(0);
+    expect(sample(q, 'tripbench_codes_total', { ...c3, code: '503' })).toBe(0);
+    expect(sample(q, 'tripbench_observed_ratio', { ...c3, code: '503' })).toBe(0);
+    expect(sample(q, 'tripbench_observed_ratio', { ...c3, code: '200' })).toBe(1);
+    // classes (5xx) are not codes: no series invented for them
+    expect(q.series.some((x) => x.labels['code'] === '5xx')).toBe(false);
+  });
+
   it('says when the run happened and how it ended', () => {
     const s = { scenario: sr.scenario };
     expect(sample(e, 'tripbench_run_timestamp_seconds', s)).toBe(Date.parse(sr.finishedAt) / 1000);
