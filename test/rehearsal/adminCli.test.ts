@@ -10,7 +10,7 @@ import { runServer } from '../../src/cli/server.js';
 import { runSidecar } from '../../src/cli/sidecar.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
 import { TASK_POOL_DR, destinationRule } from '../helpers/meshFixtures.js';
-import { get, startRig } from '../helpers/rehearsalServers.js';
+import { get, rawStatusLine, startRig } from '../helpers/rehearsalServers.js';
 import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -40,6 +40,7 @@ describe('admin endpoint', () => {
       expect(clusters).toContain(`${CN}::default_priority::max_requests::1024\n`);
       expect(clusters).toMatch(/::127\.0\.0\.1:\d+::health_flags::healthy\n/);
       expect((await get(`${admin}/ready`)).body).toBe('LIVE\n');
+      expect(await rawStatusLine(rig.sidecar.adminAddress?.port as number, 'GET http://[zz/stats HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
       expect((await get(`${admin}/stats?filter=(`)).status).toBe(400);
       expect((await get(`${admin}/reset_counters`)).status).toBe(405);
       expect((await get(`${admin}/reset_counters`, {}, 'POST')).body).toBe('OK\n');
