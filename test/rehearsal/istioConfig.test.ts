@@ -43,6 +43,17 @@ describe('YAML problems are one line with file:line:col and the field path', () 
     expect(p.some((x) => x.includes('outlierDetection.interval: must be a non-negative duration'))).toBe(true);
   });
 
+  it('durations Envoy needs positive: connectTimeout, interval, baseEjectionTime below 1ms', () => {
+    const p = problems(destinationRule('connectionPool:\n  tcp:\n    connectTimeout: 0s\noutlierDetection:\n  interval: 0s\n  baseEjectionTime: 500us\nportLevelSettings:\n- port: {number: 80}\n  connectionPool:\n    tcp:\n      connectTimeout: 0ms'));
+    expect(p).toEqual([
+      'dr.yaml:10:25: spec.trafficPolicy.connectionPool.tcp.connectTimeout: must be at least 1ms (got "0s")',
+      'dr.yaml:12:17: spec.trafficPolicy.outlierDetection.interval: must be at least 1ms (got "0s")',
+      'dr.yaml:13:25: spec.trafficPolicy.outlierDetection.baseEjectionTime: must be at least 1ms (got "500us")',
+      'dr.yaml:18:27: spec.trafficPolicy.portLevelSettings[0].connectionPool.tcp.connectTimeout: must be at least 1ms (got "0ms")',
+    ]);
+    expect(problems(destinationRule('connectionPool:\n  tcp:\n    connectTimeout: 1ms\noutlierDetection:\n  interval: 1ms'))).toEqual([]);
+  });
+
   it('VirtualService fields are checked too', () => {
     const p = problems(virtualService('timeout: 3s\nretries:\n  attempt: 3'), 'vs.yaml');
     expect(p).toEqual(['vs.yaml:11:7: spec.http[0].retries.attempt: unknown field']);
