@@ -225,8 +225,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   };
   let cxActive = 0;
   let rqActive = 0;
-  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive);
-  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive);
+  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive, () => ds.cxTotal.used);
+  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive, () => ds.rqTotal.used);
   for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx']) store.counter(`${httpPrefix}downstream_rq_${c}`);
   store.gauge('server.live', () => 1);
   store.gauge('server.state', () => 0);

@@ -24,14 +24,27 @@ export class Counter {
 
 export class Gauge {
   private v = 0;
-  used = false;
-  constructor(private readonly read?: () => number) {}
+  private touched = false;
+  /**
+   * `read`: the gauge mirrors live state. Envoy sets most such gauges when it creates them
+   * (remaining_*, membership_*), so they count as used for ?usedonly; the ones it only moves
+   * on activity (upstream_cx_active, *_open, …) pass `usedWhen`.
+   */
+  constructor(
+    private readonly read?: () => number,
+    private readonly usedWhen?: () => boolean,
+  ) {}
   get value(): number {
     return this.read ? this.read() : this.v;
   }
+  get used(): boolean {
+    if (this.touched) return true;
+    if (this.usedWhen) return this.usedWhen();
+    return this.read !== undefined;
+  }
   set(v: number): void {
     this.v = v;
-    this.used = true;
+    this.touched = true;
   }
   inc(n = 1): void {
     this.set(this.v + n);
@@ -40,7 +53,7 @@ export class Gauge {
     this.set(this.v - n);
   }
   markUsed(): void {
-    this.used = true;
+    this.touched = true;
   }
 }
 
@@ -76,10 +89,10 @@ export class StatStore {
     return c;
   }
 
-  gauge(name: string, read?: () => number): Gauge {
+  gauge(name: string, read?: () => number, usedWhen?: () => boolean): Gauge {
     const s = this.stats.get(name);
     if (s instanceof Gauge) return s;
-    const g = new Gauge(read);
+    const g = new Gauge(read, usedWhen);
     this.stats.set(name, g);
     return g;
   }

@@ -30,6 +30,16 @@ describe('admin endpoint', () => {
       expect([...lines].sort()).toEqual(lines);
       const filtered = (await get(`${admin}/stats?filter=${encodeURIComponent('pending_overflow$')}`)).body;
       expect(filtered).toBe(`cluster.${CN}.upstream_rq_pending_overflow: ${trips}\n`);
+      // ?usedonly keeps what Envoy has set: the gauges the run moved and remaining_* (set at
+      // creation), not the high-priority open gauges nor counters never incremented.
+      const used = (await get(`${admin}/stats?usedonly&filter=${encodeURIComponent('(pending|cx_active|_open)')}`)).body;
+      expect(used).toContain(`cluster.${CN}.upstream_rq_pending_active: 0\n`);
+      expect(used).toContain(`cluster.${CN}.upstream_cx_active: `);
+      expect(used).toContain(`cluster.${CN}.circuit_breakers.default.rq_pending_open: 0\n`);
+      expect(used).toContain(`cluster.${CN}.circuit_breakers.default.remaining_pending: 1\n`);
+      expect(used).toContain(`cluster.${CN}.upstream_rq_pending_total: `);
+      expect(used).not.toContain('circuit_breakers.high.rq_pending_open');
+      expect(used).not.toContain('upstream_rq_pending_failure_eject');
       const json = JSON.parse((await get(`${admin}/stats?format=json&filter=upstream_rq_pending`)).body) as { stats: Array<{ name: string; value: number }> };
       expect(json.stats.find((s) => s.name.endsWith('upstream_rq_pending_overflow'))?.value).toBe(trips);
       const prom = (await get(`${admin}/stats/prometheus`)).body;
