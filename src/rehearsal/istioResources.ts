@@ -154,6 +154,10 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
   for (const src of sources) {
     const loaded = loadYamlDocuments(src.text, src.file);
     problems.push(...loaded.problems);
+    // An empty or all-comment file would silently leave every breaker unlimited.
+    if (loaded.problems.length === 0 && loaded.docs.length === 0) {
+      problems.push({ file: src.file, line: 1, col: 1, path: '(document)', message: 'no DestinationRule or VirtualService in this file' });
+    }
     for (const doc of loaded.docs) {
       const head = validate(doc, resourceHeaderSchema);
       if (head.length > 0) {

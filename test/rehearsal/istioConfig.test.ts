@@ -35,6 +35,11 @@ describe('YAML problems are one line with file:line:col and the field path', () 
     expect(problems('a: 1\na: 2\n')[0]).toMatch(/^dr\.yaml:2:1: \(yaml\): .*[Uu]nique/);
   });
 
+  it('a file with no resource at all', () => {
+    expect(problems('')).toEqual(['dr.yaml:1:1: (document): no DestinationRule or VirtualService in this file']);
+    expect(problems('# only a comment\n')).toEqual(['dr.yaml:1:1: (document): no DestinationRule or VirtualService in this file']);
+  });
+
   it('wrong types, bad durations, missing host', () => {
     const p = problems(destinationRule('connectionPool:\n  tcp:\n    maxConnections: "1"\n    connectTimeout: 10\noutlierDetection:\n  interval: soon').replace('  host: httpbin\n', ''));
     expect(p).toContain('dr.yaml:6:3: spec: missing required field "host"');
