@@ -108,6 +108,7 @@ describe('CLI', () => {
     );
     await expect(runSidecar(['-f', '/nonexistent/dr.yaml'], io)).rejects.toThrow(/^\/nonexistent\/dr\.yaml: ENOENT/);
     await expect(runSidecar(['-istio-version', '2.1'], io)).rejects.toThrow(/-istio-version/);
+    await expect(runServer(['-max-delay', '-1s'], io)).rejects.toThrow('-max-delay must not be negative');
     await expect(runServer(['-listen', '0.0.0.0:0'], io)).rejects.toThrow(/refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/);
   });
 });
