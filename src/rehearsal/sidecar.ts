@@ -18,7 +18,7 @@ import { parseHostPort } from './host.js';
 import type { LocalReply } from './localReply.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
-import { FORTIO_SAMPLE_INCLUSION_PREFIXES, StatStore } from './stats.js';
+import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
 
 export type WorkerAssignment = 'random' | 'round-robin' | 'least-connections';
@@ -204,7 +204,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
 
   const rng = makeRng(o.seed);
   const incl = o.statsInclusionPrefixes;
-  const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl);
+  const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl.length === 0 ? ISTIO_DEFAULT_INCLUSION_PREFIXES : incl);
   const mean = o.mtlsHandshakeMs ?? DEFAULT_MTLS_HANDSHAKE_MS;
   const hopMean = o.hopLatencyMs ?? DEFAULT_HOP_LATENCY_MS;
   const jitter = Math.min(1, Math.max(0, o.meshJitter ?? DEFAULT_MESH_JITTER));

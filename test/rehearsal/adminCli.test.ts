@@ -60,6 +60,18 @@ describe('admin endpoint', () => {
     }
   });
 
+  it("stats inclusion none: Istio's default trimming keeps server and manager stats, drops the cluster's", async () => {
+    const rig = await startRig({ admin: '127.0.0.1:0', statsInclusionPrefixes: [] });
+    try {
+      const text = (await get(`${rig.sidecar.adminUrl as string}/stats`)).body;
+      expect(text).toContain('server.live: 1\n');
+      expect(text).toContain('cluster_manager.active_clusters: 1\n');
+      expect(text).not.toContain('cluster.outbound|');
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('refuses a non-loopback admin or listener unless allowed', async () => {
     await expect(startRig({ admin: '0.0.0.0:0' })).rejects.toThrow(/admin: refusing to listen on non-loopback address/);
     await expect(startRig({ listen: '10.1.2.3:0' })).rejects.toThrow(/listen: refusing to listen on non-loopback address 10\.1\.2\.3:0/);
