@@ -152,7 +152,8 @@ interface PromName {
 
 /**
  * Tag extraction as Istio's bootstrap does it: the cluster name between `cluster.` and the
- * stat becomes `cluster_name`; `_rq_503` and `_rq_5xx` suffixes become response-code labels.
+ * stat becomes `cluster_name`; `_rq_503` and `_rq_5xx` suffixes become `response_code` and
+ * `response_code_class` labels (istio/istio tools/packaging/common/envoy_bootstrap.json).
  */
 export function prometheusName(statName: string, clusterNames: readonly string[]): PromName {
   let rest = statName;
@@ -171,9 +172,11 @@ export function prometheusName(statName: string, clusterNames: readonly string[]
     rest = rest.slice(0, -4);
     labels.unshift(['response_code', code[1] as string]);
   } else {
-    const cls = /_rq_(\d)xx$/.exec(rest);
+    // Istio's regex is `_rq(_(\dxx))$`: the whole `_5xx` goes, so classes share the
+    // `…_upstream_rq` name with the codes (Envoy's own extractor would leave `_rq_xx`).
+    const cls = /_rq_(\dxx)$/.exec(rest);
     if (cls) {
-      rest = `${rest.slice(0, -4)}_xx`;
+      rest = rest.slice(0, -4);
       labels.unshift(['response_code_class', cls[1] as string]);
     }
   }

@@ -30,7 +30,7 @@ describe('stat store and renderers', () => {
   it('prometheus: envoy_ prefix, cluster_name label, response code labels, TYPE lines', () => {
     expect(prometheusName(`cluster.${CN}.upstream_rq_pending_overflow`, [CN])).toEqual({ name: 'envoy_cluster_upstream_rq_pending_overflow', labels: [['cluster_name', CN]] });
     expect(prometheusName(`cluster.${CN}.upstream_rq_503`, [CN])).toEqual({ name: 'envoy_cluster_upstream_rq', labels: [['response_code', '503'], ['cluster_name', CN]] });
-    expect(prometheusName(`cluster.${CN}.upstream_rq_5xx`, [CN]).name).toBe('envoy_cluster_upstream_rq_xx');
+    expect(prometheusName(`cluster.${CN}.upstream_rq_5xx`, [CN])).toEqual({ name: 'envoy_cluster_upstream_rq', labels: [['response_code_class', '5xx'], ['cluster_name', CN]] });
     const s = new StatStore();
     s.counter(`cluster.${CN}.upstream_rq_pending_overflow`).inc(21);
     s.gauge(`cluster.${CN}.circuit_breakers.default.rq_pending_open`, () => 0);
