@@ -48,7 +48,7 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     throw e;
   }
   if (p.positional.length > 0) throw new UsageError(`server: unexpected argument ${JSON.stringify(p.positional[0])}`);
-  for (const n of ['max-size', 'max-body']) if (flagNumber(p, n) < 0) throw new UsageError(`-${n} must not be negative`);
+  for (const n of ['max-size', 'max-body', 'max-delay', 'keepalive-timeout']) if (flagNumber(p, n) < 0) throw new UsageError(`-${n} must not be negative`);
   const t = await startTarget({
     listen: flagString(p, 'listen'),
     allowRemote: flagBool(p, 'allow-remote'),

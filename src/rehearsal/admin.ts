@@ -114,7 +114,13 @@ const HELP = `admin commands are:
 
 export function createAdminServer(ctx: AdminContext): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://admin');
+    } catch {
+      // An absolute-form target that is no URL (`GET http://[x/`) must not take the sidecar down.
+      return send(res, 400, 'invalid request target\n');
+    }
     const path = url.pathname;
     const q = url.searchParams;
     switch (path) {

@@ -9,12 +9,15 @@ import type { StatStore } from './stats.js';
 
 export class Resource {
   count = 0;
+  /** taken at least once (Envoy first sets the gauges that follow it then: ?usedonly) */
+  touched = false;
   constructor(readonly max: number) {}
   canCreate(): boolean {
     return this.count < this.max;
   }
   inc(): void {
     this.count++;
+    this.touched = true;
   }
   dec(): void {
     if (this.count > 0) this.count--;
@@ -43,11 +46,12 @@ export class ResourceManager {
 /** circuit_breakers.<priority>.{cx,rq_pending,rq,rq_retry,cx_pool}_open and remaining_* gauges */
 export function registerBreakerGauges(store: StatStore, clusterPrefix: string, priority: 'default' | 'high', rm: ResourceManager): void {
   const p = `${clusterPrefix}circuit_breakers.${priority}.`;
-  store.gauge(`${p}cx_open`, () => rm.connections.open());
-  store.gauge(`${p}cx_pool_open`, () => 0);
-  store.gauge(`${p}rq_pending_open`, () => rm.pendingRequests.open());
-  store.gauge(`${p}rq_open`, () => rm.requests.open());
-  store.gauge(`${p}rq_retry_open`, () => rm.retries.open());
+  // The open gauges are first set when their resource is taken; remaining_* at creation.
+  store.gauge(`${p}cx_open`, () => rm.connections.open(), () => rm.connections.touched);
+  store.gauge(`${p}cx_pool_open`, () => 0, () => false);
+  store.gauge(`${p}rq_pending_open`, () => rm.pendingRequests.open(), () => rm.pendingRequests.touched);
+  store.gauge(`${p}rq_open`, () => rm.requests.open(), () => rm.requests.touched);
+  store.gauge(`${p}rq_retry_open`, () => rm.retries.open(), () => rm.retries.touched);
   // Istio sets track_remaining: true, so these exist.
   store.gauge(`${p}remaining_cx`, () => rm.connections.remaining());
   store.gauge(`${p}remaining_pending`, () => rm.pendingRequests.remaining());

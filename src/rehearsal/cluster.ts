@@ -46,9 +46,10 @@ export class Cluster implements PoolContext {
     this.stats = new ClusterStats(o.store, o.config.name);
     registerBreakerGauges(o.store, this.stats.prefix, 'default', this.resources);
     registerBreakerGauges(o.store, this.stats.prefix, 'high', this.highResources);
-    this.stats.gauge('upstream_cx_active', () => this.resources.connections.count);
-    this.stats.gauge('upstream_rq_active', () => this.resources.requests.count);
-    this.stats.gauge('upstream_rq_pending_active', () => this.resources.pendingRequests.count);
+    const r = this.resources;
+    this.stats.gauge('upstream_cx_active', () => r.connections.count, () => r.connections.touched);
+    this.stats.gauge('upstream_rq_active', () => r.requests.count, () => r.requests.touched);
+    this.stats.gauge('upstream_rq_pending_active', () => r.pendingRequests.count, () => r.pendingRequests.touched);
     this.stats.gauge('membership_total', () => this.hosts.length);
     this.stats.gauge('membership_healthy', () => this.hosts.filter((h) => !h.ejected).length);
     this.stats.gauge('membership_degraded', () => 0);

@@ -63,8 +63,8 @@ export class ClusterStats {
     return this.store.get(this.prefix + name) ?? 0;
   }
 
-  gauge(name: string, read: () => number): Gauge {
-    return this.store.gauge(this.prefix + name, read);
+  gauge(name: string, read: () => number, usedWhen?: () => boolean): Gauge {
+    return this.store.gauge(this.prefix + name, read, usedWhen);
   }
 
   counter(name: string): Counter {

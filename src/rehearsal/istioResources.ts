@@ -3,8 +3,9 @@
  * and their loading: YAML, schema validation, one DestinationRule and one VirtualService at
  * most, every problem as `file:line:col: field: message`.
  */
+import { parseGoDuration } from '../shared/duration.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
-import type { Problem, YamlDocument } from '../shared/yamlConfig.js';
+import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, virtualServiceSchema } from './istioSchema.js';
 
 // ---- resource shapes (only what the schema admits and the mapping reads) ----
@@ -105,6 +106,40 @@ export interface SourceText {
 
 // ---- loading ----
 
+/**
+ * Durations Envoy requires to be positive (`connect_timeout`, outlier `interval` and
+ * `base_ejection_time` are `gt: 0` in its API) and Istio's validation rejects below 1ms: a 0s
+ * connectTimeout would otherwise time every connect out at once, a 0s interval spin the sweep.
+ */
+const AT_LEAST_1MS: ReadonlyArray<readonly string[]> = [
+  ['connectionPool', 'tcp', 'connectTimeout'],
+  ['outlierDetection', 'interval'],
+  ['outlierDetection', 'baseEjectionTime'],
+];
+
+function durationFloors(doc: YamlDocument): Problem[] {
+  const spec = (doc.value as DestinationRule).spec;
+  const policies: Array<{ at: PathSegment[]; tp: unknown }> = [];
+  const withPorts = (at: PathSegment[], tp: TrafficPolicy | undefined): void => {
+    if (!tp) return;
+    policies.push({ at, tp });
+    tp.portLevelSettings?.forEach((pl, i) => policies.push({ at: [...at, 'portLevelSettings', i], tp: pl }));
+  };
+  withPorts(['spec', 'trafficPolicy'], spec.trafficPolicy);
+  spec.subsets?.forEach((sub, i) => withPorts(['spec', 'subsets', i, 'trafficPolicy'], (sub as { trafficPolicy?: TrafficPolicy }).trafficPolicy));
+  const out: Problem[] = [];
+  for (const { at, tp } of policies) {
+    for (const rel of AT_LEAST_1MS) {
+      let v: unknown = tp;
+      for (const k of rel) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+      if (typeof v !== 'string') continue;
+      const ns = parseGoDuration(v);
+      if (ns !== undefined && ns < 1e6) out.push(doc.problem([...at, ...rel], `must be at least 1ms (got ${JSON.stringify(v)})`));
+    }
+  }
+  return out;
+}
+
 export interface LoadResult {
   resources: IstioResources;
   problems: Problem[];
@@ -119,6 +154,10 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
   for (const src of sources) {
     const loaded = loadYamlDocuments(src.text, src.file);
     problems.push(...loaded.problems);
+    // An empty or all-comment file would silently leave every breaker unlimited.
+    if (loaded.problems.length === 0 && loaded.docs.length === 0) {
+      problems.push({ file: src.file, line: 1, col: 1, path: '(document)', message: 'no DestinationRule or VirtualService in this file' });
+    }
     for (const doc of loaded.docs) {
       const head = validate(doc, resourceHeaderSchema);
       if (head.length > 0) {
@@ -137,6 +176,7 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
         }
         drDoc = doc;
         const p = validate(doc, destinationRuleSchema);
+        if (p.length === 0) p.push(...durationFloors(doc));
         problems.push(...p);
         if (p.length === 0) resources.destinationRule = doc.value as DestinationRule;
       } else if (v.kind === 'VirtualService') {

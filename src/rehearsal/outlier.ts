@@ -32,6 +32,7 @@ const isGatewayError = (code: number): boolean => code === 502 || code === 503 |
 export class OutlierDetector {
   private timer: NodeJS.Timeout | undefined;
   private activeEjections = 0;
+  private everEjected = false;
 
   constructor(
     private readonly cfg: OutlierConfig,
@@ -42,7 +43,7 @@ export class OutlierDetector {
     private readonly now: () => number = Date.now,
   ) {
     const p = 'outlier_detection.';
-    stats.gauge(`${p}ejections_active`, () => this.activeEjections);
+    stats.gauge(`${p}ejections_active`, () => this.activeEjections, () => this.everEjected);
     for (const n of [
       'ejections_enforced_total',
       'ejections_overflow',
@@ -152,6 +153,7 @@ export class OutlierDetector {
       host.multiplier = Math.min(host.multiplier + 1, cap);
     }
     this.activeEjections++;
+    this.everEjected = true;
     this.onChange(host);
   }
 

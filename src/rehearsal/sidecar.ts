@@ -18,7 +18,7 @@ import { parseHostPort } from './host.js';
 import type { LocalReply } from './localReply.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
-import { FORTIO_SAMPLE_INCLUSION_PREFIXES, StatStore } from './stats.js';
+import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
 
 export type WorkerAssignment = 'random' | 'round-robin' | 'least-connections';
@@ -204,7 +204,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
 
   const rng = makeRng(o.seed);
   const incl = o.statsInclusionPrefixes;
-  const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl);
+  const store = new StatStore(incl === undefined ? FORTIO_SAMPLE_INCLUSION_PREFIXES : incl.includes('*') ? undefined : incl.length === 0 ? ISTIO_DEFAULT_INCLUSION_PREFIXES : incl);
   const mean = o.mtlsHandshakeMs ?? DEFAULT_MTLS_HANDSHAKE_MS;
   const hopMean = o.hopLatencyMs ?? DEFAULT_HOP_LATENCY_MS;
   const jitter = Math.min(1, Math.max(0, o.meshJitter ?? DEFAULT_MESH_JITTER));
@@ -225,8 +225,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   };
   let cxActive = 0;
   let rqActive = 0;
-  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive);
-  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive);
+  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive, () => ds.cxTotal.used);
+  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive, () => ds.rqTotal.used);
   for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx']) store.counter(`${httpPrefix}downstream_rq_${c}`);
   store.gauge('server.live', () => 1);
   store.gauge('server.state', () => 0);

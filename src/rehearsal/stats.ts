@@ -24,14 +24,27 @@ export class Counter {
 
 export class Gauge {
   private v = 0;
-  used = false;
-  constructor(private readonly read?: () => number) {}
+  private touched = false;
+  /**
+   * `read`: the gauge mirrors live state. Envoy sets most such gauges when it creates them
+   * (remaining_*, membership_*), so they count as used for ?usedonly; the ones it only moves
+   * on activity (upstream_cx_active, *_open, …) pass `usedWhen`.
+   */
+  constructor(
+    private readonly read?: () => number,
+    private readonly usedWhen?: () => boolean,
+  ) {}
   get value(): number {
     return this.read ? this.read() : this.v;
   }
+  get used(): boolean {
+    if (this.touched) return true;
+    if (this.usedWhen) return this.usedWhen();
+    return this.read !== undefined;
+  }
   set(v: number): void {
     this.v = v;
-    this.used = true;
+    this.touched = true;
   }
   inc(n = 1): void {
     this.set(this.v + n);
@@ -40,7 +53,7 @@ export class Gauge {
     this.set(this.v - n);
   }
   markUsed(): void {
-    this.used = true;
+    this.touched = true;
   }
 }
 
@@ -57,6 +70,12 @@ export interface SnapshotOptions {
  * Istio's bootstrap inclusion list as the fortio sample of the circuit-breaking task sets it
  * (annotation sidecar.istio.io/statsInclusionPrefixes), so the task's commands find the stats.
  */
+/**
+ * What Istio's bootstrap keeps when nothing is requested (envoy-circuit-breaking.md §3.3,
+ * current release): server and manager stats stay, per-cluster `cluster.outbound|…` stats go.
+ */
+export const ISTIO_DEFAULT_INCLUSION_PREFIXES = ['reporter=', 'cluster_manager', 'listener_manager', 'server', 'cluster.xds-grpc', 'wasm', 'component', 'istio'];
+
 export const FORTIO_SAMPLE_INCLUSION_PREFIXES = ['cluster.outbound', 'cluster_manager', 'listener_manager', 'http_mixer_filter', 'tcp_mixer_filter', 'server', 'cluster.xds-grpc'];
 
 export class StatStore {
@@ -76,10 +95,10 @@ export class StatStore {
     return c;
   }
 
-  gauge(name: string, read?: () => number): Gauge {
+  gauge(name: string, read?: () => number, usedWhen?: () => boolean): Gauge {
     const s = this.stats.get(name);
     if (s instanceof Gauge) return s;
-    const g = new Gauge(read);
+    const g = new Gauge(read, usedWhen);
     this.stats.set(name, g);
     return g;
   }
@@ -133,7 +152,8 @@ interface PromName {
 
 /**
  * Tag extraction as Istio's bootstrap does it: the cluster name between `cluster.` and the
- * stat becomes `cluster_name`; `_rq_503` and `_rq_5xx` suffixes become response-code labels.
+ * stat becomes `cluster_name`; `_rq_503` and `_rq_5xx` suffixes become `response_code` and
+ * `response_code_class` labels (istio/istio tools/packaging/common/envoy_bootstrap.json).
  */
 export function prometheusName(statName: string, clusterNames: readonly string[]): PromName {
   let rest = statName;
@@ -152,9 +172,11 @@ export function prometheusName(statName: string, clusterNames: readonly string[]
     rest = rest.slice(0, -4);
     labels.unshift(['response_code', code[1] as string]);
   } else {
-    const cls = /_rq_(\d)xx$/.exec(rest);
+    // Istio's regex is `_rq(_(\dxx))$`: the whole `_5xx` goes, so classes share the
+    // `…_upstream_rq` name with the codes (Envoy's own extractor would leave `_rq_xx`).
+    const cls = /_rq_(\dxx)$/.exec(rest);
     if (cls) {
-      rest = `${rest.slice(0, -4)}_xx`;
+      rest = rest.slice(0, -4);
       labels.unshift(['response_code_class', cls[1] as string]);
     }
   }

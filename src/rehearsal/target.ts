@@ -148,7 +148,13 @@ function httpbin(ctx: Ctx, req: IncomingMessage, url: URL, body: Buffer): Reply 
   if (p === '/anything' || p.startsWith('/anything/')) return ok(anything(req, url, body));
   const status = /^\/status\/([^/]+)$/.exec(p);
   if (status) {
-    const s = parseHttpbinStatus(decodeURIComponent(status[1] as string));
+    let raw: string;
+    try {
+      raw = decodeURIComponent(status[1] as string);
+    } catch {
+      return `Invalid status code ${JSON.stringify(status[1])} (bad percent-encoding)`;
+    }
+    const s = parseHttpbinStatus(raw);
     if (!s.ok) return s.error;
     const code = pickWeighted(s.value, ctx.rng);
     return { status: code, body: Buffer.alloc(0), type: 'text/html; charset=utf-8', delayMs: 0 };
@@ -170,13 +176,28 @@ function debugText(req: IncomingMessage, body: Buffer): Buffer {
   return Buffer.from(s);
 }
 
+/** The request URL; a Host header or absolute-form target that is no URL must not crash the target. */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target, `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    try {
+      return new URL(target, 'http://localhost');
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const bad = (reason: string): void => {
     const b = Buffer.from(`${reason}\n`);
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': b.length });
     res.end(b);
   };
+  const url = requestUrl(req);
+  if (!url) return bad(`invalid request target ${JSON.stringify(req.url ?? '')}`);
   const ep = parseEchoParams(withDefaults(url.searchParams, ctx.defaults), ctx.rng, { maxDelayMs: ctx.maxDelayMs, maxSize: ctx.maxSize });
   if (!ep.ok) return bad(ep.error);
   const echo: EchoParams = ep.value;

@@ -4,7 +4,7 @@
  * headers and body for assertions.
  */
 import { request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -134,3 +134,21 @@ export async function startScriptedServer(statuses: number[]): Promise<RawServer
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Sends `head` as is on a fresh socket and resolves with the status line (what node's client would refuse to send). */
+export function rawStatusLine(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(head));
+    let got = '';
+    sock.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      const i = got.indexOf('\r\n');
+      if (i >= 0) {
+        sock.destroy();
+        resolve(got.slice(0, i));
+      }
+    });
+    sock.on('error', reject);
+    sock.on('close', () => resolve(got));
+  });
+}

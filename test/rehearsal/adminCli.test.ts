@@ -10,7 +10,7 @@ import { runServer } from '../../src/cli/server.js';
 import { runSidecar } from '../../src/cli/sidecar.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
 import { TASK_POOL_DR, destinationRule } from '../helpers/meshFixtures.js';
-import { get, startRig } from '../helpers/rehearsalServers.js';
+import { get, rawStatusLine, startRig } from '../helpers/rehearsalServers.js';
 import { code, tripbenchLoad } from '../helpers/tripbenchLoad.js';
 
 const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -30,6 +30,16 @@ describe('admin endpoint', () => {
       expect([...lines].sort()).toEqual(lines);
       const filtered = (await get(`${admin}/stats?filter=${encodeURIComponent('pending_overflow$')}`)).body;
       expect(filtered).toBe(`cluster.${CN}.upstream_rq_pending_overflow: ${trips}\n`);
+      // ?usedonly keeps what Envoy has set: the gauges the run moved and remaining_* (set at
+      // creation), not the high-priority open gauges nor counters never incremented.
+      const used = (await get(`${admin}/stats?usedonly&filter=${encodeURIComponent('(pending|cx_active|_open)')}`)).body;
+      expect(used).toContain(`cluster.${CN}.upstream_rq_pending_active: 0\n`);
+      expect(used).toContain(`cluster.${CN}.upstream_cx_active: `);
+      expect(used).toContain(`cluster.${CN}.circuit_breakers.default.rq_pending_open: 0\n`);
+      expect(used).toContain(`cluster.${CN}.circuit_breakers.default.remaining_pending: 1\n`);
+      expect(used).toContain(`cluster.${CN}.upstream_rq_pending_total: `);
+      expect(used).not.toContain('circuit_breakers.high.rq_pending_open');
+      expect(used).not.toContain('upstream_rq_pending_failure_eject');
       const json = JSON.parse((await get(`${admin}/stats?format=json&filter=upstream_rq_pending`)).body) as { stats: Array<{ name: string; value: number }> };
       expect(json.stats.find((s) => s.name.endsWith('upstream_rq_pending_overflow'))?.value).toBe(trips);
       const prom = (await get(`${admin}/stats/prometheus`)).body;
@@ -40,10 +50,23 @@ describe('admin endpoint', () => {
       expect(clusters).toContain(`${CN}::default_priority::max_requests::1024\n`);
       expect(clusters).toMatch(/::127\.0\.0\.1:\d+::health_flags::healthy\n/);
       expect((await get(`${admin}/ready`)).body).toBe('LIVE\n');
+      expect(await rawStatusLine(rig.sidecar.adminAddress?.port as number, 'GET http://[zz/stats HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
       expect((await get(`${admin}/stats?filter=(`)).status).toBe(400);
       expect((await get(`${admin}/reset_counters`)).status).toBe(405);
       expect((await get(`${admin}/reset_counters`, {}, 'POST')).body).toBe('OK\n');
       expect((await get(`${admin}/stats?filter=pending_overflow$`)).body).toBe(`cluster.${CN}.upstream_rq_pending_overflow: 0\n`);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("stats inclusion none: Istio's default trimming keeps server and manager stats, drops the cluster's", async () => {
+    const rig = await startRig({ admin: '127.0.0.1:0', statsInclusionPrefixes: [] });
+    try {
+      const text = (await get(`${rig.sidecar.adminUrl as string}/stats`)).body;
+      expect(text).toContain('server.live: 1\n');
+      expect(text).toContain('cluster_manager.active_clusters: 1\n');
+      expect(text).not.toContain('cluster.outbound|');
     } finally {
       await rig.close();
     }
@@ -97,6 +120,7 @@ describe('CLI', () => {
     );
     await expect(runSidecar(['-f', '/nonexistent/dr.yaml'], io)).rejects.toThrow(/^\/nonexistent\/dr\.yaml: ENOENT/);
     await expect(runSidecar(['-istio-version', '2.1'], io)).rejects.toThrow(/-istio-version/);
+    await expect(runServer(['-max-delay', '-1s'], io)).rejects.toThrow('-max-delay must not be negative');
     await expect(runServer(['-listen', '0.0.0.0:0'], io)).rejects.toThrow(/refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/);
   });
 });

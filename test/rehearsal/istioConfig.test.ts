@@ -35,12 +35,28 @@ describe('YAML problems are one line with file:line:col and the field path', () 
     expect(problems('a: 1\na: 2\n')[0]).toMatch(/^dr\.yaml:2:1: \(yaml\): .*[Uu]nique/);
   });
 
+  it('a file with no resource at all', () => {
+    expect(problems('')).toEqual(['dr.yaml:1:1: (document): no DestinationRule or VirtualService in this file']);
+    expect(problems('# only a comment\n')).toEqual(['dr.yaml:1:1: (document): no DestinationRule or VirtualService in this file']);
+  });
+
   it('wrong types, bad durations, missing host', () => {
     const p = problems(destinationRule('connectionPool:\n  tcp:\n    maxConnections: "1"\n    connectTimeout: 10\noutlierDetection:\n  interval: soon').replace('  host: httpbin\n', ''));
     expect(p).toContain('dr.yaml:6:3: spec: missing required field "host"');
     expect(p.some((x) => x === 'dr.yaml:9:25: spec.trafficPolicy.connectionPool.tcp.maxConnections: must be an integer (got "1")')).toBe(true);
     expect(p.some((x) => x.includes('connectTimeout: must be of type string'))).toBe(true);
     expect(p.some((x) => x.includes('outlierDetection.interval: must be a non-negative duration'))).toBe(true);
+  });
+
+  it('durations Envoy needs positive: connectTimeout, interval, baseEjectionTime below 1ms', () => {
+    const p = problems(destinationRule('connectionPool:\n  tcp:\n    connectTimeout: 0s\noutlierDetection:\n  interval: 0s\n  baseEjectionTime: 500us\nportLevelSettings:\n- port: {number: 80}\n  connectionPool:\n    tcp:\n      connectTimeout: 0ms'));
+    expect(p).toEqual([
+      'dr.yaml:10:25: spec.trafficPolicy.connectionPool.tcp.connectTimeout: must be at least 1ms (got "0s")',
+      'dr.yaml:12:17: spec.trafficPolicy.outlierDetection.interval: must be at least 1ms (got "0s")',
+      'dr.yaml:13:25: spec.trafficPolicy.outlierDetection.baseEjectionTime: must be at least 1ms (got "500us")',
+      'dr.yaml:18:27: spec.trafficPolicy.portLevelSettings[0].connectionPool.tcp.connectTimeout: must be at least 1ms (got "0ms")',
+    ]);
+    expect(problems(destinationRule('connectionPool:\n  tcp:\n    connectTimeout: 1ms\noutlierDetection:\n  interval: 1ms'))).toEqual([]);
   });
 
   it('VirtualService fields are checked too', () => {

@@ -3,7 +3,7 @@ import { parseEchoParams, parsePercentList, parseStatusCode } from '../../src/re
 import { seededRng } from '../../src/shared/random.js';
 import { startTarget } from '../../src/rehearsal/target.js';
 import type { TargetHandle } from '../../src/rehearsal/target.js';
-import { get } from '../helpers/rehearsalServers.js';
+import { get, rawStatusLine } from '../helpers/rehearsalServers.js';
 
 describe('echo parameters', () => {
   const limits = { maxDelayMs: 1000, maxSize: 4096 };
@@ -92,6 +92,14 @@ describe('target server', () => {
     const bad = await get(`${t.url}/get?delay=soon`);
     expect(bad.status).toBe(400);
     expect(bad.body).toBe('invalid delay "soon"\n');
+  });
+
+  it('answers 400 to a bad percent-encoding, Host header or absolute URL and keeps serving', async () => {
+    const port = t.address.port;
+    expect(await rawStatusLine(port, 'GET /status/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await rawStatusLine(port, 'GET /get HTTP/1.1\r\nHost: [zz\r\n\r\n')).toBe('HTTP/1.1 200 OK');
+    expect(await rawStatusLine(port, 'GET http://[zz/get HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await get(`${t.url}/get`)).status).toBe(200);
   });
 
   it('refuses a non-loopback address unless allowed', async () => {
