@@ -268,10 +268,24 @@ describe('exit codes and usage errors', () => {
   });
 
   it('no URL → exit 1 (fortio); DNS failure → exit 1 with "Aborting because of lookup"', async () => {
-    expect((await runCli(['load', '-n', '1'])).code).toBe(1);
+    const none = await runCli(['load', '-n', '1']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.split('\n')[0]).toBe('Error: tripbench load needs a url or destination');
     const d = await runCli(['load', '-n', '1', 'http://nosuch.invalid/']);
     expect(d.code).toBe(1);
     expect(d.stderr).toMatch(/^Aborting because of lookup nosuch\.invalid/m);
+  });
+
+  it('extra arguments (a flag after the url, -keepalive false) → exit 1 naming them', async () => {
+    const late = await runCli(['load', '-n', '1', 'http://127.0.0.1:1/', '-c', '3']);
+    expect(late.code).toBe(1);
+    expect(late.stderr.split('\n')[0]).toBe(
+      'Error: tripbench load needs a single url or destination, got 3 arguments: "http://127.0.0.1:1/" "-c" "3" (flags go before the url; booleans take -flag=false)',
+    );
+    const bool = await runCli(['load', '-keepalive', 'false', 'http://127.0.0.1:1/']);
+    expect(bool.code).toBe(1);
+    expect(bool.stderr.split('\n')[0]).toMatch(/got 2 arguments: "false" "http:\/\/127\.0\.0\.1:1\/"/);
+    expect(bool.stderr).not.toMatch(/All done/);
   });
 
   it('a failed warmup aborts with exit 1 unless -allow-initial-errors', async () => {
