@@ -143,8 +143,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
   }
   for (const w of prepared.warnings) warn(w);
 
-  const stop = installStopSignals();
   const progress = createProgressLine(cfg.level, 0);
+  // every line written during the run goes above the progress line, not glued to it
+  configureLog({ write: (line) => progress.log(line) });
+  const stop = installStopSignals((line) => progress.log(line));
   let outcome;
   try {
     outcome = await runLoad(
@@ -159,8 +161,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
         signal: stop.graceful,
         forceSignal: stop.forced,
         onStart: (plan) => err(loadStartLine(plan, run, cfg.level, cfg.url)),
-        onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes }),
-        log: { level: cfg.level, json: cfg.loggerJson },
+        onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
+        log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
       },
       prepared,
     );

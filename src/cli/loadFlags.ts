@@ -156,8 +156,16 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   const reuse = flagString(f, 'connection-reuse');
   const connectionReuse = asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
-  if (f.positional.length !== 1) {
+  if (f.positional.length === 0) {
     throw new LoadSetupError(`Error: tripbench ${command} needs a url or destination`);
+  }
+  if (f.positional.length > 1) {
+    // Go's flag parsing stops at the URL, so `URL -c 3` and `-keepalive false URL` leave extra
+    // arguments; fortio's "needs a url" alone would send the user looking for a missing URL.
+    const args = f.positional.map((a) => JSON.stringify(a)).join(' ');
+    throw new LoadSetupError(
+      `Error: tripbench ${command} needs a single url or destination, got ${f.positional.length} arguments: ${args} (flags go before the url; booleans take -flag=false)`,
+    );
   }
   const urlTyped = f.positional[0] as string;
   let url = urlTyped;

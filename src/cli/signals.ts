@@ -8,12 +8,13 @@ export interface StopSignals {
   dispose(): void;
 }
 
-export function installStopSignals(): StopSignals {
+/** notify: where the "Received SIGINT" notice goes (through a progress line while one is shown). */
+export function installStopSignals(notify: (line: string) => void = (l) => void process.stderr.write(l)): StopSignals {
   const graceful = new AbortController();
   const forced = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (!graceful.signal.aborted) {
-      process.stderr.write(`\nReceived ${sig}, stopping after the current calls (again to abort them)\n`);
+      notify(`\nReceived ${sig}, stopping after the current calls (again to abort them)\n`);
       graceful.abort();
     } else if (!forced.signal.aborted) {
       forced.abort();

@@ -27,6 +27,13 @@ import { hasFraming, headBuffer, headLength } from './rebuiltHead.js';
 import { ResponseParser, isOkCode } from './responseParser.js';
 
 const IDLE_KEEP_MS = 600_000;
+/**
+ * undici refuses response heads above node's 16 KiB (-1 'other') where the lean client, which
+ * scans the head without holding it, accepts any size: big Set-Cookie or CSP headers would give
+ * 200 with one client and -1 with the other. undici keeps the head in memory, so the limit stays
+ * finite; only a pathological head above it still differs.
+ */
+const MAX_HEAD_BYTES = 8 * 1024 * 1024;
 
 /** Our own deadline expired (fortio -timeout covers write + read). */
 class DeadlineError extends Error {
@@ -128,6 +135,7 @@ export class UndiciClient extends ClientBase {
       keepAliveMaxTimeout: IDLE_KEEP_MS,
       keepAliveTimeoutThreshold: -IDLE_KEEP_MS,
       maxResponseSize: -1,
+      maxHeaderSize: MAX_HEAD_BYTES,
       allowH2: this.#h2,
       ...(this.#h2 && !this.tpl.target.https ? { useH2c: true } : {}),
     } as Client.Options;

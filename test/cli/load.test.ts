@@ -236,6 +236,25 @@ describe('stopping', () => {
     expect(lines).toContain(`Code 200 : ${j.DurationHistogram.Count} (100.0 %)`);
   });
 
+  it('SIGTERM (a pod being stopped) ends a max-qps -t 0 run the same way: full report, JSON, exit 0', async () => {
+    const s = await server(startKeepAliveServer());
+    const dir = mkdtempSync(join(tmpdir(), 'tb-sigterm-'));
+    const out = join(dir, 'run.json');
+    const r = await runCli(['load', '-c', '2', '-qps', '0', '-t', '0', '-json', out, s.url], {
+      onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 1500),
+    });
+    expect(r.code).toBe(0);
+    const lines = reportLines(r.stderr);
+    expect(lines).toContain(`Starting at max qps with 2 thread(s) ${gomax(2)} until interrupted`);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as FortioResult;
+    expect(j.DurationHistogram.Count).toBeGreaterThan(0);
+    expect(j.RequestedDuration).toBe(''); // fortio's max-qps "until interrupted" value
+    expect(j.Tripbench?.Interrupted).toBe(true);
+    expect(lines).toContain(`Code 200 : ${j.DurationHistogram.Count} (100.0 %)`);
+    expect(lines.find((l) => l.startsWith('All done'))).toMatch(new RegExp(`^All done ${j.DurationHistogram.Count} calls \\(plus 2 warmup\\)`));
+    expect(readdirSync(dir)).toEqual(['run.json']); // no temp file left behind
+  });
+
   it('-abort-on 503 stops the run early, still reports, exit 0', async () => {
     const s = await server(start503Server());
     const r = await load(['-c', '1', '-qps', '0', '-n', '100', '-abort-on', '503', s.url]);
@@ -268,10 +287,24 @@ describe('exit codes and usage errors', () => {
   });
 
   it('no URL → exit 1 (fortio); DNS failure → exit 1 with "Aborting because of lookup"', async () => {
-    expect((await runCli(['load', '-n', '1'])).code).toBe(1);
+    const none = await runCli(['load', '-n', '1']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.split('\n')[0]).toBe('Error: tripbench load needs a url or destination');
     const d = await runCli(['load', '-n', '1', 'http://nosuch.invalid/']);
     expect(d.code).toBe(1);
     expect(d.stderr).toMatch(/^Aborting because of lookup nosuch\.invalid/m);
+  });
+
+  it('extra arguments (a flag after the url, -keepalive false) → exit 1 naming them', async () => {
+    const late = await runCli(['load', '-n', '1', 'http://127.0.0.1:1/', '-c', '3']);
+    expect(late.code).toBe(1);
+    expect(late.stderr.split('\n')[0]).toBe(
+      'Error: tripbench load needs a single url or destination, got 3 arguments: "http://127.0.0.1:1/" "-c" "3" (flags go before the url; booleans take -flag=false)',
+    );
+    const bool = await runCli(['load', '-keepalive', 'false', 'http://127.0.0.1:1/']);
+    expect(bool.code).toBe(1);
+    expect(bool.stderr.split('\n')[0]).toMatch(/got 2 arguments: "false" "http:\/\/127\.0\.0\.1:1\/"/);
+    expect(bool.stderr).not.toMatch(/All done/);
   });
 
   it('a failed warmup aborts with exit 1 unless -allow-initial-errors', async () => {

@@ -219,6 +219,17 @@ describe.each<Kind>(['lean', 'undici'])('%s client', (kind) => {
     expect(s.headerSizes.counter.max).toBe(response.indexOf('\r\n\r\n') + 4);
   });
 
+  it('accepts a response head far above 16 KiB (big cookies, CSP) like fortio reading into its buffer', async () => {
+    const cookies: [string, string][] = Array.from({ length: 4 }, (_, i) => ['Set-Cookie', `c${i}=${'v'.repeat(25_000)}`]);
+    const response = S.httpResponse(200, 'OK', [...cookies, ['Content-Length', '2']], 'ok');
+    const srv = await serve(S.startKeepAliveServer(response));
+    const r = await run(kind, { url: srv.url }, 3);
+    expect(r.codes).toEqual([200, 200, 200]);
+    expect(one(r).sockets).toBe(1);
+    expect(one(r).headerSizes.counter).toMatchObject({ min: response.length - 2, max: response.length - 2 });
+    expect(one(r).sizes.counter.max).toBe(response.length);
+  });
+
   it('skips an interim 1xx answer', async () => {
     const interim = S.httpResponse(103, 'Early Hints', [['Link', '</a.css>; rel=preload']]);
     const srv = await serve(S.startInterimServer(interim));
