@@ -278,5 +278,7 @@ export interface ScenarioResult {
   envoyAdmin?: string;
   /** set for a local rehearsal: where its emulated sidecar listened */
   rehearsal?: { url: string; envoyAdmin: string };
+  /** why the target (or the local rehearsal) could not be reached before the first step: nothing ran, exit 4 */
+  unreachable?: string;
   steps: StepResult[];
 }

@@ -179,6 +179,35 @@ describe('target and admin endpoint', () => {
     expect(doc.steps.every((s) => s.status === 'not-run' && s.results.every((x) => x.verdict === 'NOT RUN'))).toBe(true);
   }, 30_000);
 
+  it('an unreachable target is exit 4 in every report too, and never PASS even with --inconclusive pass', async () => {
+    const { url } = await refusedPort();
+    const dir = tmp();
+    const reports = join(dir, 'reports');
+    const [junit, summary] = [join(dir, 'junit.xml'), join(dir, 'summary.md')];
+    const files = ['scenarios/istio-circuit-breaking.yaml', 'scenarios/fault-injection.yaml'];
+    const r = await run([...files, '--target', url, '--reports', reports, '--inconclusive', 'pass', '--json', '--junit', junit, '--summary', summary], 30_000);
+    expect(r.code, why(r)).toBe(4);
+    const docs = JSON.parse(r.stdout) as VerdictsDocument[];
+    expect(docs.map((d) => [d.outcome, d.exitCode])).toEqual([
+      ['INCONCLUSIVE', 4],
+      ['INCONCLUSIVE', 4],
+    ]);
+    expect(docs[0]?.unreachable).toMatch(/^target unreachable: http:\/\/127\.0\.0\.1:\d+\/get: .*ECONNREFUSED/);
+    expect(readVerdicts(runDir(reports, 'fault-injection')).exitCode).toBe(4);
+
+    const xml = readFileSync(junit, 'utf8');
+    if (HAVE_XMLLINT) expect(xsdErrors(xml)).toBe('');
+    const suite = parseJUnit(xml).testsuites.testsuite[0];
+    expect(suite?.['@_errors']).toBe(suite?.['@_tests']);
+    expect(suite?.['@_skipped']).toBe('0');
+    expect(suite?.testcase[0]?.error?.['@_message']).toBe(docs[0]?.unreachable);
+
+    const md = readFileSync(summary, 'utf8');
+    expect(md.split('\n')[0]).toBe('# ⚠️ tripbench: target unreachable (exit 4)');
+    expect(md).not.toContain('✅');
+    expect(md).toContain(`**Nothing ran** (exit 4): ${docs[0]?.unreachable}`);
+  }, 30_000);
+
   it('an unreachable admin endpoint makes the Envoy checks INCONCLUSIVE with the reason, never a crash', async () => {
     const { url } = await refusedPort();
     const reports = tmp();
