@@ -221,6 +221,20 @@ describe('target and admin endpoint', () => {
     expect(r.stdout).toContain('c1 envoy upstream_rq_pending_overflow: Envoy admin endpoint unreachable');
   }, 60_000);
 
+  it('a reports folder that cannot be written is exit 1 even when every check PASSes, and the last line says so', async () => {
+    const dir = tmp();
+    const reports = join(dir, 'a-file');
+    writeFileSync(reports, '');
+    const junit = join(dir, 'junit.xml');
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--only', 'c1', '--reports', reports, '--junit', junit], 60_000);
+    expect(r.code, why(r)).toBe(1);
+    expect(r.stdout).toContain('→ PASS (exit 0)');
+    expect(r.stdout).toMatch(/^tripbench run: 1 scenario\(s\): PASS, \d report file\(s\) not written \(exit 1\)$/m);
+    expect(r.stderr).toMatch(/^tripbench run: cannot write istio-circuit-breaking\/c1: ENOTDIR/m);
+    // what could be written still is
+    expect(parseJUnit(readFileSync(junit, 'utf8')).testsuites['@_failures']).toBe('0');
+  }, 60_000);
+
   it('reads the stats as JSON with --stats-format json', async () => {
     const reports = tmp();
     const r = await run(['scenarios/istio-circuit-breaking.yaml', '--stats-format', 'json', '--reports', reports]);
