@@ -294,7 +294,7 @@ describe('run modes', () => {
     expect(existsSync(runDir(reports, 'para-a')) && existsSync(runDir(reports, 'para-b'))).toBe(true);
   }, 60_000);
 
-  it('SIGINT mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async (signal) => {
     const f = scenarioFile(
       dir,
       'interrupted',
@@ -304,7 +304,7 @@ describe('run modes', () => {
           return `  - name: ${name}\n    load: { c: 2, qps: 20, t: ${t} }\n    expect:\n      codes: { 200: 1 }\n`;
         }).join(''),
     );
-    const reports = join(dir, 'sigint');
+    const reports = join(dir, signal, 'reports');
     let sent = false;
     const r = await runCli(['run', f, '--reports', reports, '--html'], {
       cwd: ROOT,
@@ -313,12 +313,12 @@ describe('run modes', () => {
       onStderr: (soFar, child) => {
         if (!sent && soFar.includes('==> interrupted: second <==')) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 500);
+          setTimeout(() => child.kill(signal), 500);
         }
       },
     });
     expect(r.code, why(r)).toBe(3);
-    expect(r.stderr).toContain('Received SIGINT');
+    expect(r.stderr).toContain(`Received ${signal}`);
     const d = runDir(reports, 'interrupted');
     const doc = readVerdicts(d);
     expect(doc.interrupted).toBe(true);
@@ -333,6 +333,8 @@ describe('run modes', () => {
     expect(partial.ActualDuration / 1e9).toBeLessThan(10);
     for (const file of ['first.json', 'first.txt', 'verdicts.json', 'junit.xml', 'summary.md', 'report.html', 'scenario.yaml']) expect(existsSync(join(d, file)), file).toBe(true);
     expect(existsSync(join(d, 'third.json'))).toBe(false);
+    // no half-written file: every write went through a temp name that was renamed
+    expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(parseJUnit(readFileSync(join(d, 'junit.xml'), 'utf8')).testsuites['@_skipped']).toBe('2');
   }, 60_000);
 });
