@@ -294,6 +294,28 @@ describe('run modes', () => {
     expect(existsSync(runDir(reports, 'para-a')) && existsSync(runDir(reports, 'para-b'))).toBe(true);
   }, 60_000);
 
+  it('scenario.yaml in the run folder is the text that ran, even if the file is edited during the run', async () => {
+    const body = 'steps:\n  - name: a\n    load: { c: 1, qps: 20, t: 1s }\n    expect:\n      codes: { 200: 1 }\n';
+    const f = scenarioFile(dir, 'edited', body);
+    const original = readFileSync(f, 'utf8');
+    const reports = join(dir, 'edited-reports');
+    let edited = false;
+    const r = await runCli(['run', f, '--reports', reports], {
+      cwd: ROOT,
+      env: { GITHUB_STEP_SUMMARY: '' },
+      timeoutMs: 30_000,
+      onStderr: (soFar) => {
+        if (!edited && soFar.includes('==> edited: a <==')) {
+          edited = true;
+          writeFileSync(f, original.replace('codes: { 200: 1 }', 'codes: { 200: 0 }'));
+        }
+      },
+    });
+    expect(r.code, why(r)).toBe(0);
+    expect(edited).toBe(true);
+    expect(readFileSync(join(runDir(reports, 'edited'), 'scenario.yaml'), 'utf8')).toBe(original);
+  }, 30_000);
+
   it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async (signal) => {
     const f = scenarioFile(
       dir,
