@@ -22,7 +22,7 @@ import { renderVerdictsJson, verdictsDocument } from '../scenario/render/verdict
 import { SCENARIO_TARGET, type ScenarioRun } from '../scenario/run.js';
 import { loadRunFiles, runScenarios } from '../scenario/runFiles.js';
 import type { Scenario } from '../scenario/types.js';
-import { combineOutcomes, exitCodeFor, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
+import { combineOutcomes, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
 import { Level, configureLog, parseLevel, warn } from '../shared/log.js';
@@ -252,10 +252,12 @@ function exitCode(runs: ScenarioRun[], ia: InconclusiveAs, writeErrors: string[]
   for (const e of writeErrors) process.stderr.write(`tripbench run: cannot write ${e}\n`);
   const unreachable = runs.filter((r) => r.unreachable !== undefined);
   const outcome = combineOutcomes(runs.map((r) => scenarioOutcome(r.result, ia)));
-  let code: number = unreachable.length > 0 ? ExitCode.UNREACHABLE : exitCodeFor(outcome);
+  let code: number = runExitCode(runs.map((r) => r.result), ia);
   if (writeErrors.length > 0 && code === ExitCode.OK) code = ExitCode.FAILURE;
-  if (runs.length > 1 || unreachable.length > 0) {
-    const why = unreachable.length > 0 ? `target unreachable (${unreachable.map((r) => r.scenario.name).join(', ')})` : outcome;
+  // The scenario's own outcome line says exit 0 before a failed write turns it into 1: say the final code.
+  if (runs.length > 1 || unreachable.length > 0 || writeErrors.length > 0) {
+    const verdicts = unreachable.length > 0 ? `target unreachable (${unreachable.map((r) => r.scenario.name).join(', ')})` : outcome;
+    const why = writeErrors.length > 0 ? `${verdicts}, ${writeErrors.length} report file(s) not written` : verdicts;
     out(`\ntripbench run: ${runs.length} scenario(s): ${why} (exit ${code})\n`);
   }
   for (const r of unreachable) process.stderr.write(`tripbench run: ${r.scenario.name}: ${r.unreachable}\n`);

@@ -85,8 +85,9 @@ export async function writeScenarioFiles(dir: string, run: ScenarioRun, opts: Sc
     await writeFileAtomic(join(dir, name), text);
     written.push(name);
   };
-  // The file exactly as run, so the folder alone reproduces the experiment.
-  const text = await readFile(run.scenario.file, 'utf8').catch(() => undefined);
+  // The file exactly as run, so the folder alone reproduces the experiment: the text that was
+  // validated, not what the file holds after a long run (someone may be editing it meanwhile).
+  const text = run.scenario.source ?? (await readFile(run.scenario.file, 'utf8').catch(() => undefined));
   if (text !== undefined) await put('scenario.yaml', text);
   await put('verdicts.json', renderVerdictsJson(sr, { version: VERSION, inconclusiveAs: ia }));
   await put('junit.xml', renderJUnit([sr], { inconclusiveAs: ia }));

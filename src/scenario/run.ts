@@ -121,7 +121,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       rig = await startRehearsal(s, opts.seed ? { seed: opts.seed } : {});
     } catch (e) {
       const why = `the local rehearsal could not start: ${errorMessage(e)}`;
-      return { scenario: s, result: allNotRun(s, runs, s.target, startedAt, why), loads: {}, unreachable: why };
+      return { scenario: s, result: { ...allNotRun(s, runs, s.target, startedAt, why), unreachable: why }, loads: {}, unreachable: why };
     }
     opts.onRehearsal?.(s, rig);
     base = rehearsalTarget(rig, s.target);
@@ -140,7 +140,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       const why = await probeTarget(stepUrl(base, first.load), first, opts.probeTimeoutMs);
       if (why !== undefined) {
         const reason = `target unreachable: ${why}`;
-        return { scenario: s, result: allNotRun(s, runs, result.target, startedAt, reason), loads: {}, unreachable: reason };
+        return { scenario: s, result: { ...allNotRun(s, runs, result.target, startedAt, reason), unreachable: reason }, loads: {}, unreachable: reason };
       }
     }
 

@@ -52,7 +52,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
   const problems = mergeProblems([...validate(doc, scenarioSchema()), ...meshProblems(doc, opts.meshSchemas)], semanticProblems(doc));
   if (problems.length > 0) return { problems };
-  return { scenario: normalise(doc.value, file), problems };
+  return { scenario: { ...normalise(doc.value, file), source: text }, problems };
 }
 
 // ---- normalisation (input is valid here) ----

@@ -146,6 +146,8 @@ export interface Step {
 export interface Scenario {
   /** Path as given to the loader, used in messages. */
   file: string;
+  /** The file's text as loaded and validated: the run folder's scenario.yaml, whatever the file says by then. */
+  source?: string;
   name: string;
   description: string;
   target: string;
@@ -278,5 +280,7 @@ export interface ScenarioResult {
   envoyAdmin?: string;
   /** set for a local rehearsal: where its emulated sidecar listened */
   rehearsal?: { url: string; envoyAdmin: string };
+  /** why the target (or the local rehearsal) could not be reached before the first step: nothing ran, exit 4 */
+  unreachable?: string;
   steps: StepResult[];
 }

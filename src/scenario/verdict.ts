@@ -133,7 +133,12 @@ export function stepOutcome(s: StepResult, inconclusiveAs: InconclusiveAs = 'inc
   return outcomeOf(s.results, inconclusiveAs);
 }
 
+/**
+ * An unreachable target checked nothing: never PASS, even under `--inconclusive pass` (the
+ * process exits 4 then, and no report may show a green gate beside it).
+ */
 export function scenarioOutcome(s: ScenarioResult, inconclusiveAs: InconclusiveAs = 'inconclusive'): Outcome {
+  if (s.unreachable !== undefined) return inconclusiveAs === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
   return outcomeOf(allResults(s), inconclusiveAs);
 }
 
@@ -155,6 +160,12 @@ export const RunExit = { PASS: 0, FAIL: 1, USAGE: 2, INCONCLUSIVE: 3, UNREACHABL
 
 export function exitCodeFor(o: Outcome): 0 | 1 | 3 {
   return o === 'PASS' ? RunExit.PASS : o === 'FAIL' ? RunExit.FAIL : RunExit.INCONCLUSIVE;
+}
+
+/** The exit code of a run of these scenarios: an unreachable target (4) wins over every verdict. */
+export function runExitCode(scenarios: readonly ScenarioResult[], inconclusiveAs: InconclusiveAs = 'inconclusive'): 0 | 1 | 3 | 4 {
+  if (scenarios.some((s) => s.unreachable !== undefined)) return RunExit.UNREACHABLE;
+  return exitCodeFor(combineOutcomes(scenarios.map((s) => scenarioOutcome(s, inconclusiveAs))));
 }
 
 /** Whether a verdict is reported as a failure (JUnit `failure`, ❌) under `--inconclusive`. */

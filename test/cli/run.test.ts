@@ -179,6 +179,35 @@ describe('target and admin endpoint', () => {
     expect(doc.steps.every((s) => s.status === 'not-run' && s.results.every((x) => x.verdict === 'NOT RUN'))).toBe(true);
   }, 30_000);
 
+  it('an unreachable target is exit 4 in every report too, and never PASS even with --inconclusive pass', async () => {
+    const { url } = await refusedPort();
+    const dir = tmp();
+    const reports = join(dir, 'reports');
+    const [junit, summary] = [join(dir, 'junit.xml'), join(dir, 'summary.md')];
+    const files = ['scenarios/istio-circuit-breaking.yaml', 'scenarios/fault-injection.yaml'];
+    const r = await run([...files, '--target', url, '--reports', reports, '--inconclusive', 'pass', '--json', '--junit', junit, '--summary', summary], 30_000);
+    expect(r.code, why(r)).toBe(4);
+    const docs = JSON.parse(r.stdout) as VerdictsDocument[];
+    expect(docs.map((d) => [d.outcome, d.exitCode])).toEqual([
+      ['INCONCLUSIVE', 4],
+      ['INCONCLUSIVE', 4],
+    ]);
+    expect(docs[0]?.unreachable).toMatch(/^target unreachable: http:\/\/127\.0\.0\.1:\d+\/get: .*ECONNREFUSED/);
+    expect(readVerdicts(runDir(reports, 'fault-injection')).exitCode).toBe(4);
+
+    const xml = readFileSync(junit, 'utf8');
+    if (HAVE_XMLLINT) expect(xsdErrors(xml)).toBe('');
+    const suite = parseJUnit(xml).testsuites.testsuite[0];
+    expect(suite?.['@_errors']).toBe(suite?.['@_tests']);
+    expect(suite?.['@_skipped']).toBe('0');
+    expect(suite?.testcase[0]?.error?.['@_message']).toBe(docs[0]?.unreachable);
+
+    const md = readFileSync(summary, 'utf8');
+    expect(md.split('\n')[0]).toBe('# ⚠️ tripbench: target unreachable (exit 4)');
+    expect(md).not.toContain('✅');
+    expect(md).toContain(`**Nothing ran** (exit 4): ${docs[0]?.unreachable}`);
+  }, 30_000);
+
   it('an unreachable admin endpoint makes the Envoy checks INCONCLUSIVE with the reason, never a crash', async () => {
     const { url } = await refusedPort();
     const reports = tmp();
@@ -190,6 +219,20 @@ describe('target and admin endpoint', () => {
     expect(envoy?.reason).toMatch(/^Envoy admin endpoint unreachable: GET http:\/\/127\.0\.0\.1:\d+\/stats\?filter=.*fetch failed/);
     expect(c1?.results.filter((x) => x.kind === 'ratio').every((x) => x.verdict === 'PASS')).toBe(true);
     expect(r.stdout).toContain('c1 envoy upstream_rq_pending_overflow: Envoy admin endpoint unreachable');
+  }, 60_000);
+
+  it('a reports folder that cannot be written is exit 1 even when every check PASSes, and the last line says so', async () => {
+    const dir = tmp();
+    const reports = join(dir, 'a-file');
+    writeFileSync(reports, '');
+    const junit = join(dir, 'junit.xml');
+    const r = await run(['scenarios/istio-circuit-breaking.yaml', '--only', 'c1', '--reports', reports, '--junit', junit], 60_000);
+    expect(r.code, why(r)).toBe(1);
+    expect(r.stdout).toContain('→ PASS (exit 0)');
+    expect(r.stdout).toMatch(/^tripbench run: 1 scenario\(s\): PASS, \d report file\(s\) not written \(exit 1\)$/m);
+    expect(r.stderr).toMatch(/^tripbench run: cannot write istio-circuit-breaking\/c1: ENOTDIR/m);
+    // what could be written still is
+    expect(parseJUnit(readFileSync(junit, 'utf8')).testsuites['@_failures']).toBe('0');
   }, 60_000);
 
   it('reads the stats as JSON with --stats-format json', async () => {
@@ -251,7 +294,29 @@ describe('run modes', () => {
     expect(existsSync(runDir(reports, 'para-a')) && existsSync(runDir(reports, 'para-b'))).toBe(true);
   }, 60_000);
 
-  it('SIGINT mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async () => {
+  it('scenario.yaml in the run folder is the text that ran, even if the file is edited during the run', async () => {
+    const body = 'steps:\n  - name: a\n    load: { c: 1, qps: 20, t: 1s }\n    expect:\n      codes: { 200: 1 }\n';
+    const f = scenarioFile(dir, 'edited', body);
+    const original = readFileSync(f, 'utf8');
+    const reports = join(dir, 'edited-reports');
+    let edited = false;
+    const r = await runCli(['run', f, '--reports', reports], {
+      cwd: ROOT,
+      env: { GITHUB_STEP_SUMMARY: '' },
+      timeoutMs: 30_000,
+      onStderr: (soFar) => {
+        if (!edited && soFar.includes('==> edited: a <==')) {
+          edited = true;
+          writeFileSync(f, original.replace('codes: { 200: 1 }', 'codes: { 200: 0 }'));
+        }
+      },
+    });
+    expect(r.code, why(r)).toBe(0);
+    expect(edited).toBe(true);
+    expect(readFileSync(join(runDir(reports, 'edited'), 'scenario.yaml'), 'utf8')).toBe(original);
+  }, 30_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run: the current load stops, finished steps are judged, the rest NOT RUN, every file written', async (signal) => {
     const f = scenarioFile(
       dir,
       'interrupted',
@@ -261,7 +326,7 @@ describe('run modes', () => {
           return `  - name: ${name}\n    load: { c: 2, qps: 20, t: ${t} }\n    expect:\n      codes: { 200: 1 }\n`;
         }).join(''),
     );
-    const reports = join(dir, 'sigint');
+    const reports = join(dir, signal, 'reports');
     let sent = false;
     const r = await runCli(['run', f, '--reports', reports, '--html'], {
       cwd: ROOT,
@@ -270,12 +335,12 @@ describe('run modes', () => {
       onStderr: (soFar, child) => {
         if (!sent && soFar.includes('==> interrupted: second <==')) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 500);
+          setTimeout(() => child.kill(signal), 500);
         }
       },
     });
     expect(r.code, why(r)).toBe(3);
-    expect(r.stderr).toContain('Received SIGINT');
+    expect(r.stderr).toContain(`Received ${signal}`);
     const d = runDir(reports, 'interrupted');
     const doc = readVerdicts(d);
     expect(doc.interrupted).toBe(true);
@@ -290,6 +355,8 @@ describe('run modes', () => {
     expect(partial.ActualDuration / 1e9).toBeLessThan(10);
     for (const file of ['first.json', 'first.txt', 'verdicts.json', 'junit.xml', 'summary.md', 'report.html', 'scenario.yaml']) expect(existsSync(join(d, file)), file).toBe(true);
     expect(existsSync(join(d, 'third.json'))).toBe(false);
+    // no half-written file: every write went through a temp name that was renamed
+    expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(parseJUnit(readFileSync(join(d, 'junit.xml'), 'utf8')).testsuites['@_skipped']).toBe('2');
   }, 60_000);
 });

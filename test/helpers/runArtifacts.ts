@@ -45,6 +45,7 @@ export interface JUnitCase {
   '@_time': string;
   failure?: { '@_message': string; '@_type': string; '#text': string };
   skipped?: { '@_message': string };
+  error?: { '@_message': string; '@_type': string; '#text': string };
 }
 
 export interface JUnitSuite {

@@ -2,7 +2,8 @@
  * JUnit XML as CI servers read it (Jenkins/Ant shape, test/fixtures/junit.xsd): one testsuite
  * per scenario, one testcase per expectation, classname `<scenario>.<step>`. FAIL is a
  * `<failure>` saying expected vs observed; INCONCLUSIVE and NOT RUN are `<skipped>` unless
- * `--inconclusive fail` makes them failures, so the CI view agrees with the exit code.
+ * `--inconclusive fail` makes them failures, so the CI view agrees with the exit code. An
+ * unreachable target (exit 4 whatever `--inconclusive` says) makes every testcase an `<error>`.
  */
 import { formatInterval } from '../format.js';
 import { type InconclusiveAs, allResults, countsAsFailure, scenarioOutcome, tally } from '../verdict.js';
@@ -50,12 +51,14 @@ function detail(r: ExpectationResult, s: StepResult): string {
   return lines.join('\n');
 }
 
-function testcase(scenario: string, s: StepResult, r: ExpectationResult, time: number, ia: InconclusiveAs): string {
+function testcase(sr: ScenarioResult, s: StepResult, r: ExpectationResult, time: number, ia: InconclusiveAs): string {
   const name = `${s.point ? `c=${s.point.value} ` : ''}${r.label} ${r.expected}`;
-  const head = `    <testcase${attrs({ name, classname: `${scenario}.${s.step}`, time: secs(time) })}`;
+  const head = `    <testcase${attrs({ name, classname: `${sr.scenario}.${s.step}`, time: secs(time) })}`;
   if (r.verdict === 'PASS') return `${head}/>`;
   let child: string;
-  if (countsAsFailure(r.verdict, ia)) {
+  if (sr.unreachable !== undefined) {
+    child = `<error${attrs({ message: sr.unreachable, type: 'UNREACHABLE' })}>${escapeXmlText(detail(r, s))}</error>`;
+  } else if (countsAsFailure(r.verdict, ia)) {
     child = `<failure${attrs({ message: r.message, type: r.verdict })}>${escapeXmlText(detail(r, s))}</failure>`;
   } else {
     child = `<skipped${attrs({ message: `${r.verdict}: ${r.reason ?? r.message}` })}/>`;
@@ -63,11 +66,13 @@ function testcase(scenario: string, s: StepResult, r: ExpectationResult, time: n
   return `${head}>\n      ${child}\n    </testcase>`;
 }
 
-function suite(sr: ScenarioResult, opts: JUnitOptions): { xml: string; tests: number; failures: number; skipped: number; time: number } {
+function suite(sr: ScenarioResult, opts: JUnitOptions): { xml: string; tests: number; failures: number; errors: number; skipped: number; time: number } {
   const ia = opts.inconclusiveAs ?? 'inconclusive';
   const results = allResults(sr);
-  const failures = results.filter((r) => countsAsFailure(r.verdict, ia)).length;
-  const skipped = results.filter((r) => r.verdict !== 'PASS' && !countsAsFailure(r.verdict, ia)).length;
+  const errors = sr.unreachable !== undefined ? results.filter((r) => r.verdict !== 'PASS').length : 0;
+  const judged = sr.unreachable !== undefined ? [] : results;
+  const failures = judged.filter((r) => countsAsFailure(r.verdict, ia)).length;
+  const skipped = judged.filter((r) => r.verdict !== 'PASS' && !countsAsFailure(r.verdict, ia)).length;
   const time = Math.max(0, (Date.parse(sr.finishedAt) - Date.parse(sr.startedAt)) / 1000) || 0;
   const c = tally(results);
   const props: [string, string | undefined][] = [
@@ -77,13 +82,14 @@ function suite(sr: ScenarioResult, opts: JUnitOptions): { xml: string; tests: nu
     ['outcome', scenarioOutcome(sr, ia)],
     ['verdicts', `PASS ${c.PASS}, FAIL ${c.FAIL}, INCONCLUSIVE ${c.INCONCLUSIVE}, NOT RUN ${c['NOT RUN']}`],
     ['interrupted', String(sr.interrupted)],
+    ['unreachable', sr.unreachable],
   ];
   const lines = [
     `  <testsuite${attrs({
       name: sr.scenario,
       tests: results.length,
       failures,
-      errors: 0,
+      errors,
       skipped,
       time: secs(time),
       timestamp: timestamp(sr.startedAt),
@@ -96,19 +102,19 @@ function suite(sr: ScenarioResult, opts: JUnitOptions): { xml: string; tests: nu
   for (const s of sr.steps) {
     // The step's load time goes on its first testcase so the suite's testcases add up to the load time.
     const stepTime = s.observed?.duration ?? 0;
-    s.results.forEach((r, i) => lines.push(testcase(sr.scenario, s, r, i === 0 ? stepTime : 0, ia)));
+    s.results.forEach((r, i) => lines.push(testcase(sr, s, r, i === 0 ? stepTime : 0, ia)));
   }
   if (sr.meshYaml !== '') lines.push(`    <system-out>${escapeXmlText(`Mesh policy under test:\n${sr.meshYaml}`)}</system-out>`);
   lines.push('  </testsuite>');
-  return { xml: lines.join('\n'), tests: results.length, failures, skipped, time };
+  return { xml: lines.join('\n'), tests: results.length, failures, errors, skipped, time };
 }
 
 export function renderJUnit(scenarios: readonly ScenarioResult[], opts: JUnitOptions = {}): string {
   const suites = scenarios.map((s) => suite(s, opts));
-  const sum = (k: 'tests' | 'failures' | 'skipped' | 'time'): number => suites.reduce((a, s) => a + s[k], 0);
+  const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped' | 'time'): number => suites.reduce((a, s) => a + s[k], 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: 'tripbench', tests: sum('tests'), failures: sum('failures'), errors: 0, skipped: sum('skipped'), time: secs(sum('time')) })}>`,
+    `<testsuites${attrs({ name: 'tripbench', tests: sum('tests'), failures: sum('failures'), errors: sum('errors'), skipped: sum('skipped'), time: secs(sum('time')) })}>`,
     ...suites.map((s) => s.xml),
     '</testsuites>',
     '',

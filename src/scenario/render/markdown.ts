@@ -3,7 +3,7 @@
  * row per expectation, sweep curves, and the mesh policy folded away beside the results.
  */
 import { formatInterval, formatRatio } from '../format.js';
-import { type InconclusiveAs, allResults, combineOutcomes, countsAsFailure, exitCodeFor, scenarioOutcome, tally } from '../verdict.js';
+import { type InconclusiveAs, allResults, combineOutcomes, countsAsFailure, runExitCode, scenarioOutcome, tally } from '../verdict.js';
 import type { Outcome } from '../verdict.js';
 import type { ScenarioResult, Verdict } from '../types.js';
 import { sweepCurve } from './table.js';
@@ -45,6 +45,7 @@ function scenarioSection(sr: ScenarioResult, opts: MarkdownOptions): string[] {
   if (sr.cluster) facts.push(`cluster ${code(sr.cluster)}`);
   facts.push(`PASS ${t.PASS}`, `FAIL ${t.FAIL}`, `INCONCLUSIVE ${t.INCONCLUSIVE}`, `NOT RUN ${t['NOT RUN']}`);
   out.push(facts.join(' · '), '');
+  if (sr.unreachable !== undefined) out.push(`**Nothing ran** (exit 4): ${mdCell(sr.unreachable)}`, '');
   if (sr.interrupted) out.push('**The run was interrupted**: steps that did not finish are marked NOT RUN.', '');
   out.push(row(['Step', 'Expectation', 'Expected', 'Observed', '95 % interval', 'Verdict']), row(Array(6).fill('---')));
   for (const s of sr.steps) {
@@ -80,7 +81,8 @@ export function renderMarkdownSummary(scenarios: readonly ScenarioResult[], opts
   const out: string[] = [];
   if (scenarios.length > 1) {
     const o = combineOutcomes(scenarios.map((s) => scenarioOutcome(s, ia)));
-    out.push(`# ${ICON[o]} tripbench: ${o} (exit ${exitCodeFor(o)})`, '');
+    const code = runExitCode(scenarios, ia);
+    out.push(`# ${ICON[o]} tripbench: ${code === 4 ? 'target unreachable' : o} (exit ${code})`, '');
   }
   for (const s of scenarios) out.push(...scenarioSection(s, opts));
   return out.join('\n');

@@ -2,7 +2,7 @@
  * verdicts.json: the scenario result as data, with the outcome it implies, for dashboards and
  * for diffing runs. Versioned by `format` so readers can tell shapes apart later.
  */
-import { type InconclusiveAs, type Outcome, type Tally, allResults, exitCodeFor, scenarioOutcome, tally } from '../verdict.js';
+import { type InconclusiveAs, type Outcome, type Tally, allResults, runExitCode, scenarioOutcome, tally } from '../verdict.js';
 import type { ScenarioResult } from '../types.js';
 import { type CurvePoint, sweepCurve } from './table.js';
 
@@ -37,7 +37,7 @@ export function verdictsDocument(sr: ScenarioResult, opts: VerdictsOptions): Ver
     format: VERDICTS_FORMAT,
     version: opts.version,
     outcome,
-    exitCode: exitCodeFor(outcome),
+    exitCode: runExitCode([sr], ia),
     inconclusiveAs: ia,
     counts: tally(allResults(sr)),
     ...sr,
