@@ -140,6 +140,16 @@ function durationFloors(doc: YamlDocument): Problem[] {
   return out;
 }
 
+/** Everything wrong with one DestinationRule document: schema first, then what the schema cannot say. */
+export function destinationRuleProblems(doc: YamlDocument): Problem[] {
+  const p = validate(doc, destinationRuleSchema);
+  return p.length > 0 ? p : durationFloors(doc);
+}
+
+export function virtualServiceProblems(doc: YamlDocument): Problem[] {
+  return validate(doc, virtualServiceSchema);
+}
+
 export interface LoadResult {
   resources: IstioResources;
   problems: Problem[];
@@ -175,8 +185,7 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
           continue;
         }
         drDoc = doc;
-        const p = validate(doc, destinationRuleSchema);
-        if (p.length === 0) p.push(...durationFloors(doc));
+        const p = destinationRuleProblems(doc);
         problems.push(...p);
         if (p.length === 0) resources.destinationRule = doc.value as DestinationRule;
       } else if (v.kind === 'VirtualService') {
@@ -185,7 +194,7 @@ export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
           continue;
         }
         vsDoc = doc;
-        const p = validate(doc, virtualServiceSchema);
+        const p = virtualServiceProblems(doc);
         problems.push(...p);
         if (p.length === 0) resources.virtualService = doc.value as VirtualService;
       } else {

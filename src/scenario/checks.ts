@@ -4,8 +4,8 @@
  * schema, on input that may be schema-invalid, so every check is defensive.
  */
 import { parseGoDuration } from '../shared/duration.js';
-import { formatProblem, validate } from '../shared/yamlConfig.js';
-import type { JsonSchema, PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
+import { formatProblem } from '../shared/yamlConfig.js';
+import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { parseExpect } from './expect.js';
 import type { Issue } from './expect.js';
 import { DEFAULT_POLICY } from './types.js';
@@ -14,8 +14,8 @@ import type { MeshResource } from './types.js';
 export type Raw = Record<string, unknown>;
 export const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Deeper schemas for mesh resources by kind (the rehearsal's), checked in place so errors point into the scenario file. */
-export type MeshSchemas = Partial<Record<MeshResource['kind'], JsonSchema>>;
+/** Deeper checks of mesh resources by kind (the rehearsal's), run in place so errors point into the scenario file. */
+export type MeshChecks = Partial<Record<MeshResource['kind'], (doc: YamlDocument) => Problem[]>>;
 
 /** Durations in scenario files: Go syntax, or a bare number of seconds. */
 export function durationNs(v: unknown): number | undefined {
@@ -163,13 +163,13 @@ export function semanticProblems(doc: YamlDocument): Problem[] {
   return out;
 }
 
-export function meshProblems(doc: YamlDocument, meshSchemas: MeshSchemas | undefined): Problem[] {
+export function meshProblems(doc: YamlDocument, meshChecks: MeshChecks | undefined): Problem[] {
   const mesh = isMap(doc.value) ? doc.value.mesh : undefined;
-  if (!Array.isArray(mesh) || !meshSchemas) return [];
+  if (!Array.isArray(mesh) || !meshChecks) return [];
   const out: Problem[] = [];
   mesh.forEach((item, i) => {
-    const schema = isMap(item) ? meshSchemas[item.kind as MeshResource['kind']] : undefined;
-    if (!schema) return;
+    const check = isMap(item) ? meshChecks[item.kind as MeshResource['kind']] : undefined;
+    if (!check) return;
     const sub: YamlDocument = {
       file: doc.file,
       index: doc.index,
@@ -177,7 +177,7 @@ export function meshProblems(doc: YamlDocument, meshSchemas: MeshSchemas | undef
       locate: (p, key) => doc.locate(['mesh', i, ...p], key),
       problem: (p, m, key) => doc.problem(['mesh', i, ...p], m, key),
     };
-    out.push(...validate(sub, schema));
+    out.push(...check(sub));
   });
   return out;
 }

@@ -4,16 +4,16 @@
  * The default is one at a time: scenarios usually load the same target and would skew each other.
  */
 import pLimit from 'p-limit';
-import { destinationRuleSchema, virtualServiceSchema } from '../rehearsal/istioSchema.js';
+import { destinationRuleProblems, virtualServiceProblems } from '../rehearsal/istioResources.js';
 import { UsageError } from '../shared/errors.js';
-import type { MeshSchemas } from './checks.js';
+import type { MeshChecks } from './checks.js';
 import { rehearsalConfig } from './rehearsalRig.js';
 import { runScenario, type RunScenarioOptions, type ScenarioRun } from './run.js';
 import { loadScenarioFiles } from './schema.js';
 import type { Scenario } from './types.js';
 
-/** The rehearsal's own schemas, so a typo inside a DestinationRule is reported at its line in the scenario file. */
-export const MESH_SCHEMAS: MeshSchemas = { DestinationRule: destinationRuleSchema, VirtualService: virtualServiceSchema };
+/** The rehearsal's own checks, so a typo inside a DestinationRule is reported at its line in the scenario file. */
+export const MESH_CHECKS: MeshChecks = { DestinationRule: destinationRuleProblems, VirtualService: virtualServiceProblems };
 
 export interface Selected {
   scenario: Scenario;
@@ -33,7 +33,7 @@ export interface SelectOptions {
  */
 export async function loadRunFiles(paths: readonly string[], opts: SelectOptions = {}): Promise<{ selected: Selected[]; skipped: Scenario[] }> {
   if (paths.length === 0) throw new UsageError('run: give at least one scenario FILE or DIR');
-  const scenarios = await loadScenarioFiles(paths, { meshSchemas: MESH_SCHEMAS });
+  const scenarios = await loadScenarioFiles(paths, { meshChecks: MESH_CHECKS });
   const only = opts.only ?? [];
   const names = new Set(scenarios.flatMap((s) => s.steps.map((st) => st.name)));
   const unknown = only.filter((o) => !names.has(o));

@@ -12,7 +12,7 @@ import { UsageError, errorMessage } from '../shared/errors.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
-import type { MeshSchemas, Raw } from './checks.js';
+import type { MeshChecks, Raw } from './checks.js';
 import { parseExpect } from './expect.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
@@ -35,7 +35,7 @@ export class ScenarioError extends ProblemsError {
 }
 
 export interface LoadOptions {
-  meshSchemas?: MeshSchemas;
+  meshChecks?: MeshChecks;
 }
 
 /** Parses and validates one scenario text; `scenario` is set only when there are no problems. */
@@ -50,7 +50,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
     return { problems: [{ file, ...pos, path: '(document)', message: `one scenario per file; found ${loaded.docs.length} YAML documents` }] };
   }
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
-  const problems = mergeProblems([...validate(doc, scenarioSchema()), ...meshProblems(doc, opts.meshSchemas)], semanticProblems(doc));
+  const problems = mergeProblems([...validate(doc, scenarioSchema()), ...meshProblems(doc, opts.meshChecks)], semanticProblems(doc));
   if (problems.length > 0) return { problems };
   return { scenario: { ...normalise(doc.value, file), source: text }, problems };
 }

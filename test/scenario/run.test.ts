@@ -8,14 +8,14 @@ import { DEFAULT_RUN_OPTIONS } from '../../src/engine/options.js';
 import { loadRequestFor } from '../../src/scenario/loadRequest.js';
 import { SCENARIO_TARGET, effectiveTarget, runScenario } from '../../src/scenario/run.js';
 import { rehearsalConfig, rehearsalTarget } from '../../src/scenario/rehearsalRig.js';
-import { MESH_SCHEMAS } from '../../src/scenario/runFiles.js';
+import { MESH_CHECKS } from '../../src/scenario/runFiles.js';
 import { loadScenario } from '../../src/scenario/schema.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { meshDestinationRule } from '../helpers/meshFixtures.js';
 import { refusedPort } from '../helpers/servers.js';
 
 function scenario(body: string, head = 'name: lib\ntarget: http://httpbin:8000/get\n'): Scenario {
-  return loadScenario(`${head}${body}`, 'lib.yaml', { meshSchemas: MESH_SCHEMAS });
+  return loadScenario(`${head}${body}`, 'lib.yaml', { meshChecks: MESH_CHECKS });
 }
 
 const DR = (name: string): string => `  - apiVersion: networking.istio.io/v1

@@ -9,7 +9,7 @@ import { statDeltas } from '../../src/scenario/envoyStats.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { startRehearsal, type Rehearsal } from '../../src/scenario/rehearsalRig.js';
 import { loadScenario } from '../../src/scenario/schema.js';
-import { MESH_SCHEMAS } from '../../src/scenario/runFiles.js';
+import { MESH_CHECKS } from '../../src/scenario/runFiles.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { TASK_MESH } from '../helpers/meshFixtures.js';
 import { refusedPort } from '../helpers/servers.js';
@@ -30,7 +30,7 @@ ${TASK_MESH}${extra}steps:
         upstream_rq_total: "== code 200 count"
 `,
     'envoy-stats.yaml',
-    { meshSchemas: MESH_SCHEMAS },
+    { meshChecks: MESH_CHECKS },
   );
 }
 

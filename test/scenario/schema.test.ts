@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { destinationRuleSchema, virtualServiceSchema } from '../../src/rehearsal/istioSchema.js';
+import { MESH_CHECKS } from '../../src/scenario/runFiles.js';
 import { ScenarioError, checkEchoSpec, expandScenarioPaths, loadScenario, loadScenarioFiles, parseScenario, scenarioSchema } from '../../src/scenario/schema.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { formatProblem } from '../../src/shared/yamlConfig.js';
@@ -127,11 +127,24 @@ steps:
   - name: a
     load: {}
 `;
-    const out = parseScenario(text, 'mesh.yaml', { meshSchemas: { DestinationRule: destinationRuleSchema } }).problems.map(formatProblem);
+    const out = parseScenario(text, 'mesh.yaml', { meshChecks: MESH_CHECKS }).problems.map(formatProblem);
     expect(out).toEqual([
       'mesh.yaml:11:18: mesh[0].spec.trafficPolicy.connectionPool.tcp.maxConnectons: unknown field',
       'mesh.yaml:13:11: mesh[1].kind: must be one of DestinationRule, VirtualService, ServiceEntry (got "Gateway")',
     ]);
+  });
+
+  it('refuses durations Envoy requires to be positive inside a mesh DestinationRule, at their line', () => {
+    const text = `name: s
+target: http://httpbin:8000/get
+mesh:
+${meshDestinationRule('outlierDetection:\n  interval: 0s\n  baseEjectionTime: 30s')}steps:
+  - name: a
+    load: {}
+`;
+    const out = parseScenario(text, 'floor.yaml', { meshChecks: MESH_CHECKS }).problems.map(formatProblem);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^floor\.yaml:\d+:\d+: mesh\[0\]\.spec\.trafficPolicy\.outlierDetection\.interval: must be at least 1ms \(got "0s"\)$/);
   });
 
   it('throws a UsageError (exit 2) carrying one line per problem', () => {
@@ -240,7 +253,7 @@ describe('shipped scenarios', () => {
   const shipped = fileURLToPath(new URL('../../scenarios/', import.meta.url));
   const any = existsSync(shipped) && readdirSync(shipped).some((f) => /\.ya?ml$/.test(f));
   it.skipIf(!any)('every scenarios/*.yaml loads, mesh resources included', async () => {
-    const all = await loadScenarioFiles([shipped], { meshSchemas: { DestinationRule: destinationRuleSchema, VirtualService: virtualServiceSchema } });
+    const all = await loadScenarioFiles([shipped], { meshChecks: MESH_CHECKS });
     expect(all.length).toBeGreaterThan(0);
   });
 });
