@@ -18,7 +18,7 @@ import { renderResultHtml } from '../html/resultReport.js';
 import { renderRunHtml } from '../html/runReport.js';
 import { compareRows, formatCompareText } from '../html/summary.js';
 import { Level } from '../shared/log.js';
-import { UsageError, errorMessage } from '../shared/errors.js';
+import { UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 
 export interface ReportIo {
@@ -124,7 +124,7 @@ async function readRunDir(dir: string, err: (s: string) => void): Promise<RunInp
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${path}: not valid JSON: ${errorMessage(e).split('\n')[0] ?? ''}`);
+    throw new UsageError(`${path}: not valid JSON: ${oneLineMessage(e)}`);
   }
   if (!isVerdicts(doc)) throw new UsageError(`${path}: not a tripbench verdicts file (no "format": "tripbench.verdicts/…")`);
   const scenario = scenarioOf(doc, path);

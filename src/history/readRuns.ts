@@ -14,7 +14,7 @@ import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.j
 import { type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
 import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
 import { calcPercentile } from '../stats/fortioHistogram.js';
-import { UsageError, errorMessage } from '../shared/errors.js';
+import { UsageError, oneLineMessage } from '../shared/errors.js';
 
 export interface HistoryStep {
   key: string;
@@ -89,7 +89,7 @@ async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
   try {
     doc = JSON.parse(await readFile(file, 'utf8')) as typeof doc;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no verdicts.json (run still going, or stopped hard)' : `verdicts.json: ${errorMessage(e)}`;
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no verdicts.json (run still going, or stopped hard)' : `verdicts.json: ${oneLineMessage(e)}`;
     return { id, dir, steps: [], error: why };
   }
   if (doc.format !== VERDICTS_FORMAT || !Array.isArray(doc.steps)) {

@@ -6,7 +6,7 @@
  */
 import type { FortioResult, TripbenchExtras } from './fortioResult.js';
 import type { Bucket, HistogramData, Percentile } from '../stats/fortioHistogram.js';
-import { UsageError } from '../shared/errors.js';
+import { UsageError, oneLineMessage } from '../shared/errors.js';
 
 type Obj = Record<string, unknown>;
 
@@ -156,8 +156,7 @@ export function parseFortioJson(text: string, source = 'JSON result'): FortioRes
   try {
     v = JSON.parse(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new UsageError(`${source}: not valid JSON: ${msg}`);
+    throw new UsageError(`${source}: not valid JSON: ${oneLineMessage(e)}`);
   }
   const rd = new Reader(source);
   if (!isObj(v)) throw new UsageError(`${source}: not a fortio result: expected a JSON object`);

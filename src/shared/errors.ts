@@ -30,3 +30,8 @@ export class StartError extends TripbenchError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** One line, whatever the error quotes: V8's JSON.parse messages echo the offending text, newlines and all. */
+export function oneLineMessage(e: unknown): string {
+  return errorMessage(e).replace(/\r?\n/g, '\\n');
+}

@@ -190,6 +190,8 @@ describe('parseFortioJson errors', () => {
     const good = encodeFortioJson(currentExampleWithConnections());
     const cases: [string, RegExp][] = [
       ['{"RunType": "HTTP",', /^runs\/result\.json: not valid JSON: /],
+      // V8 quotes the offending text, line breaks included: still one line, and the quote is kept
+      ['nope\nmore', /^runs\/result\.json: not valid JSON: .*"nope\\nmore"/],
       ['[1,2]', /^runs\/result\.json: not a fortio result: expected a JSON object$/],
       ['{"RunType": "HTTP"}', /^runs\/result\.json: not a fortio result: no DurationHistogram object$/],
       [good.replace('"Count": 6,', '"Count": "6",'), /^runs\/result\.json: DurationHistogram\.Count: expected a number, got "6"$/],
