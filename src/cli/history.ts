@@ -5,7 +5,7 @@
  */
 import { FlagError, flagBool, flagNumber, flagString, formatUsage, parseFlags, type FlagSpecs } from './flags.js';
 import { flagsFirst } from './argOrder.js';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { readHistory } from '../history/readRuns.js';
 import { renderHistoryTable } from '../history/table.js';
 import { UsageError } from '../shared/errors.js';

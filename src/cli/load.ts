@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { FlagError, formatUsage } from './flags.js';
 import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './loadFlags.js';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { createProgressLine } from './progress.js';
 import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
 import { installStopSignals } from './signals.js';

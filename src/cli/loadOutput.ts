@@ -10,16 +10,14 @@ import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
 import type { Level } from '../shared/log.js';
-import { targetSharesHost } from '../http/resolve.js';
-
-const reserve = (run: RunOptions, url: string): number => run.reserveCores ?? (targetSharesHost(url) ? 1 : 0);
+import { reservedCores } from '../load/runLoad.js';
 
 /** `Fortio … running at … queries per second, 2->1 procs, for 20 calls: URL` */
 export function loadFirstLine(run: RunOptions, qpsTyped: number, urlTyped: string, cores = availableParallelism()): string {
   return formatFirstLine({
     qps: qpsTyped,
     cores,
-    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores, reserve(run, urlTyped)),
+    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores, reservedCores(run, urlTyped)),
     ...(run.exactly > 0 ? { calls: run.exactly } : {}),
     durationNs: run.durationNs,
     url: urlTyped,
@@ -31,7 +29,7 @@ export function loadStartLine(plan: RunPlan, run: RunOptions, level: Level, url:
   const startInfo = {
     qps: plan.maxQps ? 0 : plan.qps,
     threads: plan.threads,
-    workers: workerCount(run.workers, plan.threads, cores, reserve(run, url)),
+    workers: workerCount(run.workers, plan.threads, cores, reservedCores(run, url)),
     exactly: plan.exactly,
     durationNs: plan.durationNs,
     perThread: plan.perThread,

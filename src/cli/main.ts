@@ -2,7 +2,7 @@
  * `tripbench <command> [flags] [args]`: the process entry. Only this layer writes to the
  * terminal, installs signal handlers and sets the exit code.
  */
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { VERSION } from '../shared/version.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 

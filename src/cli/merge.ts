@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { FlagError, flagBool, flagString, formatUsage, parseFlags, type FlagSpecs } from './flags.js';
 import { flagsFirst } from './argOrder.js';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { parsePercentiles } from './loadFlags.js';
 import { mergeResults, type MergeInput, type MergeOutcome } from '../merge/mergeResults.js';
 import { encodeFortioJson, parseFortioJson } from '../report/fortioJson.js';

@@ -6,7 +6,7 @@
  * still writes every file.
  */
 import { appendFile } from 'node:fs/promises';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { flagsFirst } from './argOrder.js';
 import { FlagError, flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags, type FlagSpecs } from './flags.js';
 import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
@@ -20,6 +20,7 @@ import { renderJUnit } from '../scenario/render/junit.js';
 import { renderMarkdownSummary } from '../scenario/render/markdown.js';
 import { renderVerdictsJson, verdictsDocument } from '../scenario/render/verdictsJson.js';
 import { SCENARIO_TARGET, type ScenarioRun } from '../scenario/run.js';
+import type { StepContext } from '../scenario/stepRunner.js';
 import { loadRunFiles, runScenarios } from '../scenario/runFiles.js';
 import type { Scenario } from '../scenario/types.js';
 import { combineOutcomes, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
@@ -144,7 +145,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     return d;
   };
+  /** What the terminal showed for each step (`scenario/step`), for the step's .txt file. */
   const printed = new Map<string, string>();
+  const stepKey = (scenario: string, step: string): string => `${scenario}/${step}`;
+  const keyOf = (ctx: StepContext): string => stepKey(ctx.scenario.name, ctx.run.key);
+  const show = (key: string, text: string): void => {
+    printed.set(key, (printed.get(key) ?? '') + text);
+    err(text);
+  };
   const writeErrors: string[] = [];
   const progress = new Map<string, ProgressLine>();
   const html = flagBool(p, 'html');
@@ -165,31 +173,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     // Made when the first step starts, so its name is the run's start; a failure surfaces when the step's files are written.
     onStepStart: (s) => void dirOf(s).catch(() => undefined),
     onBatchStart: (ctx) => {
-      const key = `${ctx.scenario.name}/${ctx.run.key}`;
-      const first = loadFirstLine(ctx.request.run, ctx.request.qpsTyped, ctx.url);
-      printed.set(key, (printed.get(key) ?? '') + first);
-      err(stepBanner(ctx.scenario.name, ctx.run, ctx.batch) + first);
-      progress.set(key, createProgressLine(cfg.level, 0));
+      err(stepBanner(ctx.scenario.name, ctx.run, ctx.batch));
+      show(keyOf(ctx), loadFirstLine(ctx.request.run, ctx.request.qpsTyped, ctx.url));
+      progress.set(keyOf(ctx), createProgressLine(cfg.level, 0));
     },
-    onLoadStart: (ctx, plan) => {
-      const line = loadStartLine(plan, ctx.request.run, cfg.level, ctx.request.http.url);
-      const key = `${ctx.scenario.name}/${ctx.run.key}`;
-      printed.set(key, (printed.get(key) ?? '') + line);
-      err(line);
-    },
-    onProgress: (ctx, pr) => progress.get(`${ctx.scenario.name}/${ctx.run.key}`)?.update({ calls: pr.calls, codes: pr.codes }),
+    onLoadStart: (ctx, plan) => show(keyOf(ctx), loadStartLine(plan, ctx.request.run, cfg.level, ctx.request.http.url)),
+    onProgress: (ctx, pr) => progress.get(keyOf(ctx))?.update({ calls: pr.calls, codes: pr.codes }),
     onBatchEnd: (ctx, result) => {
-      const key = `${ctx.scenario.name}/${ctx.run.key}`;
-      progress.get(key)?.stop();
-      const text = loadReport(result, ctx.request.run, cfg.level);
-      printed.set(key, (printed.get(key) ?? '') + text);
-      err(text);
+      progress.get(keyOf(ctx))?.stop();
+      show(keyOf(ctx), loadReport(result, ctx.request.run, cfg.level));
     },
     onStepEnd: async (s, step, loads) => {
       try {
-        step.files = await writeStepFiles(await dirOf(s), step, loads, printed.get(`${s.name}/${step.key}`) ?? '', cfg.level);
+        step.files = await writeStepFiles(await dirOf(s), step, loads, printed.get(stepKey(s.name, step.key)) ?? '', cfg.level);
       } catch (e) {
-        writeErrors.push(`${s.name}/${step.key}: ${errorMessage(e)}`);
+        writeErrors.push(`${stepKey(s.name, step.key)}: ${errorMessage(e)}`);
       }
     },
     onScenarioEnd: async (run) => {

@@ -4,7 +4,7 @@
  * finished steps), then scenario.yaml, verdicts.json, junit.xml, summary.md and report.html.
  * Every file is written atomically.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderRunHtml } from '../html/runReport.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
@@ -87,8 +87,7 @@ export async function writeScenarioFiles(dir: string, run: ScenarioRun, opts: Sc
   };
   // The file exactly as run, so the folder alone reproduces the experiment: the text that was
   // validated, not what the file holds after a long run (someone may be editing it meanwhile).
-  const text = run.scenario.source ?? (await readFile(run.scenario.file, 'utf8').catch(() => undefined));
-  if (text !== undefined) await put('scenario.yaml', text);
+  await put('scenario.yaml', run.scenario.source);
   await put('verdicts.json', renderVerdictsJson(sr, { version: VERSION, inconclusiveAs: ia }));
   await put('junit.xml', renderJUnit([sr], { inconclusiveAs: ia }));
   await put('summary.md', renderMarkdownSummary([sr], { inconclusiveAs: ia }));

@@ -4,7 +4,7 @@
 import { UsageError } from '../shared/errors.js';
 import { startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
 import type { TargetHandle } from '../rehearsal/index.js';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
 

@@ -18,7 +18,7 @@ import {
   startSidecar,
 } from '../rehearsal/index.js';
 import type { SidecarHandle, SourceText, WorkerAssignment } from '../rehearsal/index.js';
-import { ExitCode } from './exitCodes.js';
+import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
 import { waitForSignal } from './server.js';

@@ -5,6 +5,7 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { StartError, errorMessage } from '../shared/errors.js';
+import { isLoopback } from '../shared/loopback.js';
 import type { HttpOptions } from './options.js';
 import { requestTarget } from './request.js';
 
@@ -92,6 +93,5 @@ export function targetSharesHost(url: string, resolve = ''): boolean {
       return false;
     }
   }
-  host = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+  return isLoopback(host);
 }

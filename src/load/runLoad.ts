@@ -58,10 +58,15 @@ export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: H
   return made;
 }
 
+/** Cores the engine leaves free: as the caller set them, else one when the target is on this machine. */
+export function reservedCores(run: RunOptions, url: string, resolve = ''): number {
+  return run.reserveCores ?? (targetSharesHost(url, resolve) ? 1 : 0);
+}
+
 export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const sharded = applyShard(req.run, req.shard ?? null);
-  const run = { ...sharded, reserveCores: sharded.reserveCores ?? (targetSharesHost(http.url, http.resolve) ? 1 : 0) };
+  const run = { ...sharded, reserveCores: reservedCores(sharded, http.url, http.resolve) };
   const timeline = new QpsTimeline();
   const limits = workerResourceLimits(http);
   const engine = await runEngine({

@@ -2,22 +2,14 @@
  * Listening addresses for the rehearsal processes. They are test doubles with no
  * authentication, so they stay on loopback unless the caller explicitly allows more.
  */
-import { isIP } from 'node:net';
 import type { Server } from 'node:net';
 import { UsageError } from '../shared/errors.js';
+import { isLoopback } from '../shared/loopback.js';
 import { parseHostPort } from './host.js';
 
 export interface ListenAddress {
   host: string;
   port: number;
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
 }
 
 /** "127.0.0.1:8080", ":8080" (loopback), "8080"; what names the flag goes into errors. */

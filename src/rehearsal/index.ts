@@ -30,4 +30,4 @@ export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js
 export { OVERFLOW_BODY } from './localReply.js';
 export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
 export type { StatEntry, StatStore } from './stats.js';
-export { isLoopback } from './bind.js';
+export { isLoopback } from '../shared/loopback.js';

@@ -67,15 +67,15 @@ export interface SnapshotOptions {
 }
 
 /**
- * Istio's bootstrap inclusion list as the fortio sample of the circuit-breaking task sets it
- * (annotation sidecar.istio.io/statsInclusionPrefixes), so the task's commands find the stats.
- */
-/**
  * What Istio's bootstrap keeps when nothing is requested (envoy-circuit-breaking.md §3.3,
  * current release): server and manager stats stay, per-cluster `cluster.outbound|…` stats go.
  */
 export const ISTIO_DEFAULT_INCLUSION_PREFIXES = ['reporter=', 'cluster_manager', 'listener_manager', 'server', 'cluster.xds-grpc', 'wasm', 'component', 'istio'];
 
+/**
+ * Istio's bootstrap inclusion list as the fortio sample of the circuit-breaking task sets it
+ * (annotation sidecar.istio.io/statsInclusionPrefixes), so the task's commands find the stats.
+ */
 export const FORTIO_SAMPLE_INCLUSION_PREFIXES = ['cluster.outbound', 'cluster_manager', 'listener_manager', 'http_mixer_filter', 'tcp_mixer_filter', 'server', 'cluster.xds-grpc'];
 
 export class StatStore {

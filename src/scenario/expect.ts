@@ -339,15 +339,16 @@ export interface EvaluateOptions {
 
 /** One expectation against one pooled observation under a policy. Never throws on missing data. */
 export function evaluateExpectation(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions = {}): ExpectationResult {
-  const r = judge(e, obs, policy, opts);
   const c = e.cond;
-  const bounds = boundsOf(c, c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined);
+  const resolved = c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined;
+  const r = judge(e, obs, policy, opts, resolved);
+  const bounds = boundsOf(c, resolved);
   return bounds ? { ...r, bounds } : r;
 }
 
-function judge(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions): ExpectationResult {
+/** `resolved`: the observed value a `cmpRef` condition refers to (undefined when it has none). */
+function judge(e: Expectation, obs: Observed, policy: Policy, opts: EvaluateOptions, resolved: number | undefined): ExpectationResult {
   const c = e.cond;
-  const resolved = c.kind === 'cmpRef' ? resolveRef(c.ref, obs) : undefined;
   const expected = describeCondition(e, resolved);
   if (obs.calls === 0 && e.metric.kind !== 'calls') {
     return result(e, { expected, observed: '—', verdict: 'INCONCLUSIVE', basis: 'none', reason: 'no calls were made' });

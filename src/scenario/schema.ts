@@ -52,7 +52,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
   const problems = mergeProblems([...validate(doc, scenarioSchema()), ...meshProblems(doc, opts.meshChecks)], semanticProblems(doc));
   if (problems.length > 0) return { problems };
-  return { scenario: { ...normalise(doc.value, file), source: text }, problems };
+  return { scenario: normalise(doc.value, file, text), problems };
 }
 
 // ---- normalisation (input is valid here) ----
@@ -131,11 +131,12 @@ function toUpstream(raw: Raw): Upstream {
   return u;
 }
 
-function normalise(raw: Raw, file: string): Scenario {
+function normalise(raw: Raw, file: string, source: string): Scenario {
   const mesh = (raw.mesh ?? []) as MeshResource[];
   const defaults = isMap(raw.defaults) ? raw.defaults : {};
   const s: Scenario = {
     file,
+    source,
     name: raw.name as string,
     description: (raw.description ?? '') as string,
     target: raw.target as string,

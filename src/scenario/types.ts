@@ -147,7 +147,7 @@ export interface Scenario {
   /** Path as given to the loader, used in messages. */
   file: string;
   /** The file's text as loaded and validated: the run folder's scenario.yaml, whatever the file says by then. */
-  source?: string;
+  source: string;
   name: string;
   description: string;
   target: string;

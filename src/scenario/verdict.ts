@@ -2,6 +2,7 @@
  * Policies (how a ratio's interval becomes a verdict), the until-conclusive stopping rule,
  * outcome aggregation and the `tripbench run` exit codes. Pure; docs/scenarios.md explains it.
  */
+import { ExitCode } from '../shared/exitCodes.js';
 import { DEFAULT_BUDGET } from './types.js';
 import type { Budget, CmpOp, Condition, ExpectationResult, Policy, ScenarioResult, StepResult, StepRun, Verdict } from './types.js';
 
@@ -153,10 +154,16 @@ export function combineOutcomes(outcomes: Iterable<Outcome>): Outcome {
 }
 
 /**
- * `tripbench run` exit codes; the same numbers as cli/exitCodes.ts (scenario/ must not import cli/,
- * a test pins them together). 2 and 4 come from errors before any verdict exists.
+ * `tripbench run`'s exit codes named by outcome, from the one table of codes (shared/exitCodes.ts).
+ * 2 and 4 come from errors before any verdict exists.
  */
-export const RunExit = { PASS: 0, FAIL: 1, USAGE: 2, INCONCLUSIVE: 3, UNREACHABLE: 4 } as const;
+export const RunExit = {
+  PASS: ExitCode.OK,
+  FAIL: ExitCode.FAILURE,
+  USAGE: ExitCode.USAGE,
+  INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+  UNREACHABLE: ExitCode.UNREACHABLE,
+} as const;
 
 export function exitCodeFor(o: Outcome): 0 | 1 | 3 {
   return o === 'PASS' ? RunExit.PASS : o === 'FAIL' ? RunExit.FAIL : RunExit.INCONCLUSIVE;

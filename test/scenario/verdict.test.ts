@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/cli/exitCodes.js';
+import { ExitCode } from '../../src/shared/exitCodes.js';
 import { evaluateExpectations, notRunResults, parseExpect } from '../../src/scenario/expect.js';
 import {
   RunExit,
@@ -143,7 +143,7 @@ describe('outcomes and exit codes', () => {
     expect(outcomeOf([], 'fail')).toBe('FAIL');
   });
 
-  it('maps outcomes to the documented exit codes, the same numbers as cli/exitCodes.ts', () => {
+  it('maps outcomes to the documented exit codes, the same numbers as shared/exitCodes.ts', () => {
     expect(exitCodeFor('PASS')).toBe(0);
     expect(exitCodeFor('FAIL')).toBe(1);
     expect(exitCodeFor('INCONCLUSIVE')).toBe(3);

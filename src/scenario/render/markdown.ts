@@ -3,7 +3,7 @@
  * row per expectation, sweep curves, and the mesh policy folded away beside the results.
  */
 import { formatInterval, formatRatio } from '../format.js';
-import { type InconclusiveAs, allResults, combineOutcomes, countsAsFailure, runExitCode, scenarioOutcome, tally } from '../verdict.js';
+import { type InconclusiveAs, RunExit, allResults, combineOutcomes, countsAsFailure, runExitCode, scenarioOutcome, tally } from '../verdict.js';
 import type { Outcome } from '../verdict.js';
 import type { ScenarioResult, Verdict } from '../types.js';
 import { sweepCurve } from './table.js';
@@ -82,7 +82,7 @@ export function renderMarkdownSummary(scenarios: readonly ScenarioResult[], opts
   if (scenarios.length > 1) {
     const o = combineOutcomes(scenarios.map((s) => scenarioOutcome(s, ia)));
     const code = runExitCode(scenarios, ia);
-    out.push(`# ${ICON[o]} tripbench: ${code === 4 ? 'target unreachable' : o} (exit ${code})`, '');
+    out.push(`# ${ICON[o]} tripbench: ${code === RunExit.UNREACHABLE ? 'target unreachable' : o} (exit ${code})`, '');
   }
   for (const s of scenarios) out.push(...scenarioSection(s, opts));
   return out.join('\n');
