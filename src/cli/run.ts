@@ -178,7 +178,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       progress.set(keyOf(ctx), createProgressLine(cfg.level, 0));
     },
     onLoadStart: (ctx, plan) => show(keyOf(ctx), loadStartLine(plan, ctx.request.run, cfg.level, ctx.request.http.url)),
-    onProgress: (ctx, pr) => progress.get(keyOf(ctx))?.update({ calls: pr.calls, codes: pr.codes }),
+    onProgress: (ctx, pr) => progress.get(keyOf(ctx))?.update({ calls: pr.calls, codes: pr.codes, elapsedNs: pr.elapsedNs }),
     onBatchEnd: (ctx, result) => {
       progress.get(keyOf(ctx))?.stop();
       show(keyOf(ctx), loadReport(result, ctx.request.run, cfg.level));
