@@ -4,6 +4,7 @@
  * for non-boolean flags) ahead of the positionals so parseFlags sees them; `--` still ends flags.
  */
 import type { FlagSpecs } from './flags.js';
+import { pushAll } from '../shared/arrays.js';
 
 export function flagsFirst(argv: readonly string[], specs: FlagSpecs): string[] {
   const flags: string[] = [];
@@ -11,7 +12,7 @@ export function flagsFirst(argv: readonly string[], specs: FlagSpecs): string[] 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
-      positional.push(...argv.slice(i + 1));
+      pushAll(positional, argv.slice(i + 1));
       break;
     }
     if (a.length < 2 || a[0] !== '-') {

@@ -1,10 +1,11 @@
 /**
  * `tripbench sidecar -f dr.yaml [-f vs.yaml] -upstream host:port …`: the Envoy sidecar
- * emulator for one outbound cluster, until SIGINT/SIGTERM. Bad resources: one line per
+ * emulator for one outbound cluster (the files: the multi-document Istio YAML `run` takes in a
+ * scenario's mesh), until SIGINT/SIGTERM. Bad resources: one line per
  * problem (`file:line:col: field: message`), exit 2, nothing starts.
  */
-import { readFileSync } from 'node:fs';
-import { errorMessage, UsageError } from '../shared/errors.js';
+import { UsageError } from '../shared/errors.js';
+import { readYamlFile } from '../shared/yamlConfig.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_HOP_LATENCY_MS,
@@ -27,7 +28,7 @@ import type { CommandIo } from './server.js';
 const ms = (x: number): number => x * 1e6;
 
 export const SIDECAR_FLAGS: FlagSpecs = {
-  f: { type: 'strings', default: [], usage: 'Istio DestinationRule / VirtualService YAML file (repeatable; - for stdin)' },
+  f: { type: 'strings', default: [], usage: 'Istio YAML: DestinationRule, VirtualService, ServiceEntry; multi-document (repeatable; - for stdin)' },
   upstream: { type: 'strings', default: [], usage: 'upstream endpoint host:port (repeatable; default 127.0.0.1:8080)' },
   listen: { type: 'string', default: '127.0.0.1:15001', usage: 'downstream listener (what the app calls)' },
   admin: { type: 'string', default: '127.0.0.1:15000', usage: 'Envoy-style admin endpoint; "off" for none' },
@@ -46,13 +47,7 @@ export const SIDECAR_FLAGS: FlagSpecs = {
 };
 
 function readSources(files: string[]): SourceText[] {
-  return files.map((file) => {
-    try {
-      return { file, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
-    } catch (e) {
-      throw new UsageError(`${file}: ${errorMessage(e)}`);
-    }
-  });
+  return files.map((file) => ({ file, text: readYamlFile(file) }));
 }
 
 function inclusion(v: string): string[] | undefined {

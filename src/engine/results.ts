@@ -9,6 +9,7 @@ import {
 } from '../stats/fortioHistogram.js';
 import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
 import type { RunPlan } from './schedule.js';
+import { pushAll } from '../shared/arrays.js';
 
 export interface ThreadResult {
   id: number;
@@ -103,7 +104,7 @@ export function mergeWorkerParts(parts: readonly WorkerPart[], base: RunHistogra
     mergeFortioHistogram(errors, p.errors);
     mergeFortioHistogram(sleep, p.sleep);
     for (const [c, n] of p.codes) codeMap.set(c, (codeMap.get(c) ?? 0) + n);
-    threads.push(...p.threads);
+    pushAll(threads, p.threads);
     workers.push({ index: p.index, threads: p.threads.map((t) => t.id), calls: p.threads.reduce((a, t) => a + t.calls, 0) });
     if (!Number.isNaN(p.endEpochMs) && !(p.endEpochMs <= endEpochMs)) endEpochMs = p.endEpochMs;
   }

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import { formatSeconds } from '../scenario/format.js';
 import type { HistoryRun, HistoryStep } from './readRuns.js';
+import { maxOf, minOf } from '../shared/arrays.js';
 
 export interface HistoryTableOptions {
   /** the trip code shown, for the header line */
@@ -55,8 +56,8 @@ function wanted(key: string, filter: readonly string[] | undefined): boolean {
 
 function range(xs: readonly number[], fmt: (x: number) => string): string {
   if (xs.length === 0) return '';
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
+  const lo = minOf(xs);
+  const hi = maxOf(xs);
   return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 

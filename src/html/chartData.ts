@@ -7,6 +7,7 @@ import type { FortioResult } from '../report/fortioResult.js';
 import type { HistogramData } from '../stats/fortioHistogram.js';
 import { calcPercentile } from '../stats/fortioHistogram.js';
 import { decodeHdr } from '../stats/hdr.js';
+import { maxOf, minOf } from '../shared/arrays.js';
 
 // ---- chart specs (embedded as JSON, read by client.ts) ----
 
@@ -104,7 +105,7 @@ function valueAt(ss: readonly Span[], x: number): number {
 function wantsLogX(xs: readonly number[]): boolean {
   const pos = xs.filter((x) => x > 0);
   if (pos.length < 2 || pos.length < xs.length) return false;
-  return Math.max(...pos) / Math.min(...pos) >= 100;
+  return maxOf(pos) / minOf(pos) >= 100;
 }
 
 /**
@@ -201,7 +202,7 @@ export function percentileChart(curves: readonly { label: string; color: string;
   if (curves.length === 0) return undefined;
   const all = curves.flatMap((c) => c.curve.values);
   const pos = all.filter((v) => v > 0);
-  const logY = pos.length === all.length && Math.max(...pos) / Math.min(...pos) >= 100;
+  const logY = pos.length === all.length && maxOf(pos) / minOf(pos) >= 100;
   return { kind: 'percentiles', x: [...PERCENTILE_X], unit: 'ms', logY, series: curves.map((c) => ({ label: c.label, color: c.color, values: c.curve.values })) };
 }
 

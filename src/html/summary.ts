@@ -6,6 +6,7 @@
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatNumber, formatRatio, formatSeconds } from '../scenario/format.js';
 import { type LatencySource, latencyAt, sortedCodes } from './chartData.js';
+import { maxOf } from '../shared/arrays.js';
 
 export const SUMMARY_PERCENTILES: readonly number[] = [50, 75, 90, 99, 99.9];
 
@@ -132,7 +133,7 @@ export function compareRows(results: readonly FortioResult[]): CompareRow[] {
 export function formatCompareText(labels: readonly string[], rows: readonly CompareRow[]): string {
   const head = ['', ...labels, ...labels.slice(1).map((_, i) => (labels.length === 2 ? 'change' : `change ${i + 2}`))];
   const body = rows.map((r) => [r.metric, ...r.values, ...r.change]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const widths = head.map((h, i) => Math.max(h.length, maxOf(body.map((b) => (b[i] ?? '').length))));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))

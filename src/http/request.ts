@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { urlPort } from '../shared/urlPort.js';
 import type { HeaderPair, HttpOptions } from './options.js';
+import { pushAll } from '../shared/arrays.js';
 
 export const UUID_TOKEN = '{uuid}';
 const TOKEN_BYTES = Buffer.from(UUID_TOKEN, 'latin1');
@@ -119,7 +120,7 @@ export function requestHeaders(o: HttpOptions, authority: string, payloadLength:
   if (!o.http10 || host !== '') h.push(['Host', host !== '' ? host : authority]);
   if (!o.http10 && !o.keepAlive) h.push(['Connection', 'close']);
   if (userAgent !== '') h.push(['User-Agent', userAgent]);
-  h.push(...extras);
+  pushAll(h, extras);
   const ct = contentType !== '' ? contentType : payloadLength > 0 ? 'application/octet-stream' : '';
   if (ct !== '') h.push(['Content-Type', ct]);
   if ((payloadLength > 0 || ct !== '') && !userLength) h.push(['Content-Length', String(payloadLength)]);

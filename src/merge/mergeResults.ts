@@ -15,6 +15,7 @@ import { UsageError } from '../shared/errors.js';
 import { formatPrecG } from '../shared/goFormat.js';
 import { LONG_VERSION } from '../shared/version.js';
 import { parseStartTime, unionDurationNs } from './timeRanges.js';
+import { minOf, pushAll } from '../shared/arrays.js';
 
 export interface MergeInput {
   /** file name, for messages */
@@ -153,7 +154,7 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
     if (ms === undefined) throw new UsageError(`${i.source}: StartTime: cannot read ${JSON.stringify(i.result.StartTime)} as an RFC 3339 time`);
     return ms;
   });
-  const earliest = starts.indexOf(Math.min(...starts));
+  const earliest = starts.indexOf(minOf(starts));
   const actualNs = unionDurationNs(inputs.map((i, k) => ({ startMs: starts[k] as number, durationNs: i.result.ActualDuration })));
   const count = duration.data.Count;
 
@@ -181,7 +182,7 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
   const exact = noHdr.length === 0 && bucketsExact;
 
   const shards = results.map((r) => r.Tripbench?.Shard ?? '');
-  notes.push(...shardNotes(shards));
+  pushAll(notes, shardNotes(shards));
 
   let threadBase = 0;
   let workerIndex = 0;

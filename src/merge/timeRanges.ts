@@ -3,6 +3,7 @@
  * in time, separate runs may not: the merged duration is the length of the union of the
  * [start, start + ActualDuration] ranges, so qps stays "calls per second of wall time under load".
  */
+import { minOf } from '../shared/arrays.js';
 
 const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 
@@ -26,7 +27,7 @@ export interface TimeRange {
 /** Length in ns of the union of the ranges. */
 export function unionDurationNs(ranges: readonly TimeRange[]): number {
   // Relative to the earliest start: epoch ns do not fit a double's 53 bits.
-  const base = Math.min(...ranges.map((r) => r.startMs));
+  const base = minOf(ranges.map((r) => r.startMs));
   const iv = ranges
     .map((r) => [(r.startMs - base) * 1e6, (r.startMs - base) * 1e6 + Math.max(0, r.durationNs)] as const)
     .sort((a, b) => a[0] - b[0]);

@@ -10,6 +10,7 @@
  */
 import type { ExpectationResult, ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
 import { scenarioOutcome, type InconclusiveAs, type Outcome } from '../scenario/verdict.js';
+import { pushAll } from '../shared/arrays.js';
 
 export const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'INCONCLUSIVE', 'NOT RUN'];
 const OUTCOMES: readonly Outcome[] = ['PASS', 'FAIL', 'INCONCLUSIVE'];
@@ -119,8 +120,8 @@ export function renderPrometheus(results: readonly ScenarioResult[], opts: Expos
       const sl = stepLabels(sr, st);
       for (const e of st.results) {
         const s = expectationSamples(sr, st, e);
-        verdict.samples.push(...s.verdict);
-        value.samples.push(...s.value);
+        pushAll(verdict.samples, s.verdict);
+        pushAll(value.samples, s.value);
       }
       const ob = st.observed;
       if (!ob) continue;

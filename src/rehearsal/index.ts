@@ -18,6 +18,7 @@ export {
   CURRENT_ISTIO,
   DEFAULT_ISTIO_VERSION,
   IstioConfigError,
+  collectMesh,
   defaultClusterName,
   loadIstioResources,
   parseIstioVersion,
@@ -25,7 +26,7 @@ export {
   targetClusterName,
   toSidecarConfig,
 } from './istio.js';
-export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, SourceText, VirtualService } from './istio.js';
+export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './istio.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
 export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';

@@ -20,11 +20,12 @@ import type {
   StringMatcher,
   Thresholds,
 } from './envoyConfig.js';
-import { IstioConfigError, loadIstioResources } from './istioResources.js';
-import type { DestinationRule, HttpRoute, IstioResources, Percent, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
+import { collectMesh, IstioConfigError, loadIstioResources } from './istioResources.js';
+import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
 
-export { IstioConfigError, loadIstioResources };
-export type { DestinationRule, HttpRoute, IstioResources, SourceText, TrafficPolicy, VirtualService };
+export { collectMesh, IstioConfigError, loadIstioResources };
+export type { DestinationRule, HttpRoute, IstioResources, ServiceEntry, SourceText, TrafficPolicy, VirtualService };
+export type { MeshOptions } from './istioResources.js';
 export type { LoadResult } from './istioResources.js';
 
 // ---- Istio version ----
@@ -323,7 +324,8 @@ export interface MappingOptions {
 /** What pilot would have pushed for these resources. */
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
-  const name = opts.clusterName ?? defaultClusterName(res.destinationRule ? [res.destinationRule] : [], opts.servicePort ?? 8000);
+  const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? [])];
+  const name = opts.clusterName ?? defaultClusterName(named, opts.servicePort ?? 8000);
   return {
     cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
     routes: routeConfigs(res.virtualService, opts.istioVersion, warnings),

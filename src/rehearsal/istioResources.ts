@@ -1,12 +1,13 @@
 /**
- * The Istio resources the emulator reads — DestinationRule and VirtualService as plain data —
- * and their loading: YAML, schema validation, one DestinationRule and one VirtualService at
- * most, every problem as `file:line:col: field: message`.
+ * The Istio resources the emulator reads — DestinationRule, VirtualService and ServiceEntry as
+ * plain data — and their one loader, used by `sidecar -f` files and a scenario's `mesh` list
+ * alike: schema validation, one DestinationRule and one VirtualService at most, every problem
+ * as `file:line:col: field: message`.
  */
 import { parseGoDuration } from '../shared/duration.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
-import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, virtualServiceSchema } from './istioSchema.js';
+import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, virtualServiceSchema } from './istioSchema.js';
 
 // ---- resource shapes (only what the schema admits and the mapping reads) ----
 
@@ -94,9 +95,18 @@ export interface VirtualService {
   spec: { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; tls?: unknown[]; tcp?: unknown[] };
 }
 
+export interface ServiceEntry {
+  apiVersion: string;
+  kind: 'ServiceEntry';
+  metadata?: { name?: string; namespace?: string };
+  spec: { hosts?: string[]; [k: string]: unknown };
+}
+
 export interface IstioResources {
   destinationRule?: DestinationRule;
   virtualService?: VirtualService;
+  /** in order; the first one's host names the cluster when there is no DestinationRule */
+  serviceEntries?: ServiceEntry[];
 }
 
 export interface SourceText {
@@ -150,61 +160,99 @@ export function virtualServiceProblems(doc: YamlDocument): Problem[] {
   return validate(doc, virtualServiceSchema);
 }
 
+export function serviceEntryProblems(doc: YamlDocument): Problem[] {
+  return validate(doc, serviceEntrySchema);
+}
+
 export interface LoadResult {
   resources: IstioResources;
   problems: Problem[];
 }
 
-/** Parses and validates YAML texts holding at most one DestinationRule and one VirtualService. */
-export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
+export const MESH_KINDS = ['DestinationRule', 'VirtualService', 'ServiceEntry'] as const;
+
+export interface MeshOptions {
+  /**
+   * Refuse a second DestinationRule or VirtualService, with this reason: valid in a cluster,
+   * beyond the one-cluster emulator. Unset: only each resource is checked (a run in a cluster).
+   */
+  oneCluster?: string;
+}
+
+/**
+ * The one loader of Istio resources: every document checked by its kind, the emulator's
+ * resources collected. A document is a whole resource (`sidecar -f`) or one item of a
+ * scenario's `mesh` list; positions come from the document, so problems point into its file.
+ */
+export function collectMesh(docs: readonly YamlDocument[], opts: MeshOptions = {}): LoadResult {
   const problems: Problem[] = [];
   const resources: IstioResources = {};
+  const add = (p: readonly Problem[]): void => {
+    for (const x of p) problems.push(x);
+  };
   let drDoc: YamlDocument | undefined;
   let vsDoc: YamlDocument | undefined;
-  for (const src of sources) {
-    const loaded = loadYamlDocuments(src.text, src.file);
-    problems.push(...loaded.problems);
-    // An empty or all-comment file would silently leave every breaker unlimited.
-    if (loaded.problems.length === 0 && loaded.docs.length === 0) {
-      problems.push({ file: src.file, line: 1, col: 1, path: '(document)', message: 'no DestinationRule or VirtualService in this file' });
+  const where = (d: YamlDocument): string => {
+    const pos = d.locate([]);
+    return `${d.file}:${pos.line}:${pos.col}`;
+  };
+  for (const doc of docs) {
+    const head = validate(doc, resourceHeaderSchema);
+    if (head.length > 0) {
+      add(head);
+      continue;
     }
-    for (const doc of loaded.docs) {
-      const head = validate(doc, resourceHeaderSchema);
-      if (head.length > 0) {
-        problems.push(...head);
+    const v = doc.value as { apiVersion: string; kind: string };
+    if (!(API_VERSIONS as readonly string[]).includes(v.apiVersion)) {
+      problems.push(doc.problem(['apiVersion'], `unsupported apiVersion ${JSON.stringify(v.apiVersion)} (expected one of ${API_VERSIONS.join(', ')})`));
+      continue;
+    }
+    if (v.kind === 'DestinationRule') {
+      if (drDoc && opts.oneCluster !== undefined) {
+        problems.push(doc.problem(['kind'], `a second DestinationRule (the first is at ${where(drDoc)}): ${opts.oneCluster}`));
         continue;
       }
-      const v = doc.value as { apiVersion: string; kind: string };
-      if (!(API_VERSIONS as readonly string[]).includes(v.apiVersion)) {
-        problems.push(doc.problem(['apiVersion'], `unsupported apiVersion ${JSON.stringify(v.apiVersion)} (expected one of ${API_VERSIONS.join(', ')})`));
+      const p = destinationRuleProblems(doc);
+      add(p);
+      if (p.length === 0 && !drDoc) resources.destinationRule = doc.value as DestinationRule;
+      drDoc ??= doc;
+    } else if (v.kind === 'VirtualService') {
+      if (vsDoc && opts.oneCluster !== undefined) {
+        problems.push(doc.problem(['kind'], `a second VirtualService (the first is at ${where(vsDoc)}): ${opts.oneCluster}`));
         continue;
       }
-      if (v.kind === 'DestinationRule') {
-        if (drDoc) {
-          problems.push(doc.problem(['kind'], `a second DestinationRule (the first is in ${drDoc.file}); the emulator models one cluster`));
-          continue;
-        }
-        drDoc = doc;
-        const p = destinationRuleProblems(doc);
-        problems.push(...p);
-        if (p.length === 0) resources.destinationRule = doc.value as DestinationRule;
-      } else if (v.kind === 'VirtualService') {
-        if (vsDoc) {
-          problems.push(doc.problem(['kind'], `a second VirtualService (the first is in ${vsDoc.file}); the emulator models one route table`));
-          continue;
-        }
-        vsDoc = doc;
-        const p = virtualServiceProblems(doc);
-        problems.push(...p);
-        if (p.length === 0) resources.virtualService = doc.value as VirtualService;
-      } else {
-        problems.push(doc.problem(['kind'], `unsupported kind ${JSON.stringify(v.kind)} (expected DestinationRule or VirtualService)`));
-      }
+      const p = virtualServiceProblems(doc);
+      add(p);
+      if (p.length === 0 && !vsDoc) resources.virtualService = doc.value as VirtualService;
+      vsDoc ??= doc;
+    } else if (v.kind === 'ServiceEntry') {
+      const p = serviceEntryProblems(doc);
+      add(p);
+      if (p.length === 0) (resources.serviceEntries ??= []).push(doc.value as ServiceEntry);
+    } else {
+      problems.push(doc.problem(['kind'], `must be one of ${MESH_KINDS.join(', ')} (got ${JSON.stringify(v.kind)})`));
     }
   }
   return { resources, problems };
 }
 
+/** `sidecar -f` texts: multi-document Istio YAML (DestinationRule, VirtualService, ServiceEntry), one cluster. */
+export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
+  const problems: Problem[] = [];
+  const docs: YamlDocument[] = [];
+  for (const src of sources) {
+    const loaded = loadYamlDocuments(src.text, src.file);
+    for (const p of loaded.problems) problems.push(p);
+    // An empty or all-comment file would silently leave every breaker unlimited.
+    if (loaded.problems.length === 0 && loaded.docs.length === 0) {
+      problems.push({ file: src.file, line: 1, col: 1, path: '(document)', message: `no ${MESH_KINDS.slice(0, -1).join(', ')} or ${MESH_KINDS[MESH_KINDS.length - 1]} in this file` });
+    }
+    for (const d of loaded.docs) docs.push(d);
+  }
+  const r = collectMesh(docs, { oneCluster: 'the emulator models one cluster' });
+  for (const p of r.problems) problems.push(p);
+  return { resources: r.resources, problems };
+}
 
 /** Bad Istio YAML: the message is one `file:line:col: field: problem` line per problem. */
 export class IstioConfigError extends ProblemsError {

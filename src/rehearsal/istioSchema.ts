@@ -199,6 +199,28 @@ export const virtualServiceSchema: JsonSchema = resource(
   }),
 );
 
+/**
+ * A ServiceEntry declares the external host the local target stands in for: its first host
+ * names the cluster when there is no DestinationRule. The rest is accepted as Istio has it.
+ */
+export const serviceEntrySchema: JsonSchema = resource(
+  'ServiceEntry',
+  obj({
+    hosts: strList,
+    addresses: strList,
+    ports: {
+      type: 'array',
+      items: obj({ number: { type: 'integer', minimum: 0, maximum: 65535 }, protocol: str, name: str, targetPort: { type: 'integer', minimum: 0, maximum: 65535 } }),
+    },
+    location: { enum: ['MESH_EXTERNAL', 'MESH_INTERNAL'] },
+    resolution: { enum: ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'] },
+    endpoints: opaqueList,
+    workloadSelector: opaque,
+    exportTo: strList,
+    subjectAltNames: strList,
+  }),
+);
+
 /** Only the header fields, so the kind/apiVersion problem is reported before the spec is looked at. */
 export const resourceHeaderSchema: JsonSchema = {
   type: 'object',

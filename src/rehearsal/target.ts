@@ -221,7 +221,8 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
       b = gzipSync(b);
       headers.push(['content-encoding', 'gzip']);
     }
-    headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true'], ...echo.headers);
+    headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true']);
+    for (const h of echo.headers) headers.push(h);
     if (echo.close) headers.push(['connection', 'close']);
     res.writeHead(reply.status, headers.flat());
     res.end(b);

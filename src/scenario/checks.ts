@@ -4,18 +4,17 @@
  * schema, on input that may be schema-invalid, so every check is defensive.
  */
 import { parseGoDuration } from '../shared/duration.js';
-import { formatProblem } from '../shared/yamlConfig.js';
+import { formatProblem, subDocument } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { parseExpect } from './expect.js';
 import type { Issue } from './expect.js';
 import { DEFAULT_POLICY } from './types.js';
-import type { MeshResource } from './types.js';
 
 export type Raw = Record<string, unknown>;
 export const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Deeper checks of mesh resources by kind (the rehearsal's), run in place so errors point into the scenario file. */
-export type MeshChecks = Partial<Record<MeshResource['kind'], (doc: YamlDocument) => Problem[]>>;
+/** Deeper checks of the mesh resources (the rehearsal's loader), run in place so errors point into the scenario file. */
+export type MeshCheck = (items: YamlDocument[]) => Problem[];
 
 /** Durations in scenario files: Go syntax, or a bare number of seconds. */
 export function durationNs(v: unknown): number | undefined {
@@ -163,23 +162,14 @@ export function semanticProblems(doc: YamlDocument): Problem[] {
   return out;
 }
 
-export function meshProblems(doc: YamlDocument, meshChecks: MeshChecks | undefined): Problem[] {
+/** The scenario's `mesh` items as documents of their own, located in the scenario file. */
+export function meshDocuments(doc: YamlDocument): YamlDocument[] {
   const mesh = isMap(doc.value) ? doc.value.mesh : undefined;
-  if (!Array.isArray(mesh) || !meshChecks) return [];
-  const out: Problem[] = [];
-  mesh.forEach((item, i) => {
-    const check = isMap(item) ? meshChecks[item.kind as MeshResource['kind']] : undefined;
-    if (!check) return;
-    const sub: YamlDocument = {
-      file: doc.file,
-      index: doc.index,
-      value: item,
-      locate: (p, key) => doc.locate(['mesh', i, ...p], key),
-      problem: (p, m, key) => doc.problem(['mesh', i, ...p], m, key),
-    };
-    out.push(...check(sub));
-  });
-  return out;
+  return Array.isArray(mesh) ? mesh.map((item, i) => subDocument(doc, ['mesh', i], item)) : [];
+}
+
+export function meshProblems(doc: YamlDocument, meshCheck: MeshCheck | undefined): Problem[] {
+  return meshCheck ? meshCheck(meshDocuments(doc)) : [];
 }
 
 /** Where the schema and the semantic pass both flag a node, the semantic message is the specific one. */

@@ -6,19 +6,19 @@
  */
 import { UsageError } from '../shared/errors.js';
 import { urlPort } from '../shared/urlPort.js';
+import { loadYamlDocuments, ProblemsError } from '../shared/yamlConfig.js';
+import { meshDocuments } from './checks.js';
 import {
+  collectMesh,
   DEFAULT_ISTIO_VERSION,
   parseIstioVersion,
   startSidecar,
   startTarget,
   toSidecarConfig,
-  type DestinationRule,
-  type IstioResources,
   type SidecarConfig,
   type SidecarHandle,
   type TargetDefaults,
   type TargetHandle,
-  type VirtualService,
 } from '../rehearsal/index.js';
 import type { Scenario } from './types.js';
 
@@ -34,22 +34,19 @@ export interface Rehearsal {
   close(): Promise<void>;
 }
 
+/** Why a local rehearsal refuses a second DestinationRule or VirtualService. */
+export const ONE_CLUSTER = 'the local rehearsal models one cluster and one route table (run it in a cluster with --target)';
+
 /**
- * What pilot would push for the scenario's mesh. ServiceEntries only declare the external host
- * the local target stands in for; a second DestinationRule or VirtualService is valid in a
- * cluster but beyond the one-cluster emulator, so it is refused before anything runs.
+ * What pilot would push for the scenario's mesh, read by the same loader as `sidecar -f`:
+ * ServiceEntries only declare the external host the local target stands in for; a second
+ * DestinationRule or VirtualService is valid in a cluster but beyond the one-cluster emulator,
+ * so it is refused (at its line in the scenario file) before anything runs.
  */
 export function rehearsalConfig(s: Scenario): SidecarConfig {
-  const res: IstioResources = {};
-  s.mesh.forEach((r, i) => {
-    if (r.kind === 'DestinationRule') {
-      if (res.destinationRule) throw new UsageError(`${s.file}: mesh[${i}]: a second DestinationRule: the local rehearsal models one cluster (run it in a cluster with --target)`);
-      res.destinationRule = r as unknown as DestinationRule;
-    } else if (r.kind === 'VirtualService') {
-      if (res.virtualService) throw new UsageError(`${s.file}: mesh[${i}]: a second VirtualService: the local rehearsal models one route table (run it in a cluster with --target)`);
-      res.virtualService = r as unknown as VirtualService;
-    }
-  });
+  const doc = loadYamlDocuments(s.source, s.file).docs[0];
+  const { resources: res, problems } = collectMesh(doc ? meshDocuments(doc) : [], { oneCluster: ONE_CLUSTER });
+  if (problems.length > 0) throw new ProblemsError(problems);
   const raw = s.rehearsal?.istioVersion ?? DEFAULT_ISTIO_VERSION;
   const istioVersion = parseIstioVersion(raw);
   if (!istioVersion) throw new UsageError(`${s.file}: rehearsal.istioVersion: unknown Istio version "${raw}"`);

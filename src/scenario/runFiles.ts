@@ -4,16 +4,24 @@
  * The default is one at a time: scenarios usually load the same target and would skew each other.
  */
 import pLimit from 'p-limit';
-import { destinationRuleProblems, virtualServiceProblems } from '../rehearsal/istioResources.js';
+import { collectMesh } from '../rehearsal/istioResources.js';
 import { UsageError } from '../shared/errors.js';
-import type { MeshChecks } from './checks.js';
-import { rehearsalConfig } from './rehearsalRig.js';
+import type { MeshCheck } from './checks.js';
+import { ONE_CLUSTER, rehearsalConfig } from './rehearsalRig.js';
 import { runScenario, type RunScenarioOptions, type ScenarioRun } from './run.js';
 import { loadScenarioFiles } from './schema.js';
 import type { Scenario } from './types.js';
 
-/** The rehearsal's own checks, so a typo inside a DestinationRule is reported at its line in the scenario file. */
-export const MESH_CHECKS: MeshChecks = { DestinationRule: destinationRuleProblems, VirtualService: virtualServiceProblems };
+/**
+ * The rehearsal's own loader, so a typo inside a DestinationRule is reported at its line in the
+ * scenario file; a local rehearsal also refuses what the one-cluster emulator cannot model.
+ */
+export function meshCheck(local: boolean): MeshCheck {
+  return (items) => collectMesh(items, local ? { oneCluster: ONE_CLUSTER } : {}).problems;
+}
+
+/** The checks of a run in a cluster (`--target`): each resource, any number of them. */
+export const MESH_CHECKS: MeshCheck = meshCheck(false);
 
 export interface Selected {
   scenario: Scenario;
@@ -33,7 +41,7 @@ export interface SelectOptions {
  */
 export async function loadRunFiles(paths: readonly string[], opts: SelectOptions = {}): Promise<{ selected: Selected[]; skipped: Scenario[] }> {
   if (paths.length === 0) throw new UsageError('run: give at least one scenario FILE or DIR');
-  const scenarios = await loadScenarioFiles(paths, { meshChecks: MESH_CHECKS });
+  const scenarios = await loadScenarioFiles(paths, { meshChecks: meshCheck(opts.local ?? false) });
   const only = opts.only ?? [];
   const names = new Set(scenarios.flatMap((s) => s.steps.map((st) => st.name)));
   const unknown = only.filter((o) => !names.has(o));

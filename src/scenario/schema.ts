@@ -4,15 +4,15 @@
  * at once as `file:line:col: field.path: message`, located on the YAML node it is about.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { targetClusterName } from '../rehearsal/istio.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
+import { ProblemsError, loadYamlDocuments, readYamlFile, validate } from '../shared/yamlConfig.js';
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
-import type { MeshChecks, Raw } from './checks.js';
+import type { MeshCheck, Raw } from './checks.js';
 import { parseExpect } from './expect.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
@@ -35,7 +35,7 @@ export class ScenarioError extends ProblemsError {
 }
 
 export interface LoadOptions {
-  meshChecks?: MeshChecks;
+  meshChecks?: MeshCheck;
 }
 
 /** Parses and validates one scenario text; `scenario` is set only when there are no problems. */
@@ -50,7 +50,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
     return { problems: [{ file, ...pos, path: '(document)', message: `one scenario per file; found ${loaded.docs.length} YAML documents` }] };
   }
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
-  const problems = mergeProblems([...validate(doc, scenarioSchema()), ...meshProblems(doc, opts.meshChecks)], semanticProblems(doc));
+  const problems = mergeProblems(validate(doc, scenarioSchema()), [...semanticProblems(doc), ...meshProblems(doc, opts.meshChecks)]);
   if (problems.length > 0) return { problems };
   return { scenario: normalise(doc.value, file, text), problems };
 }
@@ -183,7 +183,7 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
     }
     const names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort();
     if (names.length === 0) throw new UsageError(`${p}: no *.yaml scenario files in this directory`);
-    out.push(...names.map((n) => join(p, n)));
+    for (const n of names) out.push(join(p, n));
   }
   return out;
 }
@@ -194,14 +194,9 @@ export async function loadScenarioFiles(paths: readonly string[], opts: LoadOpti
   const problems: Problem[] = [];
   const scenarios: Scenario[] = [];
   for (const f of files) {
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (e) {
-      throw new UsageError(`${f}: ${errorMessage(e)}`);
-    }
+    const text = readYamlFile(f);
     const r = parseScenario(text, f, opts);
-    problems.push(...r.problems);
+    for (const p of r.problems) problems.push(p);
     if (!r.scenario) continue;
     const dup = scenarios.find((s) => s.name === r.scenario?.name);
     if (dup) {

@@ -5,10 +5,22 @@
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { parseGoDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import { errorMessage, UsageError } from './errors.js';
+
+/**
+ * Largest scenario or Istio YAML file read, in bytes. Kubernetes stores no object above
+ * ~1.5 MiB, and the biggest real scenario is a few KiB; a bound here bounds every copy of the
+ * text (the scenario source in reports, the description in verdicts.json) and the parse.
+ */
+export const MAX_YAML_BYTES = 1024 * 1024;
+/** Deepest nesting of mappings and lists: bounds every recursive walk after the parse (toJS, schema, stringify). */
+export const MAX_YAML_DEPTH = 64;
+/** yaml's own guard against alias bombs: alias expansions allowed per document. */
+const MAX_ALIAS_COUNT = 100;
 
 export type PathSegment = string | number;
 
@@ -85,7 +97,7 @@ function childNode(node: unknown, seg: PathSegment, key: boolean): YamlNode | un
   return undefined;
 }
 
-function makeDocument(doc: Document.Parsed, index: number, file: string, lc: LineCounter): YamlDocument {
+function makeDocument(doc: Document.Parsed, value: unknown, index: number, file: string, lc: LineCounter): YamlDocument {
   const posOf = (offset: number): SourcePos => {
     const p = lc.linePos(offset);
     return { line: p.line, col: p.col };
@@ -112,7 +124,7 @@ function makeDocument(doc: Document.Parsed, index: number, file: string, lc: Lin
   return {
     file,
     index,
-    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    value,
     locate,
     problem(path, message, key = false) {
       const pos = locate(path, key);
@@ -121,29 +133,139 @@ function makeDocument(doc: Document.Parsed, index: number, file: string, lc: Lin
   };
 }
 
+/**
+ * Nesting deeper than MAX_YAML_DEPTH, located at the first node too deep, walked with an
+ * explicit stack so that the check itself cannot overflow; also returns the first alias, where
+ * an alias problem found later (toJS) is reported.
+ */
+function shapeCheck(doc: Document.Parsed): { tooDeep?: YamlNode; firstAlias?: YamlNode } {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: doc.contents, depth: 1 }];
+  let firstAlias: YamlNode | undefined;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number };
+    if (isAlias(node)) {
+      firstAlias ??= node;
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_YAML_DEPTH) return { tooDeep: node as YamlNode };
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (isPair(item)) {
+        stack.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return firstAlias ? { firstAlias } : {};
+}
+
+function startOf(node: unknown): number {
+  return (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+}
+
+/** yaml's texts for what a person can fix, in our words; anything else keeps its first line. */
+function yamlMessage(message: string): string {
+  if (/call stack/i.test(message)) return `nested too deeply (more than ${MAX_YAML_DEPTH} levels of mappings and lists)`;
+  if (/excessive alias count/i.test(message)) return `aliases (*name) expand to too many nodes (a YAML alias bomb?); at most ${MAX_ALIAS_COUNT} expansions`;
+  return firstLine(message);
+}
+
 /** Parses every document of a YAML text; empty documents (e.g. a trailing `---`) are skipped. */
 export function loadYamlDocuments(text: string, file: string): LoadedYaml {
   const lc = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
-  const list = Array.isArray(parsed) ? parsed : [];
+  const at = (offset: number, message: string): Problem => {
+    const p = lc.linePos(offset);
+    return { file, line: p.line, col: p.col, path: '(yaml)', message };
+  };
+  let parsed: Document.Parsed[] | { empty: true };
+  try {
+    const all = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    parsed = Array.isArray(all) ? (all as Document.Parsed[]) : { empty: true };
+  } catch (e) {
+    // The parser recurses on nesting; whatever escapes it is still a bad file, not a crash.
+    return { docs: [], problems: [{ file, line: 1, col: 1, path: '(yaml)', message: yamlMessage(errorMessage(e)) }] };
+  }
   if (!Array.isArray(parsed)) {
     // An EmptyStream: nothing but comments or whitespace.
     return { docs: [], problems };
   }
-  for (const doc of list) {
-    for (const err of doc.errors) {
-      const p = lc.linePos(err.pos[0]);
-      problems.push({ file, line: p.line, col: p.col, path: '(yaml)', message: firstLine(err.message) });
-    }
+  for (const doc of parsed) {
+    for (const err of doc.errors) problems.push(at(err.pos[0], yamlMessage(err.message)));
   }
   if (problems.length > 0) return { docs: [], problems };
   const docs: YamlDocument[] = [];
-  list.forEach((d) => {
-    if (d.contents === null) return;
-    docs.push(makeDocument(d, docs.length, file, lc));
-  });
-  return { docs, problems };
+  for (const d of parsed) {
+    if (d.contents === null) continue;
+    const shape = shapeCheck(d);
+    if (shape.tooDeep) {
+      problems.push(at(startOf(shape.tooDeep), `nested too deeply (more than ${MAX_YAML_DEPTH} levels of mappings and lists)`));
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    } catch (e) {
+      // Alias bombs and unresolved aliases surface here, not in doc.errors.
+      problems.push(at(startOf(shape.firstAlias ?? d.contents), yamlMessage(errorMessage(e))));
+      continue;
+    }
+    docs.push(makeDocument(d, value, docs.length, file, lc));
+  }
+  return problems.length > 0 ? { docs: [], problems } : { docs, problems };
+}
+
+/** The value at `at` inside doc as a document of its own: its problems still point into doc's file. */
+export function subDocument(doc: YamlDocument, at: readonly PathSegment[], value: unknown): YamlDocument {
+  return {
+    file: doc.file,
+    index: doc.index,
+    value,
+    locate: (p, key) => doc.locate([...at, ...p], key),
+    problem: (p, m, key) => doc.problem([...at, ...p], m, key),
+  };
+}
+
+/**
+ * A scenario or Istio YAML file as text (`-` = stdin), read at most MAX_YAML_BYTES + 1 bytes
+ * far, so a huge file is refused before it costs memory. Throws UsageError naming the file.
+ */
+export function readYamlFile(file: string, limit = MAX_YAML_BYTES): string {
+  let fd: number;
+  try {
+    fd = file === '-' ? 0 : openSync(file, 'r');
+  } catch (e) {
+    throw new UsageError(`${file}: ${errorMessage(e)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UsageError(`${file}: is a directory, expected a YAML file`);
+    if (st.isFile() && st.size > limit) throw new UsageError(`${file}: ${st.size} bytes, over the ${limit}-byte limit for YAML files`);
+    const buf = Buffer.alloc(limit + 1);
+    let n = 0;
+    while (n < buf.length) {
+      let got: number;
+      try {
+        got = readSync(fd, buf, n, buf.length - n, null);
+      } catch (e) {
+        // A non-blocking stdin pipe with nothing yet: wait a moment and read again.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        throw e;
+      }
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > limit) throw new UsageError(`${file}: more than ${limit} bytes, over the ${limit}-byte limit for YAML files`);
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${file}: ${errorMessage(e)}`);
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
 }
 
 export type JsonSchema = Record<string, unknown>;

@@ -47,7 +47,7 @@ steps: [{ name: a, load: {} }]
     );
     expect(rehearsalConfig(egress).cluster.name).toBe('outbound|80||httpbin.org');
     const two = scenario(`mesh:\n${DR('a')}${DR('b')}steps: [{ name: a, load: {} }]\n`);
-    expect(() => rehearsalConfig(two)).toThrow('lib.yaml: mesh[1]: a second DestinationRule: the local rehearsal models one cluster');
+    expect(() => rehearsalConfig(two)).toThrow(/^lib.yaml:\d+:\d+: mesh\[1\].kind: a second DestinationRule \(the first is at lib.yaml:\d+:\d+\): the local rehearsal models one cluster/);
   });
 
   it('a step load means what its `tripbench load` command line means (fortio defaults when unset)', () => {

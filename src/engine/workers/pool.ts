@@ -15,6 +15,7 @@ import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDur
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
 import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
 import type { MainToWorker, WarmupOutcome, WorkerInit, WorkerMessage, WorkerMessageType, WorkerToMain } from './protocol.js';
+import { pushAll } from '../../shared/arrays.js';
 
 export interface EngineProgress {
   /** Timed calls so far, all workers. */
@@ -268,13 +269,13 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
             const h = handles[id % numWorkers] as WorkerHandle;
             h.send({ type: 'warmupOne', threadId: id });
             const m = await beforeForce(h.expect('warmup'));
-            results.push(...m.results);
+            pushAll(results, m.results);
             if (!options.allowInitialErrors && m.results.some((r) => !r.ok)) break;
           }
         } else {
           broadcast({ type: 'warmup' });
           const all = await beforeForce(Promise.all(handles.map((h) => h.expect('warmup'))));
-          for (const m of all) results.push(...m.results);
+          for (const m of all) pushAll(results, m.results);
         }
       } catch (e) {
         if (!forceRequested) throw e;

@@ -7,6 +7,7 @@ import { type InconclusiveAs, RunExit, allResults, combineOutcomes, countsAsFail
 import type { Outcome } from '../verdict.js';
 import type { ScenarioResult, Verdict } from '../types.js';
 import { sweepCurve } from './table.js';
+import { pushAll } from '../../shared/arrays.js';
 
 export interface MarkdownOptions {
   inconclusiveAs?: InconclusiveAs;
@@ -40,7 +41,7 @@ function scenarioSection(sr: ScenarioResult, opts: MarkdownOptions): string[] {
   const outcome = scenarioOutcome(sr, ia);
   const t = tally(allResults(sr));
   const out: string[] = [`## ${ICON[outcome]} ${code(sr.scenario)}: ${outcome}`, ''];
-  if (sr.description.trim() !== '') out.push(...sr.description.trim().split('\n').map((l) => `> ${l}`), '');
+  if (sr.description.trim() !== '') pushAll(out, sr.description.trim().split('\n').map((l) => `> ${l}`)).push('');
   const facts = [`target ${code(sr.target)}`];
   if (sr.cluster) facts.push(`cluster ${code(sr.cluster)}`);
   facts.push(`PASS ${t.PASS}`, `FAIL ${t.FAIL}`, `INCONCLUSIVE ${t.INCONCLUSIVE}`, `NOT RUN ${t['NOT RUN']}`);
@@ -84,6 +85,6 @@ export function renderMarkdownSummary(scenarios: readonly ScenarioResult[], opts
     const code = runExitCode(scenarios, ia);
     out.push(`# ${ICON[o]} tripbench: ${code === RunExit.UNREACHABLE ? 'target unreachable' : o} (exit ${code})`, '');
   }
-  for (const s of scenarios) out.push(...scenarioSection(s, opts));
+  for (const s of scenarios) pushAll(out, scenarioSection(s, opts));
   return out.join('\n');
 }
