@@ -1,13 +1,16 @@
 /**
  * An Envoy-style admin endpoint (envoy-circuit-breaking.md §3.2): /stats (text, ?filter=,
  * ?usedonly, ?format=json|prometheus), /stats/prometheus, /clusters, /ready, /server_info and
- * POST /reset_counters. Loopback only unless allowed, like Envoy inside a pod.
+ * POST /reset_counters. Loopback only unless allowed, like Envoy inside a pod. Everything here
+ * costs time bounded by the number of stats, except `?filter=` (statFilter.ts), which runs on a
+ * worker thread so that no admin request can hold up the data path sharing this event loop.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Cluster } from './cluster.js';
 import { renderJson, renderPrometheus, renderText } from './stats.js';
 import type { StatStore } from './stats.js';
+import { StatFilter } from './statFilter.js';
 
 export interface AdminContext {
   store: StatStore;
@@ -21,23 +24,22 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-function statsResponse(ctx: AdminContext, q: URLSearchParams, res: ServerResponse, forceFormat?: string): void {
-  let filter: RegExp | undefined;
+const STATS_USAGE = 'usage: /stats?format=(html|active-html|json|prometheus|text)\n';
+
+/** /stats in every format; `?filter=` runs on the StatFilter's worker, never on this event loop. */
+async function statsResponse(ctx: AdminContext, filter: StatFilter, q: URLSearchParams, res: ServerResponse, forceFormat?: string): Promise<void> {
+  const format = forceFormat ?? q.get('format') ?? 'text';
+  let entries = ctx.store.snapshot({ usedOnly: q.has('usedonly') });
   const f = q.get('filter');
   if (f !== null && f !== '') {
-    try {
-      filter = new RegExp(f);
-    } catch {
-      send(res, 400, `Invalid re2 regex\n`);
-      return;
-    }
+    const r = await filter.filter(f, entries.map((e) => e.name));
+    if (!r.ok) return send(res, r.status, r.body);
+    entries = entries.filter((_, i) => r.keep[i] === true);
   }
-  const entries = ctx.store.snapshot({ filter, usedOnly: q.has('usedonly') });
-  const format = forceFormat ?? q.get('format') ?? 'text';
   if (format === 'json') send(res, 200, renderJson(entries), 'application/json');
   else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.name]), 'text/plain; version=0.0.4');
   else if (format === 'text') send(res, 200, renderText(entries));
-  else send(res, 400, `usage: /stats?format=(html|active-html|json|prometheus|text)\n`);
+  else send(res, 400, STATS_USAGE);
 }
 
 function clustersText(ctx: AdminContext): string {
@@ -113,7 +115,8 @@ const HELP = `admin commands are:
 `;
 
 export function createAdminServer(ctx: AdminContext): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const statFilter = new StatFilter();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://admin');
@@ -137,9 +140,10 @@ export function createAdminServer(ctx: AdminContext): Server {
           'application/json',
         );
       case '/stats':
-        return statsResponse(ctx, q, res);
       case '/stats/prometheus':
-        return statsResponse(ctx, q, res, 'prometheus');
+        return void statsResponse(ctx, statFilter, q, res, path === '/stats' ? undefined : 'prometheus').catch(() => {
+          if (!res.headersSent) send(res, 500, 'stats failed\n');
+        });
       case '/clusters':
         return q.get('format') === 'json' ? send(res, 200, clustersJson(ctx), 'application/json') : send(res, 200, clustersText(ctx));
       case '/reset_counters':
@@ -150,4 +154,6 @@ export function createAdminServer(ctx: AdminContext): Server {
         return send(res, 404, `invalid path. ${HELP}`);
     }
   });
+  server.on('close', () => void statFilter.close());
+  return server;
 }
