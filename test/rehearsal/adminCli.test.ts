@@ -2,7 +2,8 @@
  * The admin endpoint (Envoy's /stats formats, /clusters, /ready, reset) and the two CLI
  * commands: where they listen, loopback-only binds, one-line errors for bad resources.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +111,23 @@ describe('CLI', () => {
     expect(text).toMatch(/tripbench server \(httpbin \+ fortio echo\) listening on http:\/\/127\.0\.0\.1:\d+\n/);
     expect(text).toMatch(/tripbench sidecar \(Envoy emulator, Istio 1\.22, 2 workers\) listening on http:\/\/127\.0\.0\.1:\d+, cluster outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local → 127\.0\.0\.1:\d+\n/);
     expect(text).toMatch(/tripbench sidecar admin on http:\/\/127\.0\.0\.1:\d+ /);
+  });
+
+  it("sidecar -f takes Istio's multi-document egress YAML, as `run` takes it in a scenario mesh", async () => {
+    const egress = parse(readFileSync(new URL('../../scenarios/egress-timeout.yaml', import.meta.url), 'utf8')) as { mesh: unknown[] };
+    // The scenario's mesh list as the Istio docs show it: one YAML document per resource.
+    const file = tempFile('egress.yaml', egress.mesh.map((r) => stringify(r)).join('---\n'));
+    expect(egress.mesh.map((r) => (r as { kind: string }).kind)).toContain('ServiceEntry');
+    const out: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let handle: SidecarHandle | undefined;
+    const sidecar = runSidecar(['-f', file, '-listen', '127.0.0.1:0', '-admin', 'off', '-service-port', '80'], { stderr: (s) => out.push(s), stopped }, (s) => (handle = s));
+    while (!handle) await new Promise((r) => setTimeout(r, 5));
+    stop();
+    expect(await sidecar).toBe(0);
+    expect(out.join('')).toContain('cluster outbound|80||httpbin.org');
+    expect(handle.clusterName).toBe('outbound|80||httpbin.org');
   });
 
   it('sidecar: invalid resources are one line per problem and nothing starts', async () => {

@@ -35,6 +35,25 @@ describe('YAML problems are one line with file:line:col and the field path', () 
     expect(problems('a: 1\na: 2\n')[0]).toMatch(/^dr\.yaml:2:1: \(yaml\): .*[Uu]nique/);
   });
 
+  it("Istio's egress YAML (ServiceEntry + VirtualService + DestinationRule in one file) loads as `run` loads it", () => {
+    const se = 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: { name: ext }\nspec:\n  hosts: [httpbin.org]\n  ports: [{ number: 80, name: http, protocol: HTTP }]\n  resolution: DNS\n  location: MESH_EXTERNAL\n';
+    const vs = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: ext }\nspec:\n  hosts: [httpbin.org]\n  http:\n    - timeout: 3s\n      route: [{ destination: { host: httpbin.org }, weight: 100 }]\n';
+    const dr = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: ext }\nspec:\n  host: httpbin.org\n';
+    const all = loadIstioResources([{ text: `${se}---\n${vs}---\n${dr}`, file: 'egress.yaml' }]);
+    expect(all.problems).toEqual([]);
+    expect(all.resources.serviceEntries?.[0]?.spec.hosts).toEqual(['httpbin.org']);
+    expect(toSidecarConfig(all.resources, { istioVersion: v('1.4'), servicePort: 80 }).routes[0]?.timeoutMs).toBe(3000);
+    // Without a DestinationRule the ServiceEntry's host names the cluster, as in `run`.
+    const seOnly = loadIstioResources([{ text: `${se}---\n${vs}`, file: 'egress.yaml' }]).resources;
+    expect(toSidecarConfig(seOnly, { istioVersion: v('1.4'), servicePort: 80 }).cluster.name).toBe('outbound|80||httpbin.org');
+    expect(problems(se.replace('resolution: DNS', 'resolution: MAGIC'), 'se.yaml')).toEqual(['se.yaml:7:15: spec.resolution: must be one of NONE, STATIC, DNS, DNS_ROUND_ROBIN (got "MAGIC")']);
+  });
+
+  it('a second DestinationRule or VirtualService is located at file:line:col, naming where the first is', () => {
+    const dr = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nspec: { host: a }\n';
+    expect(problems(`${dr}---\n${dr}`)).toEqual(['dr.yaml:6:7: kind: a second DestinationRule (the first is at dr.yaml:1:1): the emulator models one cluster']);
+  });
+
   it('a file with no resource at all', () => {
     expect(problems('')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService or ServiceEntry in this file']);
     expect(problems('# only a comment\n')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService or ServiceEntry in this file']);

@@ -90,6 +90,12 @@ describe('Markdown summary', () => {
   const run = istioRun();
   const md = renderMarkdownSummary([run]);
 
+  it('a description of 200 000 lines renders (no call-argument spread over it)', () => {
+    const long = { ...istioRun(), description: 'line\n'.repeat(200_000) };
+    const out = renderMarkdownSummary([long]);
+    expect(out.split('\n').filter((l) => l === '> line')).toHaveLength(200_000);
+  });
+
   it('starts with the outcome and renders the verdicts as a GFM table', () => {
     expect(md.split('\n')[0]).toBe('## ⚠️ `istio-circuit-breaking`: INCONCLUSIVE');
     const [verdicts, curve] = htmlTables(md);
