@@ -2,6 +2,7 @@
  * The Envoy-side configuration the emulator runs on: what pilot would have pushed for one
  * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
  */
+import type { Re2Matcher } from './re2.js';
 
 /** Envoy's own threshold defaults (what a pre-1.5 Istio left in place, and always the HIGH priority). */
 export const ENVOY_DEFAULT_THRESHOLDS: Thresholds = {
@@ -73,7 +74,7 @@ export interface ClusterConfig {
   healthyPanicThreshold: number;
 }
 
-export type StringMatcher = { exact: string } | { prefix: string } | { regex: RegExp };
+export type StringMatcher = { exact: string } | { prefix: string } | { regex: Re2Matcher };
 
 export interface RouteMatch {
   uri?: StringMatcher;

@@ -7,6 +7,7 @@
  */
 import { parseGoDuration } from '../shared/duration.js';
 import { urlPort } from '../shared/urlPort.js';
+import { compileRe2 } from './re2.js';
 import { ENVOY_DEFAULT_OUTLIER, ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
 import type {
   ClusterConfig,
@@ -239,7 +240,7 @@ function matcher(m: StringMatch | undefined, ignoreCase = false): StringMatcher 
   if (!m) return undefined;
   if (m.exact !== undefined) return { exact: ignoreCase ? m.exact.toLowerCase() : m.exact };
   if (m.prefix !== undefined) return { prefix: ignoreCase ? m.prefix.toLowerCase() : m.prefix };
-  if (m.regex !== undefined) return { regex: new RegExp(`^(?:${m.regex})$`, ignoreCase ? 'i' : '') };
+  if (m.regex !== undefined) return { regex: compileRe2(m.regex, ignoreCase) };
   return undefined;
 }
 

@@ -5,6 +5,7 @@
  * as `file:line:col: field: message`.
  */
 import { parseGoDuration } from '../shared/duration.js';
+import { re2Problem } from './re2.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, virtualServiceSchema } from './istioSchema.js';
@@ -156,8 +157,30 @@ export function destinationRuleProblems(doc: YamlDocument): Problem[] {
   return p.length > 0 ? p : durationFloors(doc);
 }
 
+const MATCH_STRINGS = ['uri', 'method', 'authority', 'scheme'] as const;
+const MATCH_MAPS = ['headers', 'withoutHeaders', 'queryParams'] as const;
+
+/** Regexes Istio's validation compiles as RE2 (Go regexp): a JavaScript-only construct is an error here too. */
+function regexProblems(doc: YamlDocument): Problem[] {
+  const out: Problem[] = [];
+  const check = (path: PathSegment[], m: StringMatch | undefined): void => {
+    if (typeof m?.regex !== 'string') return;
+    const bad = re2Problem(m.regex);
+    if (bad) out.push(doc.problem([...path, 'regex'], `invalid RE2 regex: ${bad}`));
+  };
+  (doc.value as VirtualService).spec.http?.forEach((r, i) =>
+    r.match?.forEach((m, j) => {
+      const at: PathSegment[] = ['spec', 'http', i, 'match', j];
+      for (const k of MATCH_STRINGS) check([...at, k], m[k]);
+      for (const k of MATCH_MAPS) for (const [name, sm] of Object.entries(m[k] ?? {})) check([...at, k, name], sm);
+    }),
+  );
+  return out;
+}
+
 export function virtualServiceProblems(doc: YamlDocument): Problem[] {
-  return validate(doc, virtualServiceSchema);
+  const p = validate(doc, virtualServiceSchema);
+  return p.length > 0 ? p : regexProblems(doc);
 }
 
 export function serviceEntryProblems(doc: YamlDocument): Problem[] {

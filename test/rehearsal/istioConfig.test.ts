@@ -4,6 +4,7 @@ import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO, 
 import type { MeshResource } from '../../src/scenario/types.js';
 import type { IstioVersion } from '../../src/rehearsal/istio.js';
 import { UNLIMITED } from '../../src/rehearsal/envoyConfig.js';
+import { matchRoute } from '../../src/rehearsal/routeMatch.js';
 import { TASK_DR, destinationRule, virtualService } from '../helpers/meshFixtures.js';
 
 const v = (s: string): IstioVersion => parseIstioVersion(s) as IstioVersion;
@@ -47,6 +48,18 @@ describe('YAML problems are one line with file:line:col and the field path', () 
     const seOnly = loadIstioResources([{ text: `${se}---\n${vs}`, file: 'egress.yaml' }]).resources;
     expect(toSidecarConfig(seOnly, { istioVersion: v('1.4'), servicePort: 80 }).cluster.name).toBe('outbound|80||httpbin.org');
     expect(problems(se.replace('resolution: DNS', 'resolution: MAGIC'), 'se.yaml')).toEqual(['se.yaml:7:15: spec.resolution: must be one of NONE, STATIC, DNS, DNS_ROUND_ROBIN (got "MAGIC")']);
+  });
+
+  it('route regexes are RE2: a JavaScript-only construct is a located error, a backtracking bomb matches in linear time', () => {
+    const vs = (re: string): string => virtualService(`match:\n  - uri:\n      regex: '${re}'`);
+    expect(problems(vs('/a(?=b)'), 'vs.yaml')).toEqual(['vs.yaml:11:18: spec.http[0].match[0].uri.regex: invalid RE2 regex: invalid or unsupported Perl syntax: `(?=`']);
+    const { resources } = loadIstioResources([{ text: vs('/(([^a]+)+)+a'), file: 'vs.yaml' }]);
+    const routes = toSidecarConfig(resources, { istioVersion: v('1.4') }).routes;
+    const t0 = performance.now();
+    expect(matchRoute(routes, { method: 'GET', path: `/${'x'.repeat(60)}`, headers: new Map(), authority: 'httpbin', scheme: 'http' })).toBeUndefined();
+    expect(matchRoute(routes, { method: 'GET', path: '/xxa', headers: new Map(), authority: 'httpbin', scheme: 'http' })?.name).toBe('route-0');
+    // A JavaScript RegExp takes minutes on the first path; RE2 microseconds (bound generous for a busy machine).
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('a second DestinationRule or VirtualService is located at file:line:col, naming where the first is', () => {
