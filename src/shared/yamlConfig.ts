@@ -69,11 +69,16 @@ export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
 }
 
+/** Problems printed at most: a 1 MiB file of noise must not answer with 100 000 lines. */
+export const MAX_PRINTED_PROBLEMS = 100;
+
 /** Bad configuration files: a UsageError whose message is one formatProblem line per problem. */
 export class ProblemsError extends UsageError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    const shown = problems.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem);
+    if (problems.length > MAX_PRINTED_PROBLEMS) shown.push(`… and ${problems.length - MAX_PRINTED_PROBLEMS} more problems`);
+    super(shown.join('\n'));
     this.name = 'ProblemsError';
     this.problems = problems;
   }

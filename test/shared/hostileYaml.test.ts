@@ -11,7 +11,7 @@ import { loadIstioResources } from '../../src/rehearsal/istio.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { seededRng } from '../../src/shared/random.js';
 import type { Rng } from '../../src/shared/random.js';
-import { formatProblem, loadYamlDocuments, MAX_YAML_BYTES, readYamlFile } from '../../src/shared/yamlConfig.js';
+import { formatProblem, loadYamlDocuments, MAX_YAML_BYTES, ProblemsError, readYamlFile } from '../../src/shared/yamlConfig.js';
 import type { Problem } from '../../src/shared/yamlConfig.js';
 import { rehearsalConfig } from '../../src/scenario/rehearsalRig.js';
 import { meshCheck } from '../../src/scenario/runFiles.js';
@@ -126,6 +126,15 @@ describe('hostile YAML', () => {
     expect(MAX_YAML_BYTES).toBe(1024 * 1024);
     expect(() => readYamlFile(dir)).toThrow(UsageError);
     expect(() => readYamlFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: ENOENT/);
+  });
+
+  it('a file with thousands of problems prints the first 100 and a count', () => {
+    const text = `name: x\n${Array.from({ length: 3000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    const r = parseScenario(text, 'many.yaml');
+    expect(r.problems.length).toBeGreaterThan(100);
+    const lines = new ProblemsError(r.problems).message.split('\n');
+    expect(lines).toHaveLength(101);
+    expect(lines[100]).toBe(`… and ${r.problems.length - 100} more problems`);
   });
 
   it('seeded fuzz: mutated scenarios, Istio YAML and random bytes are valid or located problems, never a throw', () => {
