@@ -13,14 +13,10 @@ import { renderResultHtml } from '../../src/html/resultReport.js';
 import { renderRunHtml } from '../../src/html/runReport.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { runCli } from '../helpers/cli.js';
-import { HAVE_CHROMIUM, CHROMIUM, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
+import { CHROMIUM, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
 import { type CircuitBreakingRun, circuitBreakingRun, hourResult, oneCallResult, refusedResult, zeroCallResult } from './fixtures.js';
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`SKIPPED browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`);
-}
-
-describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
+describe.skipIf(CHROMIUM.skip)(CHROMIUM.title('HTML report in headless Chromium'), () => {
   const dir = mkdtempSync(join(tmpdir(), 'tripbench-html-'));
   let browser: Browser;
   let run: CircuitBreakingRun;
