@@ -67,7 +67,7 @@ describe('cronjob.yaml run locally against the CLI rehearsal', () => {
     sidecar = sc.child;
     sidecarUrl = sc.urls[0]?.[0] as string;
     adminUrl = sc.urls[1]?.[0] as string;
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all([stop(sidecar), stop(server)]);

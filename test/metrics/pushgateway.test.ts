@@ -118,7 +118,7 @@ describe('tripbench run metrics flags', () => {
     } finally {
       await rm(reports, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000);
 });
 
 // ---- the real Pushgateway ----
