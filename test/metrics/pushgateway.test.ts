@@ -141,14 +141,14 @@ describe.skipIf(PUSHGATEWAY.skip)(PUSHGATEWAY.title(`the real Pushgateway (${PUS
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     proc = spawn(PUSHGATEWAY.path, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 60_000;
     for (;;) {
       const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
       if (ok) break;
       if (Date.now() > until) throw new Error('the Pushgateway did not become ready');
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 20_000);
+  }, 90_000);
 
   afterAll(() => {
     proc?.kill('SIGTERM');
