@@ -25,7 +25,7 @@ function startDaemon(args: string[], expectLines: RegExp[]): Promise<{ child: Ch
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`tripbench ${args[0]} did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`tripbench ${args[0]} did not start: ${err}`)), 60_000);
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       err += d;
       const found = expectLines.map((re) => re.exec(err));
@@ -67,7 +67,7 @@ describe('cronjob.yaml run locally against the CLI rehearsal', () => {
     sidecar = sc.child;
     sidecarUrl = sc.urls[0]?.[0] as string;
     adminUrl = sc.urls[1]?.[0] as string;
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all([stop(sidecar), stop(server)]);

@@ -53,7 +53,7 @@ describe('deploy/kubernetes manifests', () => {
       all.map((m) => ({ label: `${m.file}#${m.index} ${m.doc.kind}`, module: modelPath(m), iface: `I${m.doc.kind}`, value: m.doc })),
     );
     expect(problems).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('the checks catch real mistakes', async () => {
     const job = structuredClone(manifest('Job', 'tripbench-distributed').doc) as unknown as { spec: Record<string, unknown> };
@@ -65,7 +65,7 @@ describe('deploy/kubernetes manifests', () => {
     const problems = typeCheckDocs([{ label: 'typo', module: 'kubernetes-models/batch/v1/CronJob', iface: 'ICronJob', value: typo }]);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^typo: "concurrencyPolcy": "Forbid".*'"concurrencyPolcy"' does not exist in type 'ICronJobSpec'/);
-  }, 60_000);
+  }, 120_000);
 
   it('the README shows how to apply each of them and how to make the ConfigMap they mount', () => {
     for (const f of manifestFiles()) expect(README, f).toContain(`kubectl apply -f deploy/kubernetes/${f}`);

@@ -38,7 +38,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`tripbench ${args.join(' ')} timed out; stderr so far:\n${stderr.slice(-2000)}`));
-    }, opts.timeoutMs ?? 30_000);
+    }, opts.timeoutMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -133,8 +133,6 @@ export async function startScriptedServer(statuses: number[]): Promise<RawServer
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Sends `head` as is on a fresh socket and resolves with the status line (what node's client would refuse to send). */
 export function rawStatusLine(port: number, head: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,17 +4,17 @@
  * summary's tables as `marked` (GitHub-flavoured) sees them, and the verdicts document.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Marked, type Tokens } from 'marked';
 import type { VerdictsDocument } from '../../src/scenario/render/verdictsJson.js';
+import { needTool } from './tools.js';
 
 const XSD = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
-const XMLLINT = '/usr/bin/xmllint';
-export const HAVE_XMLLINT = existsSync(XMLLINT);
+export const XMLLINT = needTool('xmllint', 'libxml2-utils');
 
 /** The only run folder of a scenario under a reports root. */
 export function runDir(reports: string, scenario: string): string {
@@ -29,10 +29,11 @@ export function readVerdicts(dir: string): VerdictsDocument {
 
 /** xmllint's verdict against the JUnit XSD: '' when valid, else its complaints. */
 export function xsdErrors(xml: string): string {
+  const xmllint = XMLLINT.path; // throws when missing: the test fails rather than passes
   const f = join(mkdtempSync(join(tmpdir(), 'tripbench-xsd-')), 'junit.xml');
   writeFileSync(f, xml);
   try {
-    execFileSync(XMLLINT, ['--noout', '--schema', XSD, f], { stdio: 'pipe' });
+    execFileSync(xmllint, ['--noout', '--schema', XSD, f], { stdio: 'pipe' });
     return '';
   } catch (e) {
     return String((e as { stderr?: Buffer }).stderr ?? e);

@@ -3,16 +3,17 @@
  * browser) and reports what a person would see: console errors, every request the page made,
  * each chart's state and whether it drew data, and a full-page screenshot.
  */
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 
-export const CHROMIUM = process.env['TRIPBENCH_CHROMIUM'] ?? '/usr/bin/chromium';
-export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+import { needTool } from '../helpers/tools.js';
+
+/** Debian's Chromium, or the browser TRIPBENCH_CHROMIUM names. */
+export const CHROMIUM = needTool(process.env['TRIPBENCH_CHROMIUM'] ?? 'chromium', 'chromium');
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.path,
     args: [
       '--headless',
       '--no-sandbox',

@@ -86,7 +86,7 @@ describe.each(['lean', 'undici'])('HttpRunnable (%s)', (kind) => {
     const p = r.run(false);
     setTimeout(() => r.abort(), 50);
     const res = await p;
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(5000); // not the 10 s timeout
     expect(res.ok).toBe(false);
     expect(r.snapshot().retCodes).toEqual({});
     await r.close();

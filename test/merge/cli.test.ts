@@ -31,7 +31,7 @@ describe('tripbench merge (CLI)', () => {
       if (index === 1) await writeFile(join(dir, 'other-url.json'), encodeFortioJson(other));
     }
     await copyFile(FORTIO_JSON, join(dir, 'fortio.json'));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await srv?.close();

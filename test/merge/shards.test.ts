@@ -50,7 +50,7 @@ describe('merging two shards of one run', () => {
     whole = await load(srv.url, null);
     // The shards run at the same time, like the pods of an Indexed Job.
     [shard0, shard1] = await Promise.all([load(srv.url, { index: 0, count: 2 }), load(srv.url, { index: 1, count: 2 })]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await srv?.close();

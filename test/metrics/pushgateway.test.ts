@@ -4,7 +4,7 @@
  * Pushgateway (400 on a bad exposition), and (2) the real Pushgateway binary when it is installed
  * (Debian's prometheus-pushgateway), whose Go parser is the one Prometheus itself uses.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { runCli } from '../helpers/cli.js';
 import { refusedPort } from '../helpers/servers.js';
 import { readExposition, sample } from './exposition.js';
 import { startReceiver, type Push } from '../helpers/pushReceiver.js';
+import { needTool } from '../helpers/tools.js';
 
 describe('grouping key', () => {
   it('builds /metrics/job/<job>/instance/<instance>, base64 for slashes and empty values', () => {
@@ -117,16 +118,12 @@ describe('tripbench run metrics flags', () => {
     } finally {
       await rm(reports, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000);
 });
 
 // ---- the real Pushgateway ----
 
-const PG_BIN = ['prometheus-pushgateway', 'pushgateway'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
-const PG_TITLE = PG_BIN
-  ? `the real Pushgateway (${PG_BIN})`
-  : 'the real Pushgateway: SKIPPED, prometheus-pushgateway is not installed (apt-get install -y prometheus-pushgateway)';
-if (!PG_BIN) console.log(`${PG_TITLE}; the local receiver tests above still check every push`);
+const PUSHGATEWAY = needTool(['prometheus-pushgateway', 'pushgateway'], 'prometheus-pushgateway');
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -136,22 +133,22 @@ async function freePort(): Promise<number> {
   return typeof a === 'object' && a ? a.port : 0;
 }
 
-describe.skipIf(!PG_BIN)(PG_TITLE, () => {
+describe.skipIf(PUSHGATEWAY.skip)(PUSHGATEWAY.title(`the real Pushgateway (${PUSHGATEWAY.name})`), () => {
   let proc: ChildProcess | undefined;
   let url = '';
 
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    proc = spawn(PG_BIN as string, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-    const until = Date.now() + 15_000;
+    proc = spawn(PUSHGATEWAY.path, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const until = Date.now() + 60_000;
     for (;;) {
       const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
       if (ok) break;
       if (Date.now() > until) throw new Error('the Pushgateway did not become ready');
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 20_000);
+  }, 90_000);
 
   afterAll(() => {
     proc?.kill('SIGTERM');

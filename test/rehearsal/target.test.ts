@@ -77,7 +77,7 @@ describe('target server', () => {
     const d = await get(`${t.url}/delay/5`);
     expect(d.status).toBe(200);
     expect(d.ms).toBeGreaterThanOrEqual(280);
-    expect(d.ms).toBeLessThan(2000);
+    expect(d.ms).toBeLessThan(4000); // capped: far short of the 5 s asked for, even on a busy machine
     const e = await get(`${t.url}/echo?delay=50ms`);
     expect(e.ms).toBeGreaterThanOrEqual(45);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeXmlAttr, renderJUnit } from '../../src/scenario/render/junit.js';
 import type { ScenarioResult } from '../../src/scenario/types.js';
-import { HAVE_XMLLINT, parseJUnit, type JUnitSuite, xsdErrors } from '../helpers/runArtifacts.js';
+import { XMLLINT, parseJUnit, type JUnitSuite, xsdErrors } from '../helpers/runArtifacts.js';
 import { fixtureScenario, istioRun, scenarioResult } from './helpers.js';
 
 /** A c=3 run that misses the range: FAIL, plus an undecided c=2 and the rest not run. */
@@ -14,13 +14,13 @@ function failingRun(): ScenarioResult {
 }
 
 describe('JUnit XML', () => {
-  it.skipIf(!HAVE_XMLLINT)('validates against the common JUnit XSD with xmllint', () => {
+  it.skipIf(XMLLINT.skip)(XMLLINT.title('validates against the common JUnit XSD with xmllint'), () => {
     expect(xsdErrors(renderJUnit([istioRun()]))).toBe('');
     expect(xsdErrors(renderJUnit([failingRun(), istioRun()], { inconclusiveAs: 'fail', hostname: 'ci-runner' }))).toBe('');
     expect(xsdErrors(renderJUnit([]))).toBe('');
   });
 
-  it.skipIf(!HAVE_XMLLINT)('the XSD really rejects broken reports', () => {
+  it.skipIf(XMLLINT.skip)(XMLLINT.title('the XSD really rejects broken reports'), () => {
     const xml = renderJUnit([istioRun()]);
     expect(xsdErrors(xml.replace(' classname="istio-circuit-breaking.c1"', ''))).toMatch(/classname/);
     expect(xsdErrors(xml.replace('failures="0" errors="0" skipped="1" time', 'failures="x" errors="0" skipped="1" time'))).toMatch(/failures/);
@@ -75,20 +75,27 @@ describe('JUnit XML', () => {
 
   it('escapes markup, quotes, newlines and drops characters XML cannot carry', () => {
     expect(escapeXmlAttr(`a<b>&"c"'d'\n\te\u0001`)).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;&#10;&#9;e');
-    const run = failingRun();
-    run.scenario = 'weird';
-    run.meshYaml = 'x: "<&>"\n]]>\n';
-    const r = run.steps[0]?.results[0];
-    if (r) {
-      r.verdict = 'FAIL';
-      r.message = 'expected <a & b> "quoted"\nsecond line \u0007bell';
-      r.label = 'label <with> & "stuff"';
-    }
-    const xml = renderJUnit([run]);
-    if (HAVE_XMLLINT) expect(xsdErrors(xml)).toBe('');
-    const suite = parseJUnit(xml).testsuites.testsuite[0] as JUnitSuite;
+    const suite = parseJUnit(awkwardXml()).testsuites.testsuite[0] as JUnitSuite;
     expect(suite.testcase[0]?.failure?.['@_message']).toBe('expected <a & b> "quoted"\nsecond line bell');
     expect(suite.testcase[0]?.['@_name']).toBe('label <with> & "stuff" == 1');
     expect(suite['system-out']).toContain(']]>');
   });
+
+  it.skipIf(XMLLINT.skip)(XMLLINT.title('escaped markup, quotes and control characters still validate against the XSD'), () => {
+    expect(xsdErrors(awkwardXml())).toBe('');
+  });
 });
+
+/** A report whose names, messages and mesh YAML carry markup, quotes, newlines and a control character. */
+function awkwardXml(): string {
+  const run = failingRun();
+  run.scenario = 'weird';
+  run.meshYaml = 'x: "<&>"\n]]>\n';
+  const r = run.steps[0]?.results[0];
+  if (r) {
+    r.verdict = 'FAIL';
+    r.message = 'expected <a & b> "quoted"\nsecond line \u0007bell';
+    r.label = 'label <with> & "stuff"';
+  }
+  return renderJUnit([run]);
+}
