@@ -134,7 +134,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
       break;
     }
     const ctx: StepContext = { scenario: env.scenario, run, url, batch: loads.batches.length + 1, request };
-    const before: StatMap | Error | undefined = admin !== undefined && !(deltas instanceof Error) ? await snapshot() : undefined;
+    // Read at the timed run's start, after the warmup: fortio's counts leave warmup calls out.
+    let before: StatMap | Error | undefined;
+    const reading = admin !== undefined && !(deltas instanceof Error);
     env.onBatchStart?.(ctx);
     let outcome;
     try {
@@ -147,6 +149,13 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
           ...(env.signal ? { signal: env.signal } : {}),
           ...(env.forceSignal ? { forceSignal: env.forceSignal } : {}),
           onStart: (plan) => env.onLoadStart?.(ctx, plan),
+          ...(reading
+            ? {
+                beforeTimedRun: async () => {
+                  before = await snapshot();
+                },
+              }
+            : {}),
           onProgress: (p) => env.onProgress?.(ctx, p),
           ...(env.log ? { log: env.log } : {}),
         },
