@@ -263,6 +263,8 @@ export interface StepResult {
   results: ExpectationResult[];
   /** report files written for this step, relative to the run directory */
   files?: string[];
+  /** something that went wrong beside the verdicts (e.g. the batches could not be pooled into one file) */
+  error?: string;
 }
 
 export interface ScenarioResult {
