@@ -200,7 +200,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
         ? 'the run was interrupted during this step'
         : 'the run was interrupted before this step';
     const step: StepResult = { ...base, status: interrupted ? 'interrupted' : 'not-run', results: notRunResults(run.expectations, reason) };
-    const partial = loads.partial ? observe(loads.partial) : undefined;
+    const partial = loads.partial ? observe(loads.partial, { percentiles }) : undefined;
     if (partial && partial.calls > 0) step.observed = partial;
     return { step, loads, interrupted };
   }
