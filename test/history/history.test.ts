@@ -106,6 +106,9 @@ describe('tripbench history', () => {
     expect(row('2026-11-22 03:00:00Z')).toMatch(/│ FAIL\s+│ \d+ pass, 2 fail\s+│ .*│ 15\.0% [0-9.]+ms\s+│ 6\.7% 7\.6ms FAIL\s+│/);
     expect(row('2026-11-23T030000Z')).toContain('no verdicts.json');
     expect(row('range')).toMatch(/│ 1\/3 FAIL\s+│\s+│ 0\.0% [^│]+│ 15\.0% [^│]+│ 6\.7%–63\.3% 7\.6ms\s+│/);
+    // c3 went from 19/30 to 2/30: a change the interval is sure of; c1 and c2 did not move
+    expect(row('change')).toMatch(/│ newest − oldest │\s+│ \+0\.000 \[−0\.161, \+0\.161\]\s+│ \+0\.000 \[−0\.232, \+0\.232\]\s+│ −0\.567 \[−0\.722, −0\.336\] changed │/);
+    expect(out).toContain('change: the newest run\'s share minus the oldest\'s, with its 95 % interval (Newcombe); "changed" only when the interval excludes 0.');
   });
 
   it('filters steps and takes another trip code', async () => {
