@@ -176,7 +176,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
       interrupted = true;
       break;
     }
-    if (before !== undefined) {
+    // A whole batch whose start was never read (cannot happen unless the engine skips its hook): say so.
+    if (reading && before === undefined) deltas = new Error('the Envoy stats were not read at the start of a batch');
+    else if (before !== undefined) {
       const after: StatMap | Error = before instanceof Error ? before : await snapshot();
       if (after instanceof Error) deltas = after;
       else if (!(deltas instanceof Error)) deltas = addDeltas(deltas, statDeltas(before as StatMap, after, cluster as string, asked));
