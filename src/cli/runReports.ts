@@ -50,17 +50,26 @@ export function stepResultJson(loads: StepLoads | undefined): FortioResult | und
 /**
  * `<key>.json` and `<key>.txt`, plus `<key>.batchN.json` when the step ran in several batches
  * (those are not listed in `files`: readers that merge the listed JSON would count them twice).
+ * When the batches could not be pooled there is no `<key>.json`; the batch files are listed.
  * `printed` is the text the terminal showed for the step's batches.
  */
 export async function writeStepFiles(dir: string, step: StepResult, loads: StepLoads | undefined, printed: string, level: Level): Promise<string[]> {
+  if (!loads) return [];
   const result = stepResultJson(loads);
-  if (!result || !loads) return [];
-  const files: string[] = [];
-  await writeFileAtomic(join(dir, `${step.key}.json`), encodeFortioJson(result));
-  files.push(`${step.key}.json`);
   const all = [...loads.batches, ...(loads.partial ? [loads.partial] : [])];
-  if (all.length > 1) {
-    for (const [i, r] of all.entries()) await writeFileAtomic(join(dir, `${step.key}.batch${i + 1}.json`), encodeFortioJson(r));
+  if (!result && all.length === 0) return [];
+  const files: string[] = [];
+  if (result) {
+    await writeFileAtomic(join(dir, `${step.key}.json`), encodeFortioJson(result));
+    files.push(`${step.key}.json`);
+  }
+  if (all.length > 1 || !result) {
+    for (const [i, r] of all.entries()) {
+      const name = `${step.key}.batch${i + 1}.json`;
+      await writeFileAtomic(join(dir, name), encodeFortioJson(r));
+      // Without a pooled file the batches are the step's data: listed, so readers merge them.
+      if (!result) files.push(name);
+    }
   }
   let text = printed;
   if (loads.batches.length > 1 && loads.pooled) {

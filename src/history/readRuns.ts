@@ -6,14 +6,13 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { mergeResults } from '../merge/mergeResults.js';
 import { parseFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
+import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import { codeCount } from '../scenario/expect.js';
 import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.js';
 import { type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
 import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
-import { calcPercentile } from '../stats/fortioHistogram.js';
 import { UsageError, oneLineMessage } from '../shared/errors.js';
 
 export interface HistoryStep {
@@ -28,7 +27,7 @@ export interface HistoryStep {
   tripRatio?: number;
   /** seconds */
   p99?: number;
-  /** where p99 came from: what the verdicts used, or the step's JSON result(s) */
+  /** where p99 came from: what the verdicts judged, or the step's JSON result(s) by HDR / fortio's buckets */
   p99Source?: 'verdicts' | 'hdr' | 'histogram';
 }
 
@@ -62,7 +61,7 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
-/** p99 from the step's result files: one file as it is, batches merged (HDR when they all carry it). */
+/** p99 from the step's result files, by the one estimator (latencyPercentiles: HDR, else fortio's buckets). */
 async function p99FromFiles(dir: string, step: StepResult): Promise<Pick<HistoryStep, 'p99' | 'p99Source'>> {
   let files = (step.files ?? []).filter((f) => f.endsWith('.json'));
   if (files.length === 0 && (await exists(join(dir, `${step.key}.json`)))) files = [`${step.key}.json`];
@@ -75,11 +74,9 @@ async function p99FromFiles(dir: string, step: StepResult): Promise<Pick<History
       return {};
     }
   }
-  const m = mergeResults(results.map((result, i) => ({ source: files[i] as string, result })), { force: true, percentiles: [99] });
-  if (m.result.DurationHistogram.Count === 0) return {};
-  const hdr = m.hdrPercentiles?.[0]?.Value;
-  if (hdr !== undefined) return { p99: hdr, p99Source: 'hdr' };
-  return { p99: calcPercentile(m.result.DurationHistogram, 99), p99Source: 'histogram' };
+  const at = latencyPercentiles(results, [99]);
+  if (!at || 'note' in at) return {};
+  return { p99: at.seconds[0] as number, p99Source: at.source };
 }
 
 async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
@@ -102,9 +99,14 @@ async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
     const tripped = s.observed ? codeCount(s.observed.codes, code) : 0;
     const h: HistoryStep = { key: s.key, label: s.label, status: s.status, outcome: stepOutcome(s), calls, tripped };
     if (calls > 0) h.tripRatio = tripped / calls;
-    const listed = s.observed?.latency?.percentiles['99'];
-    if (listed !== undefined) Object.assign(h, { p99: listed, p99Source: 'verdicts' });
-    else if (s.status !== 'not-run') Object.assign(h, await p99FromFiles(dir, s));
+    const lat = s.observed?.latency;
+    const judged = lat?.percentiles['99'];
+    // Files written before one estimator was used everywhere judged a -p percentile on fortio's
+    // interpolation ("listed"): recompute those from the step's files, so the column is one method.
+    const older = (lat?.percentileSource?.['99'] as string | undefined) === 'listed';
+    const fromFiles = s.status !== 'not-run' && (judged === undefined || older) ? await p99FromFiles(dir, s) : {};
+    if (fromFiles.p99 !== undefined) Object.assign(h, fromFiles);
+    else if (judged !== undefined) Object.assign(h, { p99: judged, p99Source: 'verdicts' });
     steps.push(h);
   }
   return {

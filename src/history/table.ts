@@ -5,6 +5,7 @@
  */
 import Table from 'cli-table3';
 import { formatSeconds } from '../scenario/format.js';
+import { formatRatioChange, ratioChange } from '../scenario/newcombe.js';
 import type { HistoryRun, HistoryStep } from './readRuns.js';
 import { maxOf, minOf } from '../shared/arrays.js';
 
@@ -61,6 +62,16 @@ function range(xs: readonly number[], fmt: (x: number) => string): string {
   return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
+/** The newest run's trip ratio against the oldest's, among the runs where the step made calls. */
+function changeCell(runs: readonly HistoryRun[], key: string): string {
+  const steps = runs.flatMap((r) => r.steps.filter((s) => s.key === key && s.status !== 'not-run' && s.calls > 0));
+  const first = steps[0];
+  const last = steps.at(-1);
+  if (!first || !last || first === last) return '';
+  const c = ratioChange(first.tripped, first.calls, last.tripped, last.calls);
+  return c ? formatRatioChange(c) : '';
+}
+
 export function renderHistoryTable(runs: readonly HistoryRun[], opts: HistoryTableOptions): string {
   const keys: string[] = [];
   const labels = new Map<string, string>();
@@ -91,14 +102,20 @@ export function renderHistoryTable(runs: readonly HistoryRun[], opts: HistoryTab
     const runsWith = runs.filter((r) => !r.error);
     const fails = runsWith.filter((r) => r.outcome === 'FAIL').length;
     t.push(['range', `${fails}/${runsWith.length} FAIL`, '', ...cells]);
+    t.push(['change', 'newest − oldest', '', ...keys.map((k) => changeCell(runs, k))]);
   }
   const lines = t.toString().split('\n');
   // A compact table still gets a rule under its header, and one above the range row.
   const top = lines[0] ?? '';
   const rule = top.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤');
   if (lines.length >= 3) lines.splice(2, 0, rule);
-  if (runs.filter((r) => !r.error).length > 1 && keys.length > 0) lines.splice(lines.length - 2, 0, rule);
+  const summary = runs.filter((r) => !r.error).length > 1 && keys.length > 0;
+  // above the range row (the change row and the bottom border follow it)
+  if (summary) lines.splice(lines.length - 3, 0, rule);
   const n = runs.length;
   const caption = `${n} run${n === 1 ? '' : 's'}, oldest first. Each step: share of calls answered ${opts.code}, p99 latency; FAIL/INC when an expectation of the step failed / stayed inconclusive.`;
-  return `${caption}\n${lines.join('\n')}\n`;
+  const after = summary
+    ? `p99: HDR histogram, or fortio's buckets for results without HDR data. change: the newest run's share minus the oldest's, with its 95 % interval (Newcombe); "changed" only when the interval excludes 0.\n`
+    : '';
+  return `${caption}\n${lines.join('\n')}\n${after}`;
 }

@@ -4,9 +4,8 @@
  * Latencies are milliseconds: the unit fortio's web UI shows.
  */
 import type { FortioResult } from '../report/fortioResult.js';
+import { type PercentileSource, latencyPercentiles } from '../report/latencyPercentiles.js';
 import type { HistogramData } from '../stats/fortioHistogram.js';
-import { calcPercentile } from '../stats/fortioHistogram.js';
-import { decodeHdr } from '../stats/hdr.js';
 import { maxOf, minOf } from '../shared/arrays.js';
 
 // ---- chart specs (embedded as JSON, read by client.ts) ----
@@ -157,7 +156,7 @@ export function percentileOfX(x: number): number {
   return 100 * (1 - 1 / x);
 }
 
-export type LatencySource = 'hdr' | 'histogram';
+export type LatencySource = PercentileSource;
 
 export interface PercentileCurve {
   /** ms at each PERCENTILE_X point */
@@ -165,32 +164,13 @@ export interface PercentileCurve {
   source: LatencySource;
 }
 
-function hdrString(r: FortioResult): string | undefined {
-  const v = r.Tripbench?.DurationHdr;
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 /**
- * Latency (seconds) at each percentile: from the HDR histogram when the result carries one
- * (3 significant digits), else fortio's interpolation inside its coarse buckets.
+ * Latency (seconds) at each percentile, by the one estimator of src/report/latencyPercentiles.ts
+ * (HDR when the result carries it, else fortio's buckets), so the page shows what the verdicts judged.
  */
 export function latencyAt(r: FortioResult, ps: readonly number[]): { seconds: number[]; source: LatencySource } | undefined {
-  if (r.DurationHistogram.Count <= 0) return undefined;
-  const enc = hdrString(r);
-  if (enc) {
-    try {
-      const h = decodeHdr(enc);
-      try {
-        if (h.totalCount > 0) return { seconds: ps.map((p) => h.getValueAtPercentile(p) / 1e9), source: 'hdr' };
-      } finally {
-        h.destroy();
-      }
-    } catch {
-      // A damaged HDR string still leaves fortio's buckets to draw from.
-    }
-  }
-  if (!r.DurationHistogram.Data || r.DurationHistogram.Data.length === 0) return undefined;
-  return { seconds: ps.map((p) => calcPercentile(r.DurationHistogram, p)), source: 'histogram' };
+  const at = latencyPercentiles(r, ps);
+  return at && !('note' in at) ? { seconds: at.seconds, source: at.source } : undefined;
 }
 
 export function percentileCurve(r: FortioResult): PercentileCurve | undefined {

@@ -49,7 +49,7 @@ export function compareBlock(results: readonly FortioResult[], labels: readonly 
     table += `${r.change.map((v) => `<td class="num">${escapeHtml(v)}</td>`).join('')}</tr>`;
   }
   table += '</table>';
-  return `${table}<p class="caption">×: the run's value divided by ${escapeHtml(base)}'s; ratios of codes: difference to ${escapeHtml(base)}.</p><div class="charts">${out.join('\n')}</div>`;
+  return `${table}<p class="caption">×: the run's value divided by ${escapeHtml(base)}'s; ratios of codes: difference to ${escapeHtml(base)}'s with its 95 % interval (Newcombe), "changed" only when the interval excludes 0; percentiles name their estimator.</p><div class="charts">${out.join('\n')}</div>`;
 }
 
 /**

@@ -4,7 +4,9 @@
  * text comparison of `tripbench report A B`.
  */
 import type { FortioResult } from '../report/fortioResult.js';
+import { SOURCE_LABEL } from '../report/latencyPercentiles.js';
 import { formatNumber, formatRatio, formatSeconds } from '../scenario/format.js';
+import { formatRatioChange, ratioChange } from '../scenario/newcombe.js';
 import { type LatencySource, latencyAt, sortedCodes } from './chartData.js';
 import { maxOf } from '../shared/arrays.js';
 
@@ -80,7 +82,7 @@ export interface CompareRow {
   metric: string;
   /** per run, for display */
   values: string[];
-  /** per run after the first: "×1.25" for magnitudes, "+0.150" for ratios; "" when undefined */
+  /** per run after the first: "×1.25" for magnitudes, "+0.150 [+0.020, +0.270] changed" for ratios; "" when undefined */
   change: string[];
 }
 
@@ -89,10 +91,17 @@ function times(a: number | undefined, b: number | undefined): string {
   return `×${formatNumber(Number((b / a).toPrecision(3)))}`;
 }
 
-function diff(a: number | undefined, b: number | undefined): string {
+/** A ratio's change with its 95 % interval (Newcombe): "changed" only when that excludes 0. */
+function ratioDiff(a: { k: number; n: number } | undefined, b: { k: number; n: number } | undefined): string {
   if (a === undefined || b === undefined) return '';
-  const d = b - a;
-  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`;
+  const c = ratioChange(a.k, a.n, b.k, b.n);
+  return c ? formatRatioChange(c) : '';
+}
+
+/** "HDR", "fortio buckets", or both when the runs differ (then the change compares two methods). */
+function sourcesLabel(sums: readonly ResultSummary[]): string {
+  const seen = [...new Set(sums.flatMap((s) => (s.latency ? [SOURCE_LABEL[s.latency.source]] : [])))];
+  return seen.length === 0 ? '' : ` (${seen.join(' / ')})`;
 }
 
 /** Rows comparing each run with the first: counts, qps, latency percentiles, code ratios. */
@@ -108,7 +117,8 @@ export function compareRows(results: readonly FortioResult[]): CompareRow[] {
   row('qps', (s) => s.qps, (v) => formatNumber(Number(v.toPrecision(5))), times);
   row('min', (s) => s.latency?.min, formatSeconds, times);
   row('avg', (s) => s.latency?.avg, formatSeconds, times);
-  for (const [i, p] of SUMMARY_PERCENTILES.entries()) row(`p${p}`, (s) => s.latency?.percentiles[i]?.seconds, formatSeconds, times);
+  const est = sourcesLabel(sums);
+  for (const [i, p] of SUMMARY_PERCENTILES.entries()) row(`p${p}${est}`, (s) => s.latency?.percentiles[i]?.seconds, formatSeconds, times);
   row('max', (s) => s.latency?.max, formatSeconds, times);
   const codes = new Set<string>();
   for (const s of sums) for (const c of s.codes) codes.add(c.code);
@@ -117,13 +127,14 @@ export function compareRows(results: readonly FortioResult[]): CompareRow[] {
   for (const code of sortedCodes(all)) {
     const shareOf = (s: ResultSummary): number | undefined => (s.calls > 0 ? (s.codes.find((c) => c.code === code)?.ratio ?? 0) : undefined);
     const vs = sums.map(shareOf);
+    const kn = sums.map((s) => (s.calls > 0 ? { k: s.codes.find((c) => c.code === code)?.count ?? 0, n: s.calls } : undefined));
     rows.push({
       metric: `code ${code} ratio`,
       values: sums.map((s, i) => {
         const v = vs[i];
         return v === undefined ? '—' : `${formatRatio(v)} (${s.codes.find((c) => c.code === code)?.count ?? 0}/${s.calls})`;
       }),
-      change: vs.slice(1).map((v) => diff(vs[0], v)),
+      change: kn.slice(1).map((v) => ratioDiff(kn[0], v)),
     });
   }
   return rows;

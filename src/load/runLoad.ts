@@ -31,6 +31,8 @@ export interface LoadRequest {
   forceSignal?: AbortSignal;
   /** After warmup, when the plan is final: the moment fortio prints "Starting at …". */
   onStart?: (plan: RunPlan) => void;
+  /** Awaited after warmup, before the timed run (see EngineSpec.beforeTimedRun). */
+  beforeTimedRun?: () => Promise<void>;
   onProgress?: (p: EngineProgress) => void;
   log?: { level?: Level; json?: boolean; write?: (line: string) => void };
 }
@@ -78,6 +80,7 @@ export async function runLoad(req: LoadRequest, prepared?: { options: HttpOption
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
     ...(req.onStart ? { onStart: req.onStart } : {}),
+    ...(req.beforeTimedRun ? { beforeTimedRun: req.beforeTimedRun } : {}),
     onProgress: (p) => {
       timeline.add(p);
       req.onProgress?.(p);

@@ -8,7 +8,8 @@
 import type { FortioResult, TripbenchExtras } from '../report/fortioResult.js';
 import { DEFAULT_PERCENTILES } from '../report/fortioText.js';
 import { exportHistogram, mergeFortioHistogram, newFortioHistogram, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
-import { encodeHdr, hdrPercentileSeconds, mergeEncodedHdr } from '../stats/hdr.js';
+import { latencyPercentiles } from '../report/latencyPercentiles.js';
+import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
 import { rebucket } from '../stats/rebucket.js';
 import { resultId } from '../load/resultId.js';
 import { UsageError } from '../shared/errors.js';
@@ -170,8 +171,10 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
   if (noHdr.length === 0 && withCalls.length > 0) {
     const h = mergeEncodedHdr(withCalls.map((r) => r.Tripbench?.DurationHdr as string));
     durationHdr = encodeHdr(h);
-    hdrPercentiles = ps.map((p) => ({ Percentile: p, Value: hdrPercentileSeconds(h, p) }));
     h.destroy();
+    // the one estimator (clamped to the calls' [min, max]), as verdicts and the HTML show it
+    const at = latencyPercentiles(withCalls, ps);
+    if (at && !('note' in at) && at.source === 'hdr') hdrPercentiles = ps.map((p, i) => ({ Percentile: p, Value: at.seconds[i] as number }));
     const errIn = results.filter((r) => r.ErrorsDurationHistogram.Count > 0);
     if (errIn.every((r) => r.Tripbench?.ErrorsHdr)) {
       const e = mergeEncodedHdr(errIn.map((r) => r.Tripbench?.ErrorsHdr as string));

@@ -1,24 +1,14 @@
 /**
  * From load results (fortio JSON shape, ours or fortio's own) to the numbers expectations are
- * judged on. A step repeated in batches is pooled here: counts add up, latency percentiles come
- * from the merged HDR histograms when every batch carries one, else from fortio's buckets rebuilt
- * exactly (the bucket edges are fixed, so equal-resolution histograms merge without loss).
+ * judged on. A step repeated in batches is pooled here: counts add up; latency percentiles come
+ * from latencyPercentiles (HDR, else fortio's buckets), the same for one batch as for several.
  */
 import type { FortioResult } from '../report/fortioResult.js';
-import {
-  type FortioHistogramState,
-  type HistogramData,
-  calcPercentile,
-  exportHistogram,
-  mergeFortioHistogram,
-  newFortioHistogram,
-} from '../stats/fortioHistogram.js';
-import { decodeHdr, hdrPercentileSeconds, mergeEncodedHdr } from '../stats/hdr.js';
-import { rebucket } from '../stats/rebucket.js';
+import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import type { EnvoyObserved, Expectation, LatencyObserved, Observed } from './types.js';
 
 export interface ObserveOptions {
-  /** Percentiles the expectations ask for (see neededPercentiles); listed ones are always kept. */
+  /** Percentiles to compute: the expectations' (see neededPercentiles) and the run's -p list. */
   percentiles?: readonly number[];
   /** Envoy stat deltas summed over the batches, or why they could not be read. */
   envoy?: EnvoyObserved;
@@ -77,78 +67,29 @@ function pkey(p: number): string {
 }
 
 function latency(results: readonly FortioResult[], wanted: readonly number[]): { latency?: LatencyObserved; note?: string } {
-  const hists = results.map((r) => r.DurationHistogram).filter((h): h is HistogramData => !!h && h.Count > 0);
+  const hists = results.map((r) => r.DurationHistogram).filter((h) => !!h && h.Count > 0);
   if (hists.length === 0) return {};
   let count = 0;
   let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
   for (const h of hists) {
     count += h.Count;
     sum += h.Sum;
-    min = Math.min(min, h.Min);
-    max = Math.max(max, h.Max);
   }
-  const lat: LatencyObserved = { min, max, avg: sum / count, percentiles: {}, percentileSource: {} };
-  const set = (p: number, v: number, src: 'listed' | 'hdr' | 'histogram'): void => {
-    lat.percentiles[pkey(p)] = v;
-    lat.percentileSource[pkey(p)] = src;
+  const lat: LatencyObserved = {
+    min: Math.min(...hists.map((h) => h.Min)),
+    max: Math.max(...hists.map((h) => h.Max)),
+    avg: sum / count,
+    percentiles: {},
+    percentileSource: {},
   };
-
-  if (results.length === 1) {
-    const only = results[0] as FortioResult;
-    const d = only.DurationHistogram;
-    // A listed percentile is judged on the very number the text report prints beside the verdicts.
-    for (const lp of d.Percentiles ?? []) set(lp.Percentile, lp.Value, 'listed');
-    const missing = wanted.filter((p) => lat.percentiles[pkey(p)] === undefined);
-    const enc = hdrOf(only);
-    if (missing.length > 0 && enc) {
-      const h = decodeHdr(enc);
-      for (const p of missing) set(p, hdrPercentileSeconds(h, p), 'hdr');
-      h.destroy();
-    } else {
-      for (const p of missing) set(p, calcPercentile(d, p), 'histogram');
-    }
-    return { latency: lat };
+  if (wanted.length === 0) return { latency: lat };
+  // One batch or several, the same estimator: a verdict must not change with pooling.
+  const at = latencyPercentiles(results, wanted);
+  if (!at) return { latency: lat };
+  if ('note' in at) return { latency: lat, note: at.note };
+  for (const [i, p] of wanted.entries()) {
+    lat.percentiles[pkey(p)] = at.seconds[i] as number;
+    lat.percentileSource[pkey(p)] = at.source;
   }
-
-  const encoded = results.map(hdrOf);
-  if (encoded.every((e): e is string => e !== undefined)) {
-    const h = mergeEncodedHdr(encoded);
-    for (const p of wanted) set(p, hdrPercentileSeconds(h, p), 'hdr');
-    h.destroy();
-    return { latency: lat };
-  }
-  const merged = rebuildMerged(results);
-  if (!merged) {
-    return wanted.length === 0
-      ? { latency: lat }
-      : { latency: lat, note: 'pooled batches carry neither HDR data nor a known histogram resolution' };
-  }
-  const data = exportHistogram(merged);
-  for (const p of wanted) set(p, calcPercentile(data, p), 'histogram');
   return { latency: lat };
-}
-
-function rebuildMerged(results: readonly FortioResult[]): FortioHistogramState | undefined {
-  let total: FortioHistogramState | undefined;
-  for (const r of results) {
-    // Our results record -r / -offset; fortio's own JSON may not, then its defaults apply.
-    const divider = typeof r.Resolution === 'number' && r.Resolution > 0 ? r.Resolution : 0.001;
-    const offset = typeof r.Offset === 'number' ? r.Offset / 1e9 : 0;
-    const d = r.DurationHistogram;
-    let h: FortioHistogramState;
-    if (d.Count > 0 && d.Data) {
-      const back = rebucket(d, offset, divider);
-      // Buckets off this resolution's edges would give pooled percentiles that no batch had.
-      if (!back.exact) return undefined;
-      h = back.state;
-    } else {
-      h = newFortioHistogram(offset, divider); // nothing to pool (no calls, or no buckets listed)
-    }
-    if (!total) total = h;
-    else if (total.offset !== h.offset || total.divider !== h.divider) return undefined;
-    else mergeFortioHistogram(total, h);
-  }
-  return total;
 }

@@ -25,7 +25,7 @@ export interface StepLoads {
   batches: FortioResult[];
   /** a batch cut short by an interrupt or a failure: written out, never judged */
   partial?: FortioResult;
-  /** the whole batches as one result (exact merge), or the only batch */
+  /** the whole batches as one result (exact merge), or the only batch; absent when the merge failed (StepResult.error says why) */
   pooled?: FortioResult;
 }
 
@@ -86,12 +86,17 @@ function keptDeltas(all: Record<string, number>, cluster: string, asked: readonl
   return Object.fromEntries(Object.entries(all).filter(([k, v]) => v !== 0 || wanted.has(k)));
 }
 
-function pool(batches: readonly FortioResult[], percentiles: readonly number[]): FortioResult | undefined {
-  if (batches.length <= 1) return batches[0];
+/**
+ * The whole batches as one result, for `<key>.json`. A merge that fails (batches that disagree
+ * on what mergeResults requires to agree) is reported, never dropped: the verdicts do not depend
+ * on it (observe() pools counts and histograms itself), but the files and the reader must say so.
+ */
+export function poolBatches(batches: readonly FortioResult[], percentiles: readonly number[]): { pooled?: FortioResult; error?: string } {
+  if (batches.length <= 1) return batches[0] ? { pooled: batches[0] } : {};
   try {
-    return mergeResults(batches.map((result, i) => ({ source: `batch${i + 1}`, result })), { percentiles }).result;
-  } catch {
-    return undefined;
+    return { pooled: mergeResults(batches.map((result, i) => ({ source: `batch${i + 1}`, result })), { percentiles }).result };
+  } catch (e) {
+    return { error: `the ${batches.length} batches could not be pooled into one result (${errorMessage(e)}); the verdicts were judged on the batches, whose files are kept` };
   }
 }
 
@@ -134,7 +139,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
       break;
     }
     const ctx: StepContext = { scenario: env.scenario, run, url, batch: loads.batches.length + 1, request };
-    const before: StatMap | Error | undefined = admin !== undefined && !(deltas instanceof Error) ? await snapshot() : undefined;
+    // Read at the timed run's start, after the warmup: fortio's counts leave warmup calls out.
+    let before: StatMap | Error | undefined;
+    const reading = admin !== undefined && !(deltas instanceof Error);
     env.onBatchStart?.(ctx);
     let outcome;
     try {
@@ -147,6 +154,13 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
           ...(env.signal ? { signal: env.signal } : {}),
           ...(env.forceSignal ? { forceSignal: env.forceSignal } : {}),
           onStart: (plan) => env.onLoadStart?.(ctx, plan),
+          ...(reading
+            ? {
+                beforeTimedRun: async () => {
+                  before = await snapshot();
+                },
+              }
+            : {}),
           onProgress: (p) => env.onProgress?.(ctx, p),
           ...(env.log ? { log: env.log } : {}),
         },
@@ -162,7 +176,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
       interrupted = true;
       break;
     }
-    if (before !== undefined) {
+    // A whole batch whose start was never read (cannot happen unless the engine skips its hook): say so.
+    if (reading && before === undefined) deltas = new Error('the Envoy stats were not read at the start of a batch');
+    else if (before !== undefined) {
       const after: StatMap | Error = before instanceof Error ? before : await snapshot();
       if (after instanceof Error) deltas = after;
       else if (!(deltas instanceof Error)) deltas = addDeltas(deltas, statDeltas(before as StatMap, after, cluster as string, asked));
@@ -174,8 +190,10 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
     if (decision === 'budget-spent') results = judge(`budget spent after ${used.calls} calls in ${used.batches} batches; the 95% interval still straddles the bound`);
   }
 
-  loads.pooled = pool(loads.batches, request.run.percentiles);
-  const base = baseOf(run);
+  const pooled = poolBatches(loads.batches, request.run.percentiles);
+  if (pooled.pooled) loads.pooled = pooled.pooled;
+  const base: Pick<StepResult, 'step' | 'key' | 'label' | 'policy' | 'point' | 'error'> = baseOf(run);
+  if (pooled.error) base.error = pooled.error;
   const enough = loads.batches.length >= Math.max(1, run.repeat);
   if (!enough) {
     const reason = failure
@@ -184,7 +202,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
         ? 'the run was interrupted during this step'
         : 'the run was interrupted before this step';
     const step: StepResult = { ...base, status: interrupted ? 'interrupted' : 'not-run', results: notRunResults(run.expectations, reason) };
-    const partial = loads.partial ? observe(loads.partial) : undefined;
+    const partial = loads.partial ? observe(loads.partial, { percentiles }) : undefined;
     if (partial && partial.calls > 0) step.observed = partial;
     return { step, loads, interrupted };
   }

@@ -186,8 +186,8 @@ export interface LatencyObserved {
   avg: number;
   /** key: String(p) ("99", "99.9"); seconds */
   percentiles: Record<string, number>;
-  /** where each percentile came from: the result's own list, the HDR histogram, or fortio's buckets */
-  percentileSource: Record<string, 'listed' | 'hdr' | 'histogram'>;
+  /** hdr, or histogram (fortio's buckets) for results without HDR data: src/report/latencyPercentiles.ts */
+  percentileSource: Record<string, 'hdr' | 'histogram'>;
 }
 
 export type EnvoyObserved = { cluster: string; deltas: Record<string, number> } | { error: string };
@@ -263,6 +263,8 @@ export interface StepResult {
   results: ExpectationResult[];
   /** report files written for this step, relative to the run directory */
   files?: string[];
+  /** something that went wrong beside the verdicts (e.g. the batches could not be pooled into one file) */
+  error?: string;
 }
 
 export interface ScenarioResult {

@@ -74,7 +74,7 @@ describe('tripbench report -o: HTML pages', () => {
     expect(code).toBe(0);
     expect(err.match(/^==> .* <==$/gm)).toHaveLength(2);
     expect(err).toContain('Comparison with fortio-load-p-custom-503:');
-    expect(err).toMatch(/^code 503 ratio\s+0\.178 \(16\/90\)\s+0\.0 \(0\/200\)\s+−0\.178$/m);
+    expect(err).toMatch(/^code 503 ratio\s+0\.178 \(16\/90\)\s+0\.0 \(0\/200\)\s+−0\.178 \[−0\.269, −0\.110\] changed$/m);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<title>A vs B</title>');
     expect(html).toContain('id="chart-cmp-pct"');
@@ -123,7 +123,7 @@ describe('tripbench report -o: HTML pages', () => {
     const { code, err } = await report(a, b, '-o', out);
     expect(code).toBe(0);
     expect(err).toContain('istio-circuit-breaking c2, compared with 2026-11-24T010000Z:');
-    expect(err).toMatch(/^code 503 ratio\s+0\.15 \(3\/20\)\s+0\.6 \(12\/20\)\s+\+0\.450$/m);
+    expect(err).toMatch(/^code 503 ratio\s+0\.15 \(3\/20\)\s+0\.6 \(12\/20\)\s+\+0\.450 \[\+0\.150, \+0\.656\] changed$/m);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<h2>Comparison of runs</h2>');
     expect(html).toContain('id="chart-cmp-istio-circuit-breaking-c2-pct"');

@@ -106,6 +106,9 @@ describe('tripbench history', () => {
     expect(row('2026-11-22 03:00:00Z')).toMatch(/│ FAIL\s+│ \d+ pass, 2 fail\s+│ .*│ 15\.0% [0-9.]+ms\s+│ 6\.7% 7\.6ms FAIL\s+│/);
     expect(row('2026-11-23T030000Z')).toContain('no verdicts.json');
     expect(row('range')).toMatch(/│ 1\/3 FAIL\s+│\s+│ 0\.0% [^│]+│ 15\.0% [^│]+│ 6\.7%–63\.3% 7\.6ms\s+│/);
+    // c3 went from 19/30 to 2/30: a change the interval is sure of; c1 and c2 did not move
+    expect(row('change')).toMatch(/│ newest − oldest │\s+│ \+0\.000 \[−0\.161, \+0\.161\]\s+│ \+0\.000 \[−0\.232, \+0\.232\]\s+│ −0\.567 \[−0\.722, −0\.336\] changed │/);
+    expect(out).toContain('change: the newest run\'s share minus the oldest\'s, with its 95 % interval (Newcombe); "changed" only when the interval excludes 0.');
   });
 
   it('filters steps and takes another trip code', async () => {
@@ -145,5 +148,33 @@ describe('tripbench history', () => {
     const none = await runCli(['history']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one scenario folder');
+  });
+});
+
+describe('history p99: one estimator', () => {
+  it("recomputes an older run's p99 that was judged on fortio's interpolation from the step's files", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tripbench-history-p99-'));
+    try {
+      const scenario = join(root, 'istio-circuit-breaking');
+      const sr = run('2026-11-20T03:00:00Z', 19);
+      const c2 = sr.steps.find((s) => s.key === 'c2');
+      if (!c2?.observed?.latency) throw new Error('fixture has no latency');
+      // as verdicts.json was written before one estimator: the -p list judged as fortio listed it
+      (c2.observed.latency.percentileSource as Record<string, string>)['99'] = 'listed';
+      c2.observed.latency.percentiles['99'] = 0.5;
+      c2.files = ['c2.json', 'c2.txt'];
+      const d = await writeRun(scenario, '2026-11-20T030000Z', sr);
+      await copyFile(FORTIO_JSON, join(d, 'c2.json'));
+      const [r] = await readHistory(scenario);
+      const step = r?.steps.find((s) => s.key === 'c2');
+      const fortio = parseFortioJson(readFileSync(FORTIO_JSON, 'utf8'), 'c2.json');
+      // fortio's JSON has no HDR data: the buckets, by the same function the verdicts use now
+      expect(step?.p99Source).toBe('histogram');
+      expect(step?.p99).toBeCloseTo(calcPercentile(fortio.DurationHistogram, 99), 12);
+      // a current verdicts.json p99 is kept as judged
+      expect(r?.steps.find((s) => s.key === 'c3')?.p99Source).toBe('verdicts');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -210,9 +210,12 @@ describe('summary and comparison', () => {
     const rows = compareRows([a, b]);
     const by = (m: string) => rows.find((r) => r.metric === m)!;
     expect(by('calls')).toEqual({ metric: 'calls', values: ['2', '4'], change: ['×2'] });
-    expect(by('p50').change[0]).toMatch(/^×2(\.\d+)?$/);
+    expect(by('p50 (HDR)').change[0]).toMatch(/^×2(\.\d+)?$/);
     expect(by('code 503 ratio').values).toEqual(['0.0 (0/2)', '0.25 (1/4)']);
-    expect(by('code 503 ratio').change).toEqual(['+0.250']);
+    // 0/2 → 1/4 is no evidence of a change: the 95 % interval of the difference holds 0
+    expect(by('code 503 ratio').change[0]).toMatch(/^\+0\.250 \[−0\.\d{3}, \+0\.\d{3}\]$/);
+    const many = compareRows([result([0.001], { '200': 40 }), result([0.001], { '200': 20, '503': 20 })]);
+    expect(many.find((r) => r.metric === 'code 503 ratio')?.change).toEqual(['+0.500 [+0.328, +0.648] changed']);
     const text = formatCompareText(['a', 'b'], rows);
     expect(text.split('\n')[0]).toMatch(/^\s+a\s+b\s+change$/);
     expect(text).toContain('code 503 ratio');

@@ -200,7 +200,7 @@ describe('evaluateExpectation', () => {
       {
         sockets: 20,
         qps: 120.5,
-        latency: { min: 0.001, max: 3.2, avg: 0.4, percentiles: { '50': 0.004, '99': 3.1 }, percentileSource: { '50': 'listed', '99': 'listed' } },
+        latency: { min: 0.001, max: 3.2, avg: 0.4, percentiles: { '50': 0.004, '99': 3.1 }, percentileSource: { '50': 'histogram', '99': 'histogram' } },
         envoy: { cluster: 'outbound|8000||httpbin.default.svc.cluster.local', deltas: { 'cluster.outbound|8000||httpbin.default.svc.cluster.local.upstream_rq_pending_overflow': 21 } },
       },
     );

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { evaluateExpectations, notRunResults } from '../../src/scenario/expect.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
+import { DEFAULT_PERCENTILES } from '../../src/report/fortioText.js';
 import { planScenario } from '../../src/scenario/plan.js';
 import { loadScenario } from '../../src/scenario/schema.js';
 import type { EnvoyObserved, Scenario, ScenarioResult, StepResult } from '../../src/scenario/types.js';
@@ -20,6 +21,9 @@ export function fakeResult(codes: Record<string, number>, opts: { sockets?: numb
   const count = Object.values(codes).reduce((a, b) => a + b, 0);
   const lat = opts.latency ?? 0.004;
   const d = opts.durationSec ?? 0.5;
+  // Two buckets that fortio's interpolation reads as exactly the listed p50 = lat, p99 = 1.9·lat.
+  const max = lat * (1 + 0.9 / 0.98);
+  const low = Math.floor(count / 2);
   return {
     RetCodes: codes,
     ActualQPS: count / d,
@@ -28,11 +32,17 @@ export function fakeResult(codes: Record<string, number>, opts: { sockets?: numb
     DurationHistogram: {
       Count: count,
       Min: lat / 2,
-      Max: lat * 2,
+      Max: max,
       Sum: lat * count,
       Avg: lat,
       StdDev: 0,
-      Data: count === 0 ? null : [{ Start: lat / 2, End: lat * 2, Percent: 100, Count: count }],
+      Data:
+        count === 0
+          ? null
+          : [
+              { Start: lat / 2, End: lat, Percent: 50, Count: low },
+              { Start: lat, End: max, Percent: 100, Count: count - low },
+            ],
       Percentiles: [
         { Percentile: 50, Value: lat },
         { Percentile: 99, Value: lat * 1.9 },
@@ -54,7 +64,8 @@ export function scenarioResult(s: Scenario, runs: Record<string, RunSpec>, inter
     const base = { step: r.step, key: r.key, label: r.label, policy: r.policy, ...(r.point ? { point: r.point } : {}) };
     if (!spec) return { ...base, status: 'not-run', results: notRunResults(r.expectations, interrupted ? 'the run was interrupted' : 'not run') };
     const observed = observe(fakeResult(spec.codes, spec.sockets === undefined ? {} : { sockets: spec.sockets }), {
-      percentiles: neededPercentiles(r.expectations),
+      // as the step runner asks: the run's -p list and the expectations' own
+      percentiles: [...new Set([...DEFAULT_PERCENTILES, ...neededPercentiles(r.expectations)])],
       ...(spec.envoy ? { envoy: spec.envoy } : {}),
     });
     return { ...base, status: 'completed', observed, results: evaluateExpectations(r.expectations, observed, r.policy) };

@@ -119,4 +119,35 @@ describe('Envoy expectations in a run', () => {
       await rig.close();
     }
   });
+
+  // Duration steps make one warmup call per connection: the snapshots must leave them out too.
+  it('a duration step with warmup: deltas and code counts cover the same calls, single and pooled', async () => {
+    const sc = loadScenario(
+      `name: envoy-warmup
+target: http://httpbin:8000/get
+${TASK_MESH}steps:
+  - name: single
+    load: { c: 3, t: 1s, qps: 60, allowInitialErrors: true }
+    expect:
+      envoy: { upstream_rq_pending_overflow: "== code 503 count", upstream_rq_total: "== code 200 count" }
+  - name: pooled
+    policy: until-conclusive
+    repeat: 2
+    load: { c: 3, t: 500ms, qps: 60, allowInitialErrors: true }
+    expect:
+      envoy: { upstream_rq_pending_overflow: "== code 503 count", upstream_rq_total: "== code 200 count" }
+`,
+      'envoy-warmup.yaml',
+      { meshChecks: MESH_CHECKS },
+    );
+    for (const seedN of [3, 4]) {
+      const run = await runScenario(sc, { seed: seedN });
+      for (const [i, step] of run.result.steps.entries()) {
+        expect(step.results.map((r) => r.verdict), `${step.key} seed ${seedN}`).toEqual(['PASS', 'PASS']);
+        expect(step.observed?.batches).toBe(i === 0 ? 1 : 2);
+        // the warmup did happen, and was not counted
+        expect(run.loads[step.key]?.batches.map((b) => b.Tripbench?.WarmupCalls)).toEqual(i === 0 ? [3] : [3, 3]);
+      }
+    }
+  }, 60_000);
 });

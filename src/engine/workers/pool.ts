@@ -39,6 +39,13 @@ export interface EngineSpec {
   forceSignal?: AbortSignal;
   /** After warmup and the plan warnings, just before the timed run (the `Starting at …` line). */
   onStart?: (plan: RunPlan) => void;
+  /**
+   * Awaited once every warmup call has returned (or at once without warmup), before the timed
+   * run: a caller that reads counters outside the engine (a system under test's) reads them
+   * here, so they cover the timed calls only, as the results do. Skipped after a stop request;
+   * a rejection fails the run.
+   */
+  beforeTimedRun?: () => Promise<void>;
   /** Aggregated progress, on each worker report (about every progressIntervalMs per worker). */
   onProgress?: (p: EngineProgress) => void;
   progressIntervalMs?: number;
@@ -287,6 +294,13 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         broadcast({ type: 'shutdown' });
         await race(Promise.all(handles.map((h) => h.expect('closed'))));
         throw new StartError(warmupAbortMessage(bad.code, spec.targetLabel, bad.detail));
+      }
+    }
+    if (spec.beforeTimedRun && !stopRequested) {
+      try {
+        await Promise.race([race(spec.beforeTimedRun()), forcedGate]);
+      } catch (e) {
+        if (!forceRequested) throw e;
       }
     }
     if (stopRequested) {

@@ -35,6 +35,7 @@ function notes(steps: readonly StepResult[]): string[] {
   for (const s of steps) {
     const notRun = s.results.find((r) => r.verdict === 'NOT RUN');
     if (s.status !== 'completed' && notRun?.reason) out.push(`  ${s.label}: ${notRun.reason}`);
+    if (s.error) out.push(`  ${s.label}: ${s.error}`);
     for (const r of s.results) if (r.verdict === 'INCONCLUSIVE' && r.reason) out.push(`  ${s.label} ${r.label}: ${r.reason}`);
   }
   return out;
