@@ -89,7 +89,8 @@ export function renderHistoryTable(runs: readonly HistoryRun[], opts: HistoryTab
     });
     const runsWith = runs.filter((r) => !r.error);
     const fails = runsWith.filter((r) => r.outcome === 'FAIL').length;
-    t.push(['range', `${fails}/${runsWith.length} FAIL`, '', ...cells]);
+    const dead = runsWith.filter((r) => r.outcome === 'UNREACHABLE').length;
+    t.push(['range', `${fails}/${runsWith.length} FAIL${dead > 0 ? `, ${dead} UNREACHABLE` : ''}`, '', ...cells]);
   }
   const lines = t.toString().split('\n');
   // A compact table still gets a rule under its header, and one above the range row.

@@ -7,7 +7,7 @@ import type { FortioResult } from '../report/fortioResult.js';
 import { formatInterval } from '../scenario/format.js';
 import { sweepCurve } from '../scenario/render/table.js';
 import type { ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
-import { type InconclusiveAs, type Outcome, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
+import { type InconclusiveAs, type Outcome, RunExit, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
 import { type SweepChart, paletteColor, percentileChart, percentileCurve } from './chartData.js';
 import { escapeHtml, slug } from './escape.js';
 import { expectedRange, ratioGauge } from './gauge.js';
@@ -71,6 +71,23 @@ function verdictTable(sr: ScenarioResult, ia: InconclusiveAs): string {
   html +=
     '<p class="caption">Ratio column: green box = accepted range, whisker = 95 % Wilson interval of the observed ratio, dot = observed ratio (0 to 1).</p>';
   return html;
+}
+
+/**
+ * An unreachable target: one banner says why, and the table lists what would have been judged
+ * (no observed, interval or gauge columns: there is nothing to put in them).
+ */
+function unreachableBlock(sr: ScenarioResult, reason: string): string {
+  let html = `<div class="banner unreachable" role="alert"><strong>UNREACHABLE: nothing ran (exit ${RunExit.UNREACHABLE}).</strong> ${escapeHtml(reason)}</div>`;
+  html += `<table class="verdicts planned"><tr>${['Step', 'Expectation', 'Expected', 'Verdict'].map((h) => `<th>${h}</th>`).join('')}</tr>`;
+  for (const s of sr.steps) {
+    s.results.forEach((r, i) => {
+      html +=
+        `<tr class="row-${verdictClass(r.verdict)}" data-step="${escapeHtml(s.key)}" data-expectation="${escapeHtml(r.id)}">` +
+        `<td>${i === 0 ? escapeHtml(s.label) : ''}</td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.expected)}</td><td>${verdictBadge(r.verdict)}</td></tr>`;
+    });
+  }
+  return `${html}</table>`;
 }
 
 /** The sweep's trip-ratio curve: observed ratio, its 95 % band, and accepted ranges per point. */
@@ -156,12 +173,13 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   facts.push(`ran <code>${escapeHtml(sr.startedAt)}</code> to <code>${escapeHtml(sr.finishedAt)}</code>`);
   facts.push(`PASS ${t.PASS} · FAIL ${t.FAIL} · INCONCLUSIVE ${t.INCONCLUSIVE} · NOT RUN ${t['NOT RUN']}`);
   html += `<p class="facts">${facts.join(' · ')}</p>`;
+  const mesh = sr.meshYaml.trim() === '' ? '' : `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
+  // Nothing ran: no step sections, no charts, nothing that would only say "no data" again.
+  if (sr.unreachable !== undefined) return `${html}${unreachableBlock(sr, sr.unreachable)}${mesh}</section>`;
   if (sr.interrupted) html += '<p class="note">The run was interrupted: steps that did not finish are marked NOT RUN.</p>';
   html += verdictTable(sr, ia);
   html += sweepSections(sr, code, charts, id);
-  if (sr.meshYaml.trim() !== '') {
-    html += `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
-  }
+  html += mesh;
   html += latencyOverlay(input, index, charts, id);
   html += `<h3>Steps</h3>`;
   html += sr.steps.map((s) => stepSection(input, index, s, charts, `${id}-${s.key}`)).join('\n');
