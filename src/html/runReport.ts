@@ -10,6 +10,7 @@ import type { ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
 import { type InconclusiveAs, type Outcome, RunExit, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
 import { type SweepChart, paletteColor, percentileChart, percentileCurve } from './chartData.js';
 import { escapeHtml, slug } from './escape.js';
+import { titleAttr } from './labels.js';
 import { expectedRange, ratioGauge } from './gauge.js';
 import { ChartSet, renderPage } from './page.js';
 import { compareBlock } from './resultReport.js';
@@ -30,6 +31,8 @@ export interface RunHtmlInput {
   scenarioSteps?: readonly (Readonly<Record<string, FortioResult>> | undefined)[];
   /** names of the scenario runs (run folder names), for the comparison of runs of one scenario */
   runLabels?: readonly string[];
+  /** the full name (path) of each run, shown on hover where its short label stands */
+  runSources?: readonly string[];
   /** `--inconclusive`: what INCONCLUSIVE and NOT RUN count as (default 'inconclusive') */
   inconclusiveAs?: InconclusiveAs;
   /** the code whose ratio the sweep curves show (default 503, the breaker's answer) */
@@ -164,7 +167,7 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   const outcome = scenarioOutcome(sr, ia);
   const t = tally(allResults(sr));
   const id = `s${index}-${sr.scenario}`;
-  const run = input.runLabels?.[index] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[index] as string)}</span>` : '';
+  const run = runTag(input, index);
   let html = `<section class="scenario" id="scenario-${slug(id)}"><h2>${escapeHtml(sr.scenario)}${run} ${verdictBadge(outcome)}</h2>`;
   if (sr.description.trim() !== '') html += `<p>${escapeHtml(sr.description.trim()).replace(/\n/g, '<br>')}</p>`;
   const facts = [`target <code>${escapeHtml(sr.target)}</code>`];
@@ -184,6 +187,12 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   html += `<h3>Steps</h3>`;
   html += sr.steps.map((s) => stepSection(input, index, s, charts, `${id}-${s.key}`)).join('\n');
   return `${html}</section>`;
+}
+
+/** The run's short label beside its scenario's name, the full path on hover. */
+function runTag(input: RunHtmlInput, index: number): string {
+  const label = input.runLabels?.[index];
+  return label === undefined ? '' : ` <span class="muted"${titleAttr(label, input.runSources?.[index], escapeHtml)}>${escapeHtml(label)}</span>`;
 }
 
 /** A run's name in the comparison: its label, else when it started. */
@@ -208,11 +217,11 @@ function runsComparison(input: RunHtmlInput, charts: ChartSet): string {
       const have = idx.flatMap((i) => {
         const s = input.scenarios[i]?.steps.find((x) => x.key === step.key);
         const r = s && lookup(input, i, s);
-        return r ? [{ r, label: runLabel(input, i) }] : [];
+        return r ? [{ r, label: runLabel(input, i), source: input.runSources?.[i] }] : [];
       });
       if (have.length < 2) continue;
       html += `<h3>${escapeHtml(name)} · ${escapeHtml(step.label)}</h3>`;
-      html += compareBlock(have.map((h) => h.r), have.map((h) => h.label), charts, `cmp-${name}-${step.key}`);
+      html += compareBlock(have.map((h) => h.r), have.map((h) => h.label), charts, `cmp-${name}-${step.key}`, have.map((h) => h.source));
     }
   }
   return html === '' ? '' : `<section class="comparison"><h2>Comparison of runs</h2>${html}</section>`;
@@ -226,7 +235,7 @@ export function renderRunHtml(input: RunHtmlInput): string {
   const overall = combineOutcomes(input.scenarios.map((s) => scenarioOutcome(s, ia)));
   let body = `<h1>${escapeHtml(title)} ${input.scenarios.length > 0 ? verdictBadge(overall) : ''}</h1>`;
   if (input.scenarios.length > 1) {
-    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a>${input.runLabels?.[i] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[i] as string)}</span>` : ''} ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
+    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a>${runTag(input, i)} ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
   }
   body += runsComparison(input, charts);
   body += input.scenarios.map((sr, i) => scenarioSection(input, sr, i, charts)).join('\n');
