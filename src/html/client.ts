@@ -105,7 +105,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     spec.series.forEach(function (s) {
       // A curve of a few calls has a few points: draw them, a line of two points hides one.
       var n = s.values.filter(function (v) { return v != null; }).length;
-      series.push({ label: s.label, stroke: s.color, width: 2, points: { show: n <= 10, size: 7, fill: s.color }, value: function (u, v) { return fmtY(v); } });
+      series.push({ label: s.label, stroke: s.color, width: 2, points: { show: n <= 10, size: 9, fill: s.color }, value: function (u, v) { return fmtY(v); } });
       d.push(s.values);
     });
     var splits = percentileSplits(spec.xMax);
