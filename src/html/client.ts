@@ -163,7 +163,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       scales: { x: { time: false }, y: { range: zeroTo(1.1) } },
       axes: [{ label: 'seconds since start' }, { label: 'qps', size: 56 }],
       series: [{ label: 't', value: function (u, v) { return sig(v) + 's'; } },
-        { label: 'qps', stroke: '#0072b2', width: 2, points: { show: spec.t.length < 60 } }],
+        { label: 'qps', stroke: '#0072b2', width: 2, points: { show: spec.t.length < 60, size: spec.t.length <= 10 ? 9 : 5, fill: '#0072b2' } }],
       data: [spec.t, spec.qps]
     };
   }

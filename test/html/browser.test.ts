@@ -160,6 +160,13 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in headless Chromium', () => {
     expect(v.charts.map((c) => c.kind).sort()).toEqual(['codes', 'histogram', 'percentiles']);
   });
 
+  it('a qps timeline of a sub-second step (one point) is still drawn', async () => {
+    const short = { ...one, Tripbench: { ...one.Tripbench, QpsOverTime: [{ t: 0.4, qps: 42 }] } } as FortioResult;
+    const { v, file } = await open('one-qps-point', renderResultHtml([short], ['short']));
+    expectClean(v, file);
+    expect(v.charts.map((c) => c.kind)).toContain('qps');
+  });
+
   it('all calls refused: -1 for every call', async () => {
     const { v, file } = await open('refused', renderResultHtml([refused], ['refused']));
     expectClean(v, file);
