@@ -15,6 +15,7 @@ import { formatReport } from '../report/fortioText.js';
 import type { ScenarioResult } from '../scenario/types.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { renderResultHtml } from '../html/resultReport.js';
+import { shortLabels } from '../html/labels.js';
 import { renderRunHtml } from '../html/runReport.js';
 import { compareRows, formatCompareText } from '../html/summary.js';
 import { Level } from '../shared/log.js';
@@ -173,15 +174,7 @@ async function locate(path: string): Promise<Located> {
   return { kind: 'result', path, result: parseFortioJson(text, path) };
 }
 
-function labelOf(path: string): string {
-  return basename(path).replace(/\.json$/i, '');
-}
-
-/** Short names, unless two collide (before/run.json, after/run.json): then the paths tell them apart. */
-function distinctLabels(paths: readonly string[], short: (p: string) => string): string[] {
-  const names = paths.map(short);
-  return new Set(names).size === names.length ? names : [...paths];
-}
+const withoutJson = (name: string): string => name.replace(/\.json$/i, '');
 
 /** Each step that several runs of one scenario share, compared with the first of them. */
 function runsCompareText(runs: readonly RunInput[], labels: readonly string[]): string {
@@ -245,13 +238,13 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
     const first = runs[0] as RunInput;
     const target = out !== '' ? out : join(first.dir, 'report.html');
     const curve = first.doc['curveCode'];
-    const runLabels = distinctLabels(runs.map((r) => r.dir), (d) => basename(d));
+    const runLabels = shortLabels(runs.map((r) => r.dir));
     if (runs.length > 1) err(runsCompareText(runs, runLabels));
     const html = renderRunHtml({
       scenarios: runs.map((r) => r.scenario),
       steps: {},
       scenarioSteps: runs.map((r) => r.steps),
-      ...(runs.length > 1 ? { runLabels } : {}),
+      ...(runs.length > 1 ? { runLabels, runSources: runs.map((r) => r.dir) } : {}),
       inconclusiveAs: inconclusiveAs(flagIa, runs.map((r) => r.doc)),
       ...(typeof curve === 'string' ? { curveCode: curve } : {}),
       ...(title !== '' ? { title } : {}),
@@ -259,7 +252,7 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
     return writeHtml(target, html, err);
   }
 
-  const labels = distinctLabels(results.map((r) => r.path), labelOf);
+  const labels = shortLabels(results.map((r) => r.path), withoutJson);
   results.forEach((r, i) => {
     if (results.length > 1) err(`${i > 0 ? '\n' : ''}==> ${r.path} <==\n`);
     err(formatReport(r.result, { level: Level.Info }));
@@ -269,7 +262,7 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
   const html = renderResultHtml(
     results.map((r) => r.result),
     labels,
-    title !== '' ? { title } : {},
+    { sources: results.map((r) => r.path), ...(title !== '' ? { title } : {}) },
   );
   return writeHtml(out, html, err);
 }

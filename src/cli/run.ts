@@ -254,7 +254,7 @@ function exitCode(runs: ScenarioRun[], ia: InconclusiveAs, writeErrors: string[]
   if (writeErrors.length > 0 && code === ExitCode.OK) code = ExitCode.FAILURE;
   // The scenario's own outcome line says exit 0 before a failed write turns it into 1: say the final code.
   if (runs.length > 1 || unreachable.length > 0 || writeErrors.length > 0) {
-    const verdicts = unreachable.length > 0 ? `target unreachable (${unreachable.map((r) => r.scenario.name).join(', ')})` : outcome;
+    const verdicts = unreachable.length > 0 ? `${outcome}: target unreachable (${unreachable.map((r) => r.scenario.name).join(', ')})` : outcome;
     const why = writeErrors.length > 0 ? `${verdicts}, ${writeErrors.length} report file(s) not written` : verdicts;
     out(`\ntripbench run: ${runs.length} scenario(s): ${why} (exit ${code})\n`);
   }

@@ -8,7 +8,7 @@ import type { ScenarioRun } from '../scenario/run.js';
 import { planScenario } from '../scenario/plan.js';
 import { renderOutcomeLine, renderPlanTable, renderSweepCurve, renderVerdictTable, sweepCurve } from '../scenario/render/table.js';
 import type { Scenario, StepRun } from '../scenario/types.js';
-import { allResults, type InconclusiveAs } from '../scenario/verdict.js';
+import { RunExit, allResults, type InconclusiveAs } from '../scenario/verdict.js';
 
 /** `==> istio-circuit-breaking: c3 (batch 2, policy until-conclusive) <==` before a batch's report. */
 export function stepBanner(scenario: string, run: StepRun, batch: number): string {
@@ -37,7 +37,8 @@ export function verdictText(run: ScenarioRun, ia: InconclusiveAs, dir: string | 
   let out = `\n${sr.scenario} (${sr.file}): ${where(run.scenario, target)}\n`;
   if (run.unreachable) {
     // Nothing ran: one line says why; the files still list every expectation as NOT RUN.
-    return `${out}${run.unreachable}: ${sr.steps.length} step(s) NOT RUN\n${dir !== undefined ? `Reports: ${dir}\n` : ''}`;
+    out += `${run.unreachable}: ${sr.steps.length} step(s) NOT RUN\n${sr.scenario}: UNREACHABLE (exit ${RunExit.UNREACHABLE})\n`;
+    return `${out}${dir !== undefined ? `Reports: ${dir}\n` : ''}`;
   }
   if (sr.interrupted) out += 'The run was interrupted: steps that did not finish are NOT RUN.\n';
   out += `${renderVerdictTable(sr.steps)}\n`;

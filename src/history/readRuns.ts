@@ -11,7 +11,7 @@ import type { FortioResult } from '../report/fortioResult.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import { codeCount } from '../scenario/expect.js';
 import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.js';
-import { type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
+import { OUTCOMES, type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
 import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
 import { UsageError, oneLineMessage } from '../shared/errors.js';
 
@@ -50,8 +50,6 @@ export interface HistoryOptions {
   /** only the newest `last` runs */
   last?: number;
 }
-
-const OUTCOMES: readonly string[] = ['PASS', 'FAIL', 'INCONCLUSIVE'];
 
 async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
@@ -114,8 +112,9 @@ async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
     dir,
     startedAt: doc.startedAt,
     interrupted: doc.interrupted,
-    // The outcome the run itself reported (it knew its --inconclusive setting); computed for older files.
-    outcome: OUTCOMES.includes(doc.outcome as Outcome) ? (doc.outcome as Outcome) : scenarioOutcome(doc),
+    // The outcome the run itself reported (it knew its --inconclusive setting); computed for older
+    // files, and for unreachable runs that older versions recorded as INCONCLUSIVE.
+    outcome: doc.unreachable === undefined && OUTCOMES.includes(doc.outcome as Outcome) ? (doc.outcome as Outcome) : scenarioOutcome(doc),
     counts: tally(allResults(doc)),
     steps,
   };

@@ -101,7 +101,8 @@ export function renderHistoryTable(runs: readonly HistoryRun[], opts: HistoryTab
     });
     const runsWith = runs.filter((r) => !r.error);
     const fails = runsWith.filter((r) => r.outcome === 'FAIL').length;
-    t.push(['range', `${fails}/${runsWith.length} FAIL`, '', ...cells]);
+    const dead = runsWith.filter((r) => r.outcome === 'UNREACHABLE').length;
+    t.push(['range', `${fails}/${runsWith.length} FAIL${dead > 0 ? `, ${dead} UNREACHABLE` : ''}`, '', ...cells]);
     t.push(['change', 'newest − oldest', '', ...keys.map((k) => changeCell(runs, k))]);
   }
   const lines = t.toString().split('\n');

@@ -14,7 +14,7 @@ export interface HistogramChart {
   kind: 'histogram';
   /** bucket edges in ms, ascending; a series' value at x[i] holds until x[i + 1] */
   x: number[];
-  series: { label: string; color: string; values: number[] }[];
+  series: { label: string; color: string; values: number[]; title?: string }[];
   /** cumulative % of calls at each x (first series), for the right-hand axis as in fortio's UI */
   cumulative?: number[];
   /** what the values are: calls per bucket, or % of the series' calls (for comparing runs) */
@@ -26,7 +26,10 @@ export interface PercentileChart {
   kind: 'percentiles';
   /** 1 / (1 - p/100): 1 = p0, 10 = p90, … 10000 = p99.99, drawn on a log axis */
   x: number[];
-  series: { label: string; color: string; values: (number | null)[] }[];
+  /** where the x axis ends: the last point any series resolves (see resolvedX) */
+  xMax: number;
+  /** title: the full name behind a short label, shown on hover over the legend */
+  series: { label: string; color: string; values: (number | null)[]; title?: string }[];
   /** 'ms' latencies, or '×' latency ratios of a run to the first one */
   unit: 'ms' | '×';
   /** log latency axis: the tail is 100× the head or more (stalls, timeouts), else p0–p99 is a flat line */
@@ -112,7 +115,7 @@ function wantsLogX(xs: readonly number[]): boolean {
  * its own call count, so runs of different sizes compare.
  */
 export function histogramChart(
-  hists: readonly { label: string; color: string; data: HistogramData }[],
+  hists: readonly { label: string; color: string; data: HistogramData; title?: string }[],
   unit: 'calls' | '%',
   opts: { cumulative?: boolean } = {},
 ): HistogramChart | undefined {
@@ -124,7 +127,7 @@ export function histogramChart(
   const series = all.map((h) => {
     const total = h.spans.reduce((a, s) => a + s.count, 0);
     const values = x.map((v) => valueAt(h.spans, v)).map((n) => (unit === '%' ? (100 * n) / total : n));
-    return { label: h.label, color: h.color, values };
+    return { label: h.label, color: h.color, values, ...(h.title !== undefined ? { title: h.title } : {}) };
   });
   const chart: HistogramChart = { kind: 'histogram', x, series, unit, logX: wantsLogX(x) };
   const first = all[0];
@@ -159,9 +162,25 @@ export function percentileOfX(x: number): number {
 export type LatencySource = PercentileSource;
 
 export interface PercentileCurve {
-  /** ms at each PERCENTILE_X point */
-  values: number[];
+  /** ms at each PERCENTILE_X point; null past the last one the calls resolve */
+  values: (number | null)[];
   source: LatencySource;
+  /** the calls behind the curve */
+  calls: number;
+}
+
+/**
+ * The highest x = 1 / (1 − p) that n calls resolve: p(1 − 1/n), x = n. Beyond it the estimate is
+ * the largest call repeated, a flat line that would look like data.
+ */
+export function resolvedX(calls: number): number {
+  return Math.max(1, calls);
+}
+
+/** The percentile the last drawn point of a curve of n calls stands for (the grid point at or below x = n). */
+export function lastResolvedPercentile(calls: number): number {
+  const xs = PERCENTILE_X.filter((x) => x <= resolvedX(calls) * (1 + 1e-9));
+  return percentileOfX(xs[xs.length - 1] ?? 1);
 }
 
 /**
@@ -174,20 +193,32 @@ export function latencyAt(r: FortioResult, ps: readonly number[]): { seconds: nu
 }
 
 export function percentileCurve(r: FortioResult): PercentileCurve | undefined {
-  const at = latencyAt(r, PERCENTILE_X.map(percentileOfX));
-  return at && { values: at.seconds.map((s) => s * 1000), source: at.source };
+  const calls = r.DurationHistogram.Count;
+  const resolved = PERCENTILE_X.filter((x) => x <= resolvedX(calls) * (1 + 1e-9));
+  const at = latencyAt(r, resolved.map(percentileOfX));
+  return at && { values: PERCENTILE_X.map((_, i) => (i < resolved.length ? (at.seconds[i] as number) * 1000 : null)), source: at.source, calls };
 }
 
-export function percentileChart(curves: readonly { label: string; color: string; curve: PercentileCurve }[]): PercentileChart | undefined {
+/** The x axis ends at the last point some series has a value for (x = 10, p90, at least). */
+function lastX(series: readonly { values: readonly (number | null)[] }[]): number {
+  let last = 0;
+  for (const s of series) for (let i = s.values.length - 1; i > last; i--) if (s.values[i] !== null) last = i;
+  return Math.max(10, PERCENTILE_X[last] ?? 1);
+}
+
+type NamedCurve = { label: string; color: string; curve: PercentileCurve; title?: string };
+
+export function percentileChart(curves: readonly NamedCurve[]): PercentileChart | undefined {
   if (curves.length === 0) return undefined;
-  const all = curves.flatMap((c) => c.curve.values);
+  const all = curves.flatMap((c) => c.curve.values).filter((v): v is number => v !== null);
   const pos = all.filter((v) => v > 0);
-  const logY = pos.length === all.length && maxOf(pos) / minOf(pos) >= 100;
-  return { kind: 'percentiles', x: [...PERCENTILE_X], unit: 'ms', logY, series: curves.map((c) => ({ label: c.label, color: c.color, values: c.curve.values })) };
+  const logY = pos.length > 0 && pos.length === all.length && maxOf(pos) / minOf(pos) >= 100;
+  const series = curves.map((c) => ({ label: c.label, color: c.color, values: c.curve.values, ...(c.title !== undefined ? { title: c.title } : {}) }));
+  return { kind: 'percentiles', x: [...PERCENTILE_X], xMax: lastX(series), unit: 'ms', logY, series };
 }
 
 /** Each later curve divided by the first, percentile by percentile: "B is 3× slower at p99". */
-export function percentileRatioChart(curves: readonly { label: string; color: string; curve: PercentileCurve }[]): PercentileChart | undefined {
+export function percentileRatioChart(curves: readonly NamedCurve[]): PercentileChart | undefined {
   const [base, ...rest] = curves;
   if (!base || rest.length === 0) return undefined;
   const series = rest.map((c) => ({
@@ -195,10 +226,10 @@ export function percentileRatioChart(curves: readonly { label: string; color: st
     color: c.color,
     values: c.curve.values.map((v, i) => {
       const b = base.curve.values[i];
-      return b !== undefined && b > 0 ? v / b : null;
+      return v !== null && b !== undefined && b !== null && b > 0 ? v / b : null;
     }),
   }));
-  return { kind: 'percentiles', x: [...PERCENTILE_X], unit: '×', logY: false, series };
+  return { kind: 'percentiles', x: [...PERCENTILE_X], xMax: lastX(series), unit: '×', logY: false, series };
 }
 
 // ---- status codes ----

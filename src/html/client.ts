@@ -14,7 +14,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
 
   function sig(v) { return String(Number(v.toPrecision(3))); }
   function fmtMs(ms) {
-    if (ms == null || !isFinite(ms)) return '\u2014';
+    if (ms == null || !isFinite(ms)) return '';
     var a = Math.abs(ms);
     if (a === 0) return '0';
     if (a >= 600000) return sig(ms / 60000) + 'min';
@@ -24,7 +24,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return sig(ms * 1e6) + 'ns';
   }
   function fmtPct(x) {
-    if (x == null || !isFinite(x)) return '\u2014';
+    if (x == null || !isFinite(x)) return '';
     var p = 100 * (1 - 1 / x);
     var d = p >= 99.99 ? 3 : p >= 99.9 ? 2 : 1;
     return 'p' + String(Number(p.toFixed(d)));
@@ -68,7 +68,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       series.push({
         label: s.label, stroke: s.color, fill: alpha(s.color, 0.3), width: 1,
         paths: uPlot.paths.stepped({ align: 1 }), points: { show: false },
-        value: function (u, v) { return v == null ? '\u2014' : spec.unit === '%' ? sig(v) + '%' : String(v); }
+        value: function (u, v) { return spec.unit === '%' ? sig(v) + '%' : String(v); }
       });
       d.push(s.values);
     });
@@ -82,7 +82,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       scales.pct = { auto: false, range: [0, 100] };
       series.push({
         label: 'cumulative', scale: 'pct', stroke: '#57606a', width: 1.5, dash: [5, 3], points: { show: false },
-        value: function (u, v) { return v == null ? '\u2014' : v.toFixed(1) + '%'; }
+        value: function (u, v) { return v.toFixed(1) + '%'; }
       });
       d.push(spec.cumulative);
       axes.push({ scale: 'pct', side: 1, grid: { show: false }, size: 48, values: mapSplits(function (v) { return v + '%'; }) });
@@ -90,20 +90,30 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return { scales: scales, series: series, axes: axes, data: d };
   }
 
+  // The x axis ends where the calls stop resolving percentiles (spec.xMax); its last tick says where.
+  function percentileSplits(xMax) {
+    var out = [1, 10, 100, 1000, 10000].filter(function (x) { return x <= xMax * (1 + 1e-9); });
+    if (xMax / out[out.length - 1] > 1.5) out.push(xMax);
+    return out;
+  }
+
   function percentiles(spec) {
     var ratio = spec.unit === '\u00d7';
-    var fmtY = ratio ? function (v) { return v == null ? '\u2014' : '\u00d7' + sig(v); } : fmtMs;
+    var fmtY = ratio ? function (v) { return '\u00d7' + sig(v); } : fmtMs;
     var series = [{ label: 'percentile', value: function (u, v) { return fmtPct(v); } }];
     var d = [spec.x];
     spec.series.forEach(function (s) {
-      series.push({ label: s.label, stroke: s.color, width: 2, points: { show: false }, value: function (u, v) { return fmtY(v); } });
+      // A curve of a few calls has a few points: draw them, a line of two points hides one.
+      var n = s.values.filter(function (v) { return v != null; }).length;
+      series.push({ label: s.label, stroke: s.color, width: 2, points: { show: n <= 10, size: 9, fill: s.color }, value: function (u, v) { return fmtY(v); } });
       d.push(s.values);
     });
+    var splits = percentileSplits(spec.xMax);
     return {
-      scales: { x: { time: false, distr: 3, log: 10, auto: false, range: [1, 10000] },
+      scales: { x: { time: false, distr: 3, log: 10, auto: false, range: [1, spec.xMax] },
         y: spec.logY ? { distr: 3, log: 10 } : { range: zeroTo(1.05) } },
       axes: [
-        { label: 'percentile (log scale)', splits: function () { return [1, 10, 100, 1000, 10000]; },
+        { label: 'percentile (log scale)', splits: function () { return splits; },
           filter: function (u, s) { return s; }, values: mapSplits(fmtPct) },
         { label: ratio ? 'latency ratio' : spec.logY ? 'latency (log scale)' : 'latency', size: 64, values: mapSplits(fmtY),
           splits: spec.logY ? decades : undefined }
@@ -114,14 +124,14 @@ export const CLIENT_SCRIPT = String.raw`(function () {
 
   function codes(spec) {
     var x = spec.codes.map(function (c, i) { return i; });
-    var series = [{ label: 'code', value: function (u, v) { return v == null ? '\u2014' : spec.codes[v]; } }];
+    var series = [{ label: 'code', value: function (u, v) { return spec.codes[v]; } }];
     var d = [x];
     var max = Math.max.apply(null, spec.counts);
     spec.codes.forEach(function (c, i) {
       series.push({
         label: c, stroke: spec.colors[i], fill: alpha(spec.colors[i], 0.8), width: 1, points: { show: false },
         paths: uPlot.paths.bars({ size: [0.6, 90] }),
-        value: function (u, v) { return v == null ? '\u2014' : v + ' (' + (100 * v / spec.total).toFixed(1) + '%)'; }
+        value: function (u, v) { return v + ' (' + (100 * v / spec.total).toFixed(1) + '%)'; }
       });
       d.push(x.map(function (j) { return j === i ? spec.counts[i] : null; }));
     });
@@ -152,8 +162,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return {
       scales: { x: { time: false }, y: { range: zeroTo(1.1) } },
       axes: [{ label: 'seconds since start' }, { label: 'qps', size: 56 }],
-      series: [{ label: 't', value: function (u, v) { return v == null ? '\u2014' : sig(v) + 's'; } },
-        { label: 'qps', stroke: '#0072b2', width: 2, points: { show: spec.t.length < 60 } }],
+      series: [{ label: 't', value: function (u, v) { return sig(v) + 's'; } },
+        { label: 'qps', stroke: '#0072b2', width: 2, points: { show: spec.t.length < 60, size: spec.t.length <= 10 ? 9 : 5, fill: '#0072b2' } }],
       data: [spec.t, spec.qps]
     };
   }
@@ -194,6 +204,16 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     };
   }
 
+  // Legends carry a value or nothing: no '--' or dash when the cursor is off the chart or a series
+  // has no point there (a curve that ended, a code absent at that x).
+  function legendValue(s) {
+    var fmt = s.value;
+    s.value = function (u, v, si, idx) {
+      if (idx == null || v == null || (typeof v === 'number' && !isFinite(v))) return '';
+      return fmt ? fmt(u, v, si, idx) : sig(v);
+    };
+  }
+
   var BUILDERS = { histogram: histogram, percentiles: percentiles, codes: codes, qps: qps, sweep: sweep };
 
   (data.charts || []).forEach(function (spec) {
@@ -203,10 +223,18 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       var build = BUILDERS[spec.kind];
       if (!build) throw new Error('unknown chart kind ' + spec.kind);
       var o = build(spec);
+      o.series.forEach(legendValue);
       var opts = { width: widthOf(node), height: HEIGHT, scales: o.scales, axes: o.axes, series: o.series, legend: { live: true } };
       if (o.bands) opts.bands = o.bands;
       if (o.hooks) opts.hooks = o.hooks;
       var plot = new uPlot(opts, o.data, node);
+      // Until the cursor is on the chart there is no value: empty cells, not uPlot's '--'.
+      plot.setLegend({ idx: null });
+      // A short legend label keeps the full name (a file path) one hover away.
+      var rows = node.querySelectorAll('.u-legend .u-series');
+      (spec.series || []).forEach(function (s, i) {
+        if (s.title && rows[i + 1]) rows[i + 1].setAttribute('title', s.title);
+      });
       state.plots.push({ node: node, plot: plot });
       node.setAttribute('data-rendered', 'true');
       state.rendered++;

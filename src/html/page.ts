@@ -36,7 +36,7 @@ export function emptyChart(title: string, message: string): string {
 
 const STYLE = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg2: #f6f8fa;
-  --pass: #1a7f37; --fail: #cf222e; --inc: #b35900; --notrun: #6e7781; }
+  --pass: #1a7f37; --fail: #cf222e; --inc: #b35900; --notrun: #6e7781; --unreachable: #6639ba; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: var(--fg);
   margin: 0 auto; padding: 16px 24px 48px; max-width: 1280px; }
@@ -50,6 +50,8 @@ table { border-collapse: collapse; margin: 6px 0 12px; } th, td { border: 1px so
 th { background: var(--bg2); font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .verdict { font-weight: 700; border-radius: 4px; padding: 1px 6px; color: #fff; white-space: nowrap; }
 .v-PASS { background: var(--pass); } .v-FAIL { background: var(--fail); } .v-INCONCLUSIVE { background: var(--inc); } .v-NOT-RUN { background: var(--notrun); }
+.v-UNREACHABLE { background: var(--unreachable); }
+.banner.unreachable { border: 2px solid var(--unreachable); background: #fbefff; border-radius: 6px; padding: 8px 12px; margin: 8px 0 12px; }
 tr.row-FAIL td { background: #ffebe9; } tr.row-INCONCLUSIVE td { background: #fff8c5; } tr.row-NOT-RUN td { color: var(--muted); }
 .badge { font-size: 14px; vertical-align: middle; margin-left: 6px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px 18px; }

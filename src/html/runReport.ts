@@ -7,9 +7,10 @@ import type { FortioResult } from '../report/fortioResult.js';
 import { formatInterval } from '../scenario/format.js';
 import { sweepCurve } from '../scenario/render/table.js';
 import type { ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
-import { type InconclusiveAs, type Outcome, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
+import { type InconclusiveAs, type Outcome, RunExit, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
 import { type SweepChart, paletteColor, percentileChart, percentileCurve } from './chartData.js';
 import { escapeHtml, slug } from './escape.js';
+import { titleAttr } from './labels.js';
 import { expectedRange, ratioGauge } from './gauge.js';
 import { ChartSet, renderPage } from './page.js';
 import { compareBlock } from './resultReport.js';
@@ -30,6 +31,8 @@ export interface RunHtmlInput {
   scenarioSteps?: readonly (Readonly<Record<string, FortioResult>> | undefined)[];
   /** names of the scenario runs (run folder names), for the comparison of runs of one scenario */
   runLabels?: readonly string[];
+  /** the full name (path) of each run, shown on hover where its short label stands */
+  runSources?: readonly string[];
   /** `--inconclusive`: what INCONCLUSIVE and NOT RUN count as (default 'inconclusive') */
   inconclusiveAs?: InconclusiveAs;
   /** the code whose ratio the sweep curves show (default 503, the breaker's answer) */
@@ -71,6 +74,23 @@ function verdictTable(sr: ScenarioResult, ia: InconclusiveAs): string {
   html +=
     '<p class="caption">Ratio column: green box = accepted range, whisker = 95 % Wilson interval of the observed ratio, dot = observed ratio (0 to 1).</p>';
   return html;
+}
+
+/**
+ * An unreachable target: one banner says why, and the table lists what would have been judged
+ * (no observed, interval or gauge columns: there is nothing to put in them).
+ */
+function unreachableBlock(sr: ScenarioResult, reason: string): string {
+  let html = `<div class="banner unreachable" role="alert"><strong>UNREACHABLE: nothing ran (exit ${RunExit.UNREACHABLE}).</strong> ${escapeHtml(reason)}</div>`;
+  html += `<table class="verdicts planned"><tr>${['Step', 'Expectation', 'Expected', 'Verdict'].map((h) => `<th>${h}</th>`).join('')}</tr>`;
+  for (const s of sr.steps) {
+    s.results.forEach((r, i) => {
+      html +=
+        `<tr class="row-${verdictClass(r.verdict)}" data-step="${escapeHtml(s.key)}" data-expectation="${escapeHtml(r.id)}">` +
+        `<td>${i === 0 ? escapeHtml(s.label) : ''}</td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.expected)}</td><td>${verdictBadge(r.verdict)}</td></tr>`;
+    });
+  }
+  return `${html}</table>`;
 }
 
 /** The sweep's trip-ratio curve: observed ratio, its 95 % band, and accepted ranges per point. */
@@ -147,7 +167,7 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   const outcome = scenarioOutcome(sr, ia);
   const t = tally(allResults(sr));
   const id = `s${index}-${sr.scenario}`;
-  const run = input.runLabels?.[index] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[index] as string)}</span>` : '';
+  const run = runTag(input, index);
   let html = `<section class="scenario" id="scenario-${slug(id)}"><h2>${escapeHtml(sr.scenario)}${run} ${verdictBadge(outcome)}</h2>`;
   if (sr.description.trim() !== '') html += `<p>${escapeHtml(sr.description.trim()).replace(/\n/g, '<br>')}</p>`;
   const facts = [`target <code>${escapeHtml(sr.target)}</code>`];
@@ -156,16 +176,23 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   facts.push(`ran <code>${escapeHtml(sr.startedAt)}</code> to <code>${escapeHtml(sr.finishedAt)}</code>`);
   facts.push(`PASS ${t.PASS} · FAIL ${t.FAIL} · INCONCLUSIVE ${t.INCONCLUSIVE} · NOT RUN ${t['NOT RUN']}`);
   html += `<p class="facts">${facts.join(' · ')}</p>`;
+  const mesh = sr.meshYaml.trim() === '' ? '' : `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
+  // Nothing ran: no step sections, no charts, nothing that would only say "no data" again.
+  if (sr.unreachable !== undefined) return `${html}${unreachableBlock(sr, sr.unreachable)}${mesh}</section>`;
   if (sr.interrupted) html += '<p class="note">The run was interrupted: steps that did not finish are marked NOT RUN.</p>';
   html += verdictTable(sr, ia);
   html += sweepSections(sr, code, charts, id);
-  if (sr.meshYaml.trim() !== '') {
-    html += `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
-  }
+  html += mesh;
   html += latencyOverlay(input, index, charts, id);
   html += `<h3>Steps</h3>`;
   html += sr.steps.map((s) => stepSection(input, index, s, charts, `${id}-${s.key}`)).join('\n');
   return `${html}</section>`;
+}
+
+/** The run's short label beside its scenario's name, the full path on hover. */
+function runTag(input: RunHtmlInput, index: number): string {
+  const label = input.runLabels?.[index];
+  return label === undefined ? '' : ` <span class="muted"${titleAttr(label, input.runSources?.[index], escapeHtml)}>${escapeHtml(label)}</span>`;
 }
 
 /** A run's name in the comparison: its label, else when it started. */
@@ -190,11 +217,11 @@ function runsComparison(input: RunHtmlInput, charts: ChartSet): string {
       const have = idx.flatMap((i) => {
         const s = input.scenarios[i]?.steps.find((x) => x.key === step.key);
         const r = s && lookup(input, i, s);
-        return r ? [{ r, label: runLabel(input, i) }] : [];
+        return r ? [{ r, label: runLabel(input, i), source: input.runSources?.[i] }] : [];
       });
       if (have.length < 2) continue;
       html += `<h3>${escapeHtml(name)} · ${escapeHtml(step.label)}</h3>`;
-      html += compareBlock(have.map((h) => h.r), have.map((h) => h.label), charts, `cmp-${name}-${step.key}`);
+      html += compareBlock(have.map((h) => h.r), have.map((h) => h.label), charts, `cmp-${name}-${step.key}`, have.map((h) => h.source));
     }
   }
   return html === '' ? '' : `<section class="comparison"><h2>Comparison of runs</h2>${html}</section>`;
@@ -208,7 +235,7 @@ export function renderRunHtml(input: RunHtmlInput): string {
   const overall = combineOutcomes(input.scenarios.map((s) => scenarioOutcome(s, ia)));
   let body = `<h1>${escapeHtml(title)} ${input.scenarios.length > 0 ? verdictBadge(overall) : ''}</h1>`;
   if (input.scenarios.length > 1) {
-    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a>${input.runLabels?.[i] !== undefined ? ` <span class="muted">${escapeHtml(input.runLabels[i] as string)}</span>` : ''} ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
+    body += '<ul>' + input.scenarios.map((s, i) => `<li><a href="#scenario-${slug(`s${i}-${s.scenario}`)}">${escapeHtml(s.scenario)}</a>${runTag(input, i)} ${verdictBadge(scenarioOutcome(s, ia))}</li>`).join('') + '</ul>';
   }
   body += runsComparison(input, charts);
   body += input.scenarios.map((sr, i) => scenarioSection(input, sr, i, charts)).join('\n');

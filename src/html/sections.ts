@@ -4,7 +4,7 @@
  */
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatNumber, formatRatio, formatSeconds } from '../scenario/format.js';
-import { codeColor, codesChart, histogramChart, paletteColor, percentileChart, percentileCurve, qpsChart } from './chartData.js';
+import { codeColor, codesChart, histogramChart, lastResolvedPercentile, paletteColor, percentileChart, percentileCurve, qpsChart } from './chartData.js';
 import { escapeHtml } from './escape.js';
 import { type ChartSet, emptyChart } from './page.js';
 import { resultSummary } from './summary.js';
@@ -77,7 +77,9 @@ export function resultCharts(r: FortioResult, charts: ChartSet, idHint: string, 
   const pctTitle = `${label}: latency by percentile`;
   if (curve) {
     const spec = percentileChart([{ label, color: paletteColor(0), curve }]);
-    const note = curve.source === 'hdr' ? 'from the HDR histogram, p0 to p99.99' : "no HDR data: interpolated in fortio's buckets";
+    const from = curve.source === 'hdr' ? 'from the HDR histogram' : "no HDR data: interpolated in fortio's buckets";
+    const end = Number(lastResolvedPercentile(curve.calls).toFixed(2));
+    const note = `${from}; p0 to p${end}: ${curve.calls} call${curve.calls === 1 ? '' : 's'} resolve no higher percentile`;
     if (spec) out.push(charts.add(spec, pctTitle, `${idHint}-pct`, note));
   } else {
     out.push(emptyChart(pctTitle, 'no calls: nothing to plot'));

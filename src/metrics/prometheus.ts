@@ -9,12 +9,15 @@
  * and a verdict change never leaves a stale 1 behind.
  */
 import type { ExpectationResult, ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
-import { scenarioOutcome, type InconclusiveAs, type Outcome } from '../scenario/verdict.js';
+import { OUTCOMES, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
 import { pushAll } from '../shared/arrays.js';
 
 export const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'INCONCLUSIVE', 'NOT RUN'];
-const OUTCOMES: readonly Outcome[] = ['PASS', 'FAIL', 'INCONCLUSIVE'];
-/** Quantiles exported as tripbench_latency_seconds (observed percentile keys are String(p)). */
+/**
+ * Quantiles exported as tripbench_latency_seconds (observed percentile keys are String(p)). A
+ * `quantile` label is only legal on a summary, so the family is one, with `_sum` and `_count`
+ * over the step's calls: `tripbench_latency_seconds{quantile="0.99"}` reads as before.
+ */
 const QUANTILES: readonly (readonly [string, string])[] = [
   ['50', '0.5'],
   ['90', '0.9'],
@@ -25,10 +28,12 @@ type Labels = Record<string, string>;
 interface Sample {
   labels: Labels;
   value: number;
+  /** a summary's `_sum` / `_count` lines belong to its family */
+  suffix?: '_sum' | '_count';
 }
 interface Family {
   name: string;
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'summary';
   help: string;
   samples: Sample[];
 }
@@ -55,7 +60,7 @@ function formatFamily(f: Family): string {
   let s = `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
   for (const x of f.samples) {
     const ls = Object.entries(x.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
-    s += `${f.name}${ls.length > 0 ? `{${ls.join(',')}}` : ''} ${formatValue(x.value)}\n`;
+    s += `${f.name}${x.suffix ?? ''}${ls.length > 0 ? `{${ls.join(',')}}` : ''} ${formatValue(x.value)}\n`;
   }
   return s;
 }
@@ -104,14 +109,17 @@ export function renderPrometheus(results: readonly ScenarioResult[], opts: Expos
   const verdict = fam('tripbench_expectation_verdict', 'gauge', 'Verdict of each expectation: 1 for the current verdict, 0 for the others.');
   const value = fam('tripbench_expectation_observed', 'gauge', 'The observed number each expectation was judged on (ratio, count, seconds, qps).');
   const ratio = fam('tripbench_observed_ratio', 'gauge', 'Share of the step\'s calls that got each status code (-1 = transport error).');
-  const latency = fam('tripbench_latency_seconds', 'gauge', 'Latency percentiles of the step\'s calls.');
+  const exit = fam('tripbench_run_exit_code', 'gauge', 'Exit code tripbench run gives for this scenario: 0 PASS, 1 FAIL, 3 INCONCLUSIVE, 4 UNREACHABLE.');
+  const latency = fam('tripbench_latency_seconds', 'summary', 'Latency percentiles of the step\'s calls.');
   const calls = fam('tripbench_calls_total', 'counter', 'Calls the step made (over every batch).');
   const codes = fam('tripbench_codes_total', 'counter', 'Calls of the step by status code (-1 = transport error).');
   const envoy = fam('tripbench_envoy_stat_delta', 'gauge', 'Change of an Envoy cluster stat over the step (after - before).');
 
   for (const sr of results) {
-    const o = scenarioOutcome(sr, opts.inconclusiveAs ?? 'inconclusive');
+    const ia = opts.inconclusiveAs ?? 'inconclusive';
+    const o = scenarioOutcome(sr, ia);
     for (const x of OUTCOMES) outcome.samples.push({ labels: { scenario: sr.scenario, outcome: x }, value: o === x ? 1 : 0 });
+    exit.samples.push({ labels: { scenario: sr.scenario }, value: runExitCode([sr], ia) });
     const end = Date.parse(sr.finishedAt);
     const start = Date.parse(sr.startedAt);
     if (Number.isFinite(end)) runTs.samples.push({ labels: { scenario: sr.scenario }, value: end / 1000 });
@@ -132,9 +140,13 @@ export function renderPrometheus(results: readonly ScenarioResult[], opts: Expos
         codes.samples.push({ labels: { ...sl, code: c }, value: n });
         if (ob.calls > 0) ratio.samples.push({ labels: { ...sl, code: c }, value: n / ob.calls });
       }
-      for (const [key, q] of QUANTILES) {
-        const v = ob.latency?.percentiles[key];
-        if (v !== undefined && Number.isFinite(v)) latency.samples.push({ labels: { ...sl, quantile: q }, value: v });
+      const lat = ob.latency;
+      if (lat && ob.calls > 0) {
+        for (const [key, q] of QUANTILES) {
+          const v = lat.percentiles[key];
+          if (v !== undefined && Number.isFinite(v)) latency.samples.push({ labels: { ...sl, quantile: q }, value: v });
+        }
+        latency.samples.push({ labels: sl, value: lat.avg * ob.calls, suffix: '_sum' }, { labels: sl, value: ob.calls, suffix: '_count' });
       }
       if (ob.envoy && 'deltas' in ob.envoy) {
         for (const stat of Object.keys(ob.envoy.deltas).sort()) {
@@ -143,5 +155,5 @@ export function renderPrometheus(results: readonly ScenarioResult[], opts: Expos
       }
     }
   }
-  return [outcome, runTs, runDur, verdict, value, ratio, latency, calls, codes, envoy].map(formatFamily).join('');
+  return [outcome, exit, runTs, runDur, verdict, value, ratio, latency, calls, codes, envoy].map(formatFamily).join('');
 }

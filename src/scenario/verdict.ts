@@ -96,7 +96,9 @@ export function repeatDecision(run: Pick<StepRun, 'policy' | 'repeat' | 'budget'
 
 // ---- outcomes and exit codes ----
 
-export type Outcome = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+/** UNREACHABLE: the target could not be reached before the first step, so nothing was judged. */
+export type Outcome = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'UNREACHABLE';
+export const OUTCOMES: readonly Outcome[] = ['PASS', 'FAIL', 'INCONCLUSIVE', 'UNREACHABLE'];
 /** `--inconclusive`: what INCONCLUSIVE and NOT RUN count as. */
 export type InconclusiveAs = 'pass' | 'fail' | 'inconclusive';
 
@@ -135,21 +137,20 @@ export function stepOutcome(s: StepResult, inconclusiveAs: InconclusiveAs = 'inc
 }
 
 /**
- * An unreachable target checked nothing: never PASS, even under `--inconclusive pass` (the
- * process exits 4 then, and no report may show a green gate beside it).
+ * An unreachable target checked nothing: UNREACHABLE whatever `--inconclusive` says (the process
+ * exits 4 then), so no report shows a green gate beside it and an alert on a dead target can
+ * tell it from a mesh policy that FAILed.
  */
 export function scenarioOutcome(s: ScenarioResult, inconclusiveAs: InconclusiveAs = 'inconclusive'): Outcome {
-  if (s.unreachable !== undefined) return inconclusiveAs === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
+  if (s.unreachable !== undefined) return 'UNREACHABLE';
   return outcomeOf(allResults(s), inconclusiveAs);
 }
 
-/** Several scenario files in one `tripbench run`: the worst wins. */
+/** Several scenario files in one `tripbench run`: the worst wins, in the exit code's order (4, 1, 3, 0). */
 export function combineOutcomes(outcomes: Iterable<Outcome>): Outcome {
+  const rank: Record<Outcome, number> = { PASS: 0, INCONCLUSIVE: 1, FAIL: 2, UNREACHABLE: 3 };
   let out: Outcome = 'PASS';
-  for (const o of outcomes) {
-    if (o === 'FAIL') return 'FAIL';
-    if (o === 'INCONCLUSIVE') out = 'INCONCLUSIVE';
-  }
+  for (const o of outcomes) if (rank[o] > rank[out]) out = o;
   return out;
 }
 
@@ -165,13 +166,12 @@ export const RunExit = {
   UNREACHABLE: ExitCode.UNREACHABLE,
 } as const;
 
-export function exitCodeFor(o: Outcome): 0 | 1 | 3 {
-  return o === 'PASS' ? RunExit.PASS : o === 'FAIL' ? RunExit.FAIL : RunExit.INCONCLUSIVE;
+export function exitCodeFor(o: Outcome): 0 | 1 | 3 | 4 {
+  return RunExit[o];
 }
 
 /** The exit code of a run of these scenarios: an unreachable target (4) wins over every verdict. */
 export function runExitCode(scenarios: readonly ScenarioResult[], inconclusiveAs: InconclusiveAs = 'inconclusive'): 0 | 1 | 3 | 4 {
-  if (scenarios.some((s) => s.unreachable !== undefined)) return RunExit.UNREACHABLE;
   return exitCodeFor(combineOutcomes(scenarios.map((s) => scenarioOutcome(s, inconclusiveAs))));
 }
 

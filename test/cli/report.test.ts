@@ -80,6 +80,28 @@ describe('tripbench report -o: HTML pages', () => {
     expect(html).toContain('id="chart-cmp-pct"');
   });
 
+  it('names two files of the same name by their folders, the full path on hover', async () => {
+    const dir = tmp();
+    const [before, after] = [join(dir, 'nightly', 'before'), join(dir, 'nightly', 'after')];
+    for (const d of [before, after]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(before, 'run.json'), readFileSync(sample('fortio-load-p-custom-503.json')));
+    writeFileSync(join(after, 'run.json'), readFileSync(sample('fortio-load-multibucket-c4-n200.json')));
+    const out = join(dir, 'cmp.html');
+    const { code, err } = await report(join(before, 'run.json'), join(after, 'run.json'), '-o', out);
+    expect(code).toBe(0);
+    expect(err).toContain('Comparison with before/run:');
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<title>tripbench: before/run vs after/run</title>');
+    expect(html).toContain(`<th title="${join(before, 'run.json')}">before/run</th>`);
+    expect(html).toContain(`<h2 title="${join(after, 'run.json')}">`);
+    const data = JSON.parse(/<script type="application\/json" id="tripbench-data">([^]*?)<\/script>/.exec(html)?.[1] ?? '{}') as { charts: { id: string; series?: { label: string; title?: string }[] }[] };
+    const pct = data.charts.find((c) => c.id === 'chart-cmp-pct');
+    expect(pct?.series?.map((x) => [x.label, x.title])).toEqual([
+      ['before/run', join(before, 'run.json')],
+      ['after/run', join(after, 'run.json')],
+    ]);
+  });
+
   it('writes the page of a run directory beside its verdicts.json', async () => {
     const dir = tmp();
     const sr = istioRun();

@@ -15,6 +15,8 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 import { TASK_MESH } from '../helpers/meshFixtures.js';
 import { XMLLINT, markdownTables, parseJUnit, readVerdicts, runDir, xsdErrors } from '../helpers/runArtifacts.js';
 import { refusedPort } from '../helpers/servers.js';
+import { PROMTOOL, promtoolErrors } from '../helpers/promtool.js';
+import { escapeHtml } from '../../src/html/escape.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'tripbench-run-'));
@@ -31,6 +33,7 @@ function scenarioFile(dir: string, name: string, body: string): string {
 
 /** Every JUnit file the runs below wrote, validated against the XSD by the last test of the file. */
 const junitWritten: { what: string; xml: string }[] = [];
+const promWritten: { what: string; text: string }[] = [];
 
 const SHIPPED = ['istio-circuit-breaking', 'egress-timeout', 'outlier-ejection', 'fault-injection', 'concurrency-sweep'];
 
@@ -122,7 +125,11 @@ describe('verdicts that are not PASS', () => {
       const r = await run([f, '--reports', reports, '--inconclusive', ia]);
       codes[ia] = r.code;
       expect(readVerdicts(runDir(reports, 'undecided')).inconclusiveAs).toBe(ia);
-      if (ia === 'fail') expect(parseJUnit(readFileSync(join(runDir(reports, 'undecided'), 'junit.xml'), 'utf8')).testsuites['@_failures']).toBe('1');
+      const xml = readFileSync(join(runDir(reports, 'undecided'), 'junit.xml'), 'utf8');
+      junitWritten.push({ what: `undecided --inconclusive ${ia}`, xml });
+      const suite = parseJUnit(xml).testsuites.testsuite[0];
+      if (ia === 'fail') expect(parseJUnit(xml).testsuites['@_failures']).toBe('1');
+      if (ia === 'inconclusive') expect(suite?.testcase[0]?.skipped?.['@_message']).toMatch(/^INCONCLUSIVE: /);
     }
     expect(codes).toEqual({ inconclusive: 3, pass: 0, fail: 1 });
   }, 120_000);
@@ -182,19 +189,21 @@ describe('target and admin endpoint', () => {
     expect(doc.steps.every((s) => s.status === 'not-run' && s.results.every((x) => x.verdict === 'NOT RUN'))).toBe(true);
   }, 120_000);
 
-  it('an unreachable target is exit 4 in every report too, and never PASS even with --inconclusive pass', async () => {
+  it('an unreachable target is UNREACHABLE and exit 4 in every report too, never PASS even with --inconclusive pass', async () => {
     const { url } = await refusedPort();
     const dir = tmp();
     const reports = join(dir, 'reports');
-    const [junit, summary] = [join(dir, 'junit.xml'), join(dir, 'summary.md')];
+    const [junit, summary, prom] = [join(dir, 'junit.xml'), join(dir, 'summary.md'), join(dir, 'run.prom')];
     const files = ['scenarios/istio-circuit-breaking.yaml', 'scenarios/fault-injection.yaml'];
-    const r = await run([...files, '--target', url, '--reports', reports, '--inconclusive', 'pass', '--json', '--junit', junit, '--summary', summary], 90_000);
+    const r = await run([...files, '--target', url, '--reports', reports, '--inconclusive', 'pass', '--json', '--junit', junit, '--summary', summary, '--prometheus', prom, '--html'], 90_000);
     expect(r.code, why(r)).toBe(4);
+    expect(r.stderr).toContain('istio-circuit-breaking: UNREACHABLE (exit 4)');
     const docs = JSON.parse(r.stdout) as VerdictsDocument[];
     expect(docs.map((d) => [d.outcome, d.exitCode])).toEqual([
-      ['INCONCLUSIVE', 4],
-      ['INCONCLUSIVE', 4],
+      ['UNREACHABLE', 4],
+      ['UNREACHABLE', 4],
     ]);
+    expect(readVerdicts(runDir(reports, 'istio-circuit-breaking')).outcome).toBe('UNREACHABLE');
     expect(docs[0]?.unreachable).toMatch(/^target unreachable: http:\/\/127\.0\.0\.1:\d+\/get: .*ECONNREFUSED/);
     expect(readVerdicts(runDir(reports, 'fault-injection')).exitCode).toBe(4);
 
@@ -204,11 +213,29 @@ describe('target and admin endpoint', () => {
     expect(suite?.['@_errors']).toBe(suite?.['@_tests']);
     expect(suite?.['@_skipped']).toBe('0');
     expect(suite?.testcase[0]?.error?.['@_message']).toBe(docs[0]?.unreachable);
+    expect(suite?.testcase[0]?.error?.['@_type']).toBe('UNREACHABLE');
+    expect(suite?.properties.property.find((p) => p['@_name'] === 'outcome')?.['@_value']).toBe('UNREACHABLE');
 
     const md = readFileSync(summary, 'utf8');
-    expect(md.split('\n')[0]).toBe('# ⚠️ tripbench: target unreachable (exit 4)');
+    expect(md.split('\n')[0]).toBe('# ⛔ tripbench: UNREACHABLE (exit 4)');
+    expect(md).toContain('## ⛔ `istio-circuit-breaking`: UNREACHABLE');
     expect(md).not.toContain('✅');
     expect(md).toContain(`**Nothing ran** (exit 4): ${docs[0]?.unreachable}`);
+    // once per scenario, not on every row
+    expect(md.split(docs[0]?.unreachable ?? '?').length - 1).toBe(2);
+    const own = readFileSync(join(runDir(reports, 'istio-circuit-breaking'), 'summary.md'), 'utf8');
+    expect(own).toContain(': UNREACHABLE');
+    expect(own.split(docs[0]?.unreachable ?? '?').length - 1).toBe(1);
+
+    const html = readFileSync(join(runDir(reports, 'istio-circuit-breaking'), 'report.html'), 'utf8');
+    expect(html).toContain('<div class="banner unreachable" role="alert"><strong>UNREACHABLE: nothing ran (exit 4).</strong>');
+    expect(html.split(escapeHtml(docs[0]?.unreachable ?? '?')).length - 1).toBe(1);
+    expect(html).not.toContain('class="chart"');
+
+    const metrics = readFileSync(prom, 'utf8');
+    expect(metrics).toContain('tripbench_scenario_outcome{scenario="istio-circuit-breaking",outcome="UNREACHABLE"} 1');
+    expect(metrics).toContain('tripbench_run_exit_code{scenario="fault-injection"} 4');
+    promWritten.push({ what: 'unreachable target: --prometheus', text: metrics });
   }, 120_000);
 
   it('an unreachable admin endpoint makes the Envoy checks INCONCLUSIVE with the reason, never a crash', async () => {
@@ -362,13 +389,20 @@ describe('run modes', () => {
     expect(existsSync(join(d, 'third.json'))).toBe(false);
     // no half-written file: every write went through a temp name that was renamed
     expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    expect(parseJUnit(readFileSync(join(d, 'junit.xml'), 'utf8')).testsuites['@_skipped']).toBe('2');
+    expect(parseJUnit(readFileSync(join(d, 'junit.xml'), 'utf8')).testsuites.testsuite[0]?.['@_skipped']).toBe('2');
   }, 120_000);
 });
 
 describe('JUnit files written by the runs above', () => {
-  it.skipIf(XMLLINT.skip)(XMLLINT.title('every one validates against the common JUnit XSD with xmllint'), () => {
+  it.skipIf(XMLLINT.skip)(XMLLINT.title("every one validates against Jenkins' JUnit schema with xmllint"), () => {
     expect(junitWritten.length).toBeGreaterThan(0);
     for (const { what, xml } of junitWritten) expect(xsdErrors(xml), what).toBe('');
+  });
+});
+
+describe('Prometheus files written by the runs above', () => {
+  it.skipIf(PROMTOOL.skip)(PROMTOOL.title('promtool check metrics accepts every one without a complaint'), () => {
+    expect(promWritten.length).toBeGreaterThan(0);
+    for (const { what, text } of promWritten) expect(promtoolErrors(text), what).toBe('');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Reading back what `tripbench run` wrote the way its consumers do: the run folder, JUnit XML
- * checked by xmllint against the common JUnit schema and parsed by fast-xml-parser, the Markdown
+ * checked by xmllint against Jenkins' JUnit schema (the xUnit plugin's junit-10.xsd, its
+ * strictest common consumer) and parsed by fast-xml-parser, the Markdown
  * summary's tables as `marked` (GitHub-flavoured) sees them, and the verdicts document.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { Marked, type Tokens } from 'marked';
 import type { VerdictsDocument } from '../../src/scenario/render/verdictsJson.js';
 import { needTool } from './tools.js';
 
-const XSD = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
+const XSD = fileURLToPath(new URL('../fixtures/jenkins-junit-10.xsd', import.meta.url));
 export const XMLLINT = needTool('xmllint', 'libxml2-utils');
 
 /** The only run folder of a scenario under a reports root. */
@@ -27,7 +28,7 @@ export function readVerdicts(dir: string): VerdictsDocument {
   return JSON.parse(readFileSync(join(dir, 'verdicts.json'), 'utf8')) as VerdictsDocument;
 }
 
-/** xmllint's verdict against the JUnit XSD: '' when valid, else its complaints. */
+/** xmllint's verdict against Jenkins' JUnit XSD: '' when valid, else its complaints. */
 export function xsdErrors(xml: string): string {
   const xmllint = XMLLINT.path; // throws when missing: the test fails rather than passes
   const f = join(mkdtempSync(join(tmpdir(), 'tripbench-xsd-')), 'junit.xml');
@@ -64,7 +65,7 @@ export interface JUnitDoc {
   testsuites: {
     '@_tests': string;
     '@_failures': string;
-    '@_skipped': string;
+    '@_errors': string;
     testsuite: JUnitSuite[];
   };
 }

@@ -17,7 +17,7 @@ import type { ScenarioResult } from '../../src/scenario/types.js';
 import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { runCli } from '../helpers/cli.js';
-import { fixtureScenario, scenarioResult } from '../scenario/helpers.js';
+import { fixtureScenario, scenarioResult, unreachableRun } from '../scenario/helpers.js';
 import { readFileSync } from 'node:fs';
 
 const FORTIO_JSON = fileURLToPath(new URL('../report/fixtures/fortio-1.33/fortio-load-multibucket-c4-n200.json', import.meta.url));
@@ -173,6 +173,26 @@ describe('history p99: one estimator', () => {
       expect(step?.p99).toBeCloseTo(calcPercentile(fortio.DurationHistogram, 99), 12);
       // a current verdicts.json p99 is kept as judged
       expect(r?.steps.find((s) => s.key === 'c3')?.p99Source).toBe('verdicts');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tripbench history of a dead target', () => {
+  it('shows UNREACHABLE as its own outcome, also for files older versions wrote as INCONCLUSIVE', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tripbench-history-dead-'));
+    try {
+      await writeRun(root, '2026-11-20T030000Z', run('2026-11-20T03:00:00Z', 19));
+      await writeRun(root, '2026-11-21T030000Z', { ...unreachableRun(), startedAt: '2026-11-21T03:00:00Z' });
+      const old = JSON.parse(renderVerdictsJson({ ...unreachableRun(), startedAt: '2026-11-22T03:00:00Z' }, { version: 'old' })) as Record<string, unknown>;
+      await mkdir(join(root, '2026-11-22T030000Z'));
+      await writeFile(join(root, '2026-11-22T030000Z', 'verdicts.json'), JSON.stringify({ ...old, outcome: 'INCONCLUSIVE' }));
+      const runs = await readHistory(root);
+      expect(runs.map((r) => r.outcome).slice(1)).toEqual(['UNREACHABLE', 'UNREACHABLE']);
+      const table = renderHistoryTable(runs, { code: '503' });
+      expect(table.split('\n').filter((l) => l.includes('│ UNREACHABLE'))).toHaveLength(2);
+      expect(table).toMatch(/│ range\s+│ \d\/3 FAIL, 2 UNREACHABLE/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -13,7 +13,9 @@ import { renderResultHtml } from '../../src/html/resultReport.js';
 import { renderRunHtml } from '../../src/html/runReport.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { runCli } from '../helpers/cli.js';
-import { CHROMIUM, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
+import { shortLabels } from '../../src/html/labels.js';
+import { UNREACHABLE_REASON, unreachableRun } from '../scenario/helpers.js';
+import { CHROMIUM, type Hovered, type PageVisit, foreignRequests, launchChromium, visit } from './browser.js';
 import { type CircuitBreakingRun, circuitBreakingRun, hourResult, oneCallResult, refusedResult, zeroCallResult } from './fixtures.js';
 
 describe.skipIf(CHROMIUM.skip)(CHROMIUM.title('HTML report in headless Chromium'), () => {
@@ -35,10 +37,10 @@ describe.skipIf(CHROMIUM.skip)(CHROMIUM.title('HTML report in headless Chromium'
     await browser?.close();
   });
 
-  async function open(name: string, html: string): Promise<{ v: PageVisit; file: string }> {
+  async function open(name: string, html: string, hover?: { ids: string[]; at: number }): Promise<{ v: PageVisit & { hovered: Hovered }; file: string }> {
     const file = join(dir, `${name}.html`);
     writeFileSync(file, html);
-    const v = await visit(browser, file, join(dir, `${name}.png`));
+    const v = await visit(browser, file, join(dir, `${name}.png`), hover);
     return { v, file };
   }
 
@@ -50,6 +52,8 @@ describe.skipIf(CHROMIUM.skip)(CHROMIUM.title('HTML report in headless Chromium'
       expect(c.rendered, c.id).toBe('true');
       expect(c.canvases, c.id).toBeGreaterThan(0);
       expect(c.colouredPixels, `${c.id} drew no data`).toBeGreaterThan(50);
+      // the cursor is off the chart: legends carry no value, and no '--' or '—' placeholder
+      expect(c.legend.filter((l) => l.value !== ''), `${c.id} legend`).toEqual([]);
     }
     expect(v.tally.rendered).toBe(v.charts.length);
   }
@@ -95,10 +99,68 @@ describe.skipIf(CHROMIUM.skip)(CHROMIUM.title('HTML report in headless Chromium'
     expect(v.text).toContain('http1MaxPendingRequests: 1');
   }, 150_000);
 
+  it('percentile curves end where the calls stop resolving them, and legends show values under the cursor', async () => {
+    const html = renderRunHtml({ scenarios: [run.scenario], steps: run.steps });
+    const probe = await open('circuit-breaking-probe', html);
+    const pctIds = probe.v.charts.filter((c) => /-c[123]-pct$/.test(c.id) && !c.id.includes('sweep')).map((c) => c.id);
+    expect(pctIds).toHaveLength(3);
+    const { v, file } = await open('circuit-breaking-hover', html, { ids: pctIds, at: 0.6 });
+    expectClean(v, file);
+    for (const id of pctIds) {
+      const step = /-(c\d)-pct$/.exec(id)?.[1] as string;
+      const n = (run.steps[step] as FortioResult).DurationHistogram.Count;
+      expect(n, step).toBeLessThan(100);
+      const c = v.charts.find((x) => x.id === id);
+      // the axis and the curve stop at x = n (p(1 − 1/n)), not at p99.99 (x = 10000)
+      const last = c?.lastX[0] as number;
+      expect(last, step).toBeLessThanOrEqual(n);
+      expect(last, step).toBeGreaterThan(n / 1.1);
+      expect(c?.xMax, step).toBeCloseTo(Math.max(10, last), 6);
+      // under the cursor: the percentile and the latency, each a real value
+      const legend = v.hovered[id] ?? [];
+      expect(legend.map((l) => l.label)).toEqual(['percentile', step]);
+      expect(legend[0]?.value).toMatch(/^p\d+(\.\d+)?$/);
+      expect(legend[1]?.value).toMatch(/^\d+(\.\d+)?(ns|µs|ms|s)$/);
+    }
+    // the caption says where the curve ends and why
+    expect(v.text).toMatch(/p0 to p9\d(\.\d+)?: \d+ calls resolve no higher percentile/);
+  });
+
+  it('a comparison of two same-named files: short legend labels, the full path on hover', async () => {
+    const c2 = run.steps['c2'] as FortioResult;
+    const c3 = run.steps['c3'] as FortioResult;
+    const paths = ['/srv/ci/nightly/before/c2.json', '/srv/ci/nightly/after/c2.json'];
+    const { v, file } = await open('compare-labels', renderResultHtml([c2, c3], shortLabels(paths, (n) => n.replace(/\.json$/, '')), { sources: paths }));
+    expectClean(v, file);
+    const pct = v.charts.find((c) => c.id === 'chart-cmp-pct');
+    expect(pct?.legend.slice(1).map((l) => [l.label, l.title])).toEqual([
+      ['before/c2', paths[0]],
+      ['after/c2', paths[1]],
+    ]);
+    const hist = v.charts.find((c) => c.id === 'chart-cmp-hist');
+    expect(hist?.legend.slice(1).map((l) => l.title)).toEqual(paths);
+    expect(v.text).not.toContain('/srv/ci');
+  });
+
+  it('a dead target: one UNREACHABLE banner, no chart, no console error', async () => {
+    const { v, file } = await open('unreachable', renderRunHtml({ scenarios: [unreachableRun()], steps: {} }));
+    expectClean(v, file);
+    expect(v.charts).toEqual([]);
+    expect(v.text.split(UNREACHABLE_REASON).length - 1).toBe(1);
+    expect(v.text).toContain('UNREACHABLE: nothing ran (exit 4).');
+  });
+
   it('one call', async () => {
     const { v, file } = await open('one-call', renderResultHtml([one], ['one-call']));
     expectClean(v, file);
     expect(v.charts.map((c) => c.kind).sort()).toEqual(['codes', 'histogram', 'percentiles']);
+  });
+
+  it('a qps timeline of a sub-second step (one point) is still drawn', async () => {
+    const short = { ...one, Tripbench: { ...one.Tripbench, QpsOverTime: [{ t: 0.4, qps: 42 }] } } as FortioResult;
+    const { v, file } = await open('one-qps-point', renderResultHtml([short], ['short']));
+    expectClean(v, file);
+    expect(v.charts.map((c) => c.kind)).toContain('qps');
   });
 
   it('all calls refused: -1 for every call', async () => {

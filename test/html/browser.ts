@@ -36,6 +36,11 @@ export interface ChartState {
   canvases: number;
   /** pixels whose colour is not a grey (axes, grid and text are grey or black; data is coloured) */
   colouredPixels: number;
+  /** the legend as shown: each series' label, value cell and title attribute */
+  legend: { label: string; value: string; title: string | null }[];
+  /** where uPlot's x scale ends, and each data series' last x with a value */
+  xMax: number | null;
+  lastX: (number | null)[];
 }
 
 export interface PageVisit {
@@ -65,7 +70,19 @@ const INSPECT = `(() => {
         if (a > 40 && Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
       }
     }
-    return { id: el.id, kind: el.dataset.kind || '', rendered: el.getAttribute('data-rendered'), canvases: canvases.length, colouredPixels: coloured };
+    const legend = [...el.querySelectorAll('.u-legend .u-series')].map((row) => ({
+      label: row.querySelector('.u-label')?.textContent ?? '',
+      value: row.querySelector('.u-value')?.textContent ?? '',
+      title: row.getAttribute('title'),
+    }));
+    const placed = (window.tripbenchCharts?.plots ?? []).find((p) => p.node === el);
+    const xMax = placed ? placed.plot.scales.x.max : null;
+    const lastX = placed ? placed.plot.data.slice(1).map((ys) => {
+      let last = null;
+      ys.forEach((y, i) => { if (y != null) last = placed.plot.data[0][i]; });
+      return last;
+    }) : [];
+    return { id: el.id, kind: el.dataset.kind || '', rendered: el.getAttribute('data-rendered'), canvases: canvases.length, colouredPixels: coloured, legend, xMax, lastX };
   });
   const gauges = [...document.querySelectorAll('svg.gauge')].map((g) => ({
     step: g.closest('tr')?.getAttribute('data-step') ?? null,
@@ -80,7 +97,10 @@ const INSPECT = `(() => {
   return { charts, gauges, tally: { rendered: t.rendered, failed: t.failed }, title: document.title, text: document.body.innerText };
 })()`;
 
-export async function visit(browser: Browser, file: string, screenshot: string): Promise<PageVisit> {
+/** The legend of each chart while the mouse rests at `at` (0..1 of the plot's width) over it. */
+export type Hovered = Record<string, { label: string; value: string }[]>;
+
+export async function visit(browser: Browser, file: string, screenshot: string, hover: { ids: readonly string[]; at: number } = { ids: [], at: 0.5 }): Promise<PageVisit & { hovered: Hovered }> {
   const context = await browser.newContext({ viewport: { width: 1300, height: 900 }, offline: true });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
@@ -95,7 +115,19 @@ export async function visit(browser: Browser, file: string, screenshot: string):
     await page.waitForFunction('window.tripbenchCharts !== undefined');
     const result = (await page.evaluate(INSPECT)) as Omit<PageVisit, 'consoleErrors' | 'requests'>;
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { consoleErrors, requests, ...result };
+    const hovered: Hovered = {};
+    for (const id of hover.ids) {
+      const over = page.locator(`#${id} .u-over`);
+      await over.scrollIntoViewIfNeeded();
+      const box = await over.boundingBox();
+      if (!box) continue;
+      await page.mouse.move(box.x + box.width * hover.at, box.y + box.height / 2);
+      await page.waitForFunction(`[...document.querySelectorAll('#${id} .u-legend .u-value')].some((v) => v.textContent !== '')`);
+      hovered[id] = (await page.evaluate(
+        `[...document.querySelectorAll('#${id} .u-legend .u-series')].map((r) => ({ label: r.querySelector('.u-label')?.textContent ?? '', value: r.querySelector('.u-value')?.textContent ?? '' }))`,
+      )) as { label: string; value: string }[];
+    }
+    return { consoleErrors, requests, ...result, hovered };
   } finally {
     await context.close();
   }

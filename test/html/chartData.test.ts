@@ -6,6 +6,7 @@ import {
   latencyAt,
   percentileChart,
   percentileCurve,
+  lastResolvedPercentile,
   percentileOfX,
   percentileRatioChart,
   qpsChart,
@@ -118,10 +119,14 @@ describe('percentile curves', () => {
     const lat = Array.from({ length: 1000 }, (_, i) => 0.001 + i * 0.00001);
     const withHdr = percentileCurve(result(lat, { '200': 1000 }))!;
     expect(withHdr.source).toBe('hdr');
-    // p0 ≈ 1 ms, p99.99 ≈ 11 ms, monotone
+    // p0 ≈ 1 ms, p99.9 ≈ 11 ms, monotone; 1000 calls resolve no further than p99.9 (x = 1000)
+    expect(withHdr.calls).toBe(1000);
     expect(withHdr.values[0]).toBeCloseTo(1, 2);
-    expect(withHdr.values.at(-1)).toBeCloseTo(10.99, 1);
-    for (let i = 1; i < withHdr.values.length; i++) expect(withHdr.values[i]!).toBeGreaterThanOrEqual(withHdr.values[i - 1]!);
+    const drawn = withHdr.values.filter((v): v is number => v !== null);
+    expect(PERCENTILE_X[drawn.length - 1]).toBeCloseTo(1000, 6);
+    expect(drawn.at(-1)).toBeCloseTo(10.99, 1);
+    expect(withHdr.values.slice(drawn.length).every((v) => v === null)).toBe(true);
+    for (let i = 1; i < drawn.length; i++) expect(drawn[i]!).toBeGreaterThanOrEqual(drawn[i - 1]!);
 
     const old = sample('fortio-load-multibucket-c4-n200');
     const fallback = percentileCurve(old)!;
@@ -137,9 +142,42 @@ describe('percentile curves', () => {
     expect(percentileCurve(result([], {}))).toBeUndefined();
   });
 
+  it('ends each curve, and the x axis, where its calls stop resolving percentiles: about p(1 − 1/n)', () => {
+    for (const [n, end] of [
+      [20, 94.75],
+      [30, 96.37],
+      [200, 99.48],
+      [12_000, 99.99],
+    ] as const) {
+      const c = percentileCurve(result(Array.from({ length: n }, (_, i) => 0.001 + i * 1e-5), { '200': n }))!;
+      const last = c.values.findLastIndex((v) => v !== null);
+      expect(percentileOfX(PERCENTILE_X[last]!), `n = ${n}`).toBeCloseTo(end, 1);
+      expect(lastResolvedPercentile(n)).toBeCloseTo(end, 1);
+      // x never beyond n: a percentile above p(1 − 1/n) would be the largest call repeated
+      expect(PERCENTILE_X[last]!).toBeLessThanOrEqual(n);
+      const chart = percentileChart([{ label: 'r', color: '#000', curve: c }])!;
+      expect(chart.xMax).toBe(Math.max(10, PERCENTILE_X[last]!));
+    }
+    // overlaid runs: the axis goes as far as the larger run; the smaller one stops on its own
+    const small = percentileCurve(result([0.001, 0.002], { '200': 2 }))!;
+    const big = percentileCurve(result(Array.from({ length: 300 }, () => 0.001), { '200': 300 }))!;
+    const both = percentileChart([
+      { label: 's', color: '#000', curve: small },
+      { label: 'b', color: '#111', curve: big },
+    ])!;
+    expect(percentileOfX(both.xMax)).toBeCloseTo(99.64, 1);
+    expect(both.series[0]!.values.filter((v) => v !== null).length).toBeLessThan(10);
+    // a single call is one point at p0, on an axis that still reaches p90
+    const one = percentileChart([{ label: 'one', color: '#000', curve: percentileCurve(result([0.003], { '200': 1 }))! }])!;
+    const pts = one.series[0]!.values.filter((v) => v !== null);
+    expect(pts).toHaveLength(1);
+    expect(pts[0]).toBeCloseTo(3, 2);
+    expect(one.xMax).toBe(10);
+  });
+
   it('uses a log latency axis when the tail is 100× the head, and divides runs for the ratio chart', () => {
-    const fast = percentileCurve(result([0.001, 0.001, 0.002], { '200': 3 }))!;
-    const stalled = percentileCurve(result([0.001, 0.001, 2], { '200': 3 }))!;
+    const fast = percentileCurve(result([...Array.from({ length: 98 }, () => 0.001), 0.002, 0.002], { '200': 100 }))!;
+    const stalled = percentileCurve(result([...Array.from({ length: 98 }, () => 0.001), 2, 2], { '200': 100 }))!;
     expect(percentileChart([{ label: 'f', color: '#000', curve: fast }])!.logY).toBe(false);
     expect(percentileChart([{ label: 's', color: '#000', curve: stalled }])!.logY).toBe(true);
     const ratio = percentileRatioChart([
@@ -149,7 +187,8 @@ describe('percentile curves', () => {
     expect(ratio.unit).toBe('×');
     expect(ratio.series[0]!.label).toBe('s / f');
     expect(ratio.series[0]!.values[0]).toBeCloseTo(1, 2);
-    expect(ratio.series[0]!.values.at(-1)!).toBeGreaterThan(500);
+    expect(ratio.series[0]!.values.findLast((v) => v !== null)!).toBeGreaterThan(500);
+    expect(ratio.series[0]!.values.at(-1)).toBeNull();
   });
 });
 

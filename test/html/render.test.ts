@@ -10,7 +10,7 @@ import { renderRunHtml, stepResultKey, sweepChart } from '../../src/html/runRepo
 import { parseFortioJson } from '../../src/report/fortioJson.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import type { ScenarioResult } from '../../src/scenario/types.js';
-import { fakeResult, istioRun } from '../scenario/helpers.js';
+import { UNREACHABLE_REASON, fakeResult, istioRun, unreachableRun } from '../scenario/helpers.js';
 import { hourResult, zeroCallResult } from './fixtures.js';
 
 const EVIL = `</script><script>alert(1)</script><img src=x onerror=alert(2)>"'&`;
@@ -100,6 +100,27 @@ describe('run page', () => {
     expect(two).toContain('href="#scenario-s1-second"');
     expect(two).toContain('id="scenario-s1-second"');
     expectSelfContained(renderRunHtml({ scenarios: [], steps: {} }));
+  });
+});
+
+describe('run page of a dead target', () => {
+  it('one UNREACHABLE banner with the reason once, the planned checks, no step sections and no charts', () => {
+    const dead = unreachableRun();
+    const html = renderRunHtml({ scenarios: [dead], steps: {} });
+    expectSelfContained(html);
+    expect(html.match(/class="banner unreachable"/g)).toHaveLength(1);
+    expect(html).toContain('UNREACHABLE: nothing ran (exit 4).');
+    expect(html.split(UNREACHABLE_REASON).length - 1).toBe(1);
+    expect(html).toMatch(/<h1>[^<]*<span class="verdict v-UNREACHABLE">UNREACHABLE<\/span><\/h1>/);
+    expect(html).not.toContain('v-INCONCLUSIVE">INCONCLUSIVE');
+    // every expectation is still listed, without empty observed / interval / gauge cells
+    const rows = html.match(/<tr class="row-NOT-RUN"/g) ?? [];
+    expect(rows.length).toBe(dead.steps.reduce((a, st) => a + st.results.length, 0));
+    expect(html).not.toContain('<svg');
+    expect(html).not.toContain('class="step"');
+    expect(html).not.toContain('did not run');
+    expect(chartsOf(html)).toEqual([]);
+    expect(html).toContain('Istio resources under test');
   });
 });
 

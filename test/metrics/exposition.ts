@@ -27,6 +27,19 @@ function num(s: string): number {
   return s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s);
 }
 
+/** `{a="x",b="y\\"z"}` → labels, unescaped as the exposition format says (\\, \", \n). */
+function labelsOf(block: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const inner = block.replace(/^\{|,?\}$/g, '');
+  const re = /\s*([^=\s]+)="((?:[^"\\]|\\.)*)"\s*(?:,|$)/y;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < inner.length && (m = re.exec(inner)) !== null) {
+    out[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  }
+  if (re.lastIndex !== inner.length && inner !== '') throw new Error(`bad label set ${block}`);
+  return out;
+}
+
 export function readExposition(text: string): Exposition {
   if (text !== '' && !text.endsWith('\n')) throw new Error('exposition must end with a line feed');
   const families = new Map<string, { help: string; type: string }>();
@@ -34,11 +47,17 @@ export function readExposition(text: string): Exposition {
   let current = '';
   const closed = new Set<string>();
   const rawSeries = new Set<string>();
+  const typed = new Map<string, string>();
+  // The parser drops a summary's labels and folds its label sets into one: summaries are read here.
+  const summaryLines: { name: string; labels: Record<string, string>; value: string }[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const m = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
-    const name = m ? (m[2] as string) : (/^([^{ ]+)/.exec(line)?.[1] ?? '');
-    if (!NAME.test(name)) throw new Error(`invalid metric name in line: ${line}`);
+    const lineName = m ? (m[2] as string) : (/^([^{ ]+)/.exec(line)?.[1] ?? '');
+    if (!NAME.test(lineName)) throw new Error(`invalid metric name in line: ${line}`);
+    // A summary's (histogram's) _sum, _count (_bucket) lines belong to its family.
+    const base = lineName.replace(/_(sum|count|bucket)$/, '');
+    const name = !m && base !== lineName && ['summary', 'histogram'].includes(typed.get(base) ?? '') ? base : lineName;
     if (name !== current) {
       if (closed.has(name)) throw new Error(`family ${name} is not contiguous`);
       if (current !== '') closed.add(current);
@@ -50,6 +69,7 @@ export function readExposition(text: string): Exposition {
       kinds.add(m[1] as string);
       seenComment.set(name, kinds);
       if (m[1] === 'TYPE' && !['counter', 'gauge', 'summary', 'histogram', 'untyped'].includes(m[3] as string)) throw new Error(`bad TYPE: ${line}`);
+      if (m[1] === 'TYPE') typed.set(name, m[3] as string);
     } else if (line.startsWith('#')) {
       continue;
     } else {
@@ -59,6 +79,7 @@ export function readExposition(text: string): Exposition {
       const raw = line.slice(0, line.length - (v[2] as string).length - 1);
       if (rawSeries.has(raw)) throw new Error(`duplicate series ${raw}`);
       rawSeries.add(raw);
+      if (typed.get(name) === 'summary') summaryLines.push({ name: lineName, labels: labelsOf(v[1] ?? ''), value: v[2] as string });
     }
   }
   const series: Series[] = [];
@@ -67,16 +88,23 @@ export function readExposition(text: string): Exposition {
     families.set(f.name, { help: f.help, type: f.type.toLowerCase() });
     const kinds = seenComment.get(f.name);
     if (!kinds?.has('HELP') || !kinds.has('TYPE')) throw new Error(`family ${f.name} lacks # HELP or # TYPE`);
-    for (const m of f.metrics) {
-      // Summaries and histograms (a Pushgateway's own go_* metrics) come back folded; ours are plain.
-      if (m.value === undefined && (m.quantiles || m.buckets)) continue;
-      const labels = m.labels ?? {};
+    const add = (name: string, labels: Record<string, string>, value: string): void => {
       for (const l of Object.keys(labels)) if (!LABEL.test(l) || l.startsWith('__')) throw new Error(`invalid label name ${l}`);
-      if (m.timestamp_ms !== undefined) throw new Error(`${f.name} has a timestamp`);
-      const key = `${f.name}${JSON.stringify(Object.entries(labels).sort())}`;
+      const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
       if (keys.has(key)) throw new Error(`duplicate series ${key}`);
       keys.add(key);
-      series.push({ name: f.name, labels, value: num(m.value ?? '') });
+      series.push({ name, labels, value: num(value) });
+    };
+    if (f.type.toLowerCase() === 'summary') {
+      // Unfolded into the series a scraper stores: one per quantile, plus _sum and _count.
+      for (const l of summaryLines) if (l.name.replace(/_(sum|count)$/, '') === f.name) add(l.name, l.labels, l.value);
+      continue;
+    }
+    for (const m of f.metrics) {
+      if (m.timestamp_ms !== undefined) throw new Error(`${f.name} has a timestamp`);
+      // Histograms (a Pushgateway's own go_* metrics) come back folded and are not ours to check.
+      if (m.value === undefined && m.buckets) continue;
+      add(f.name, m.labels ?? {}, m.value ?? '');
     }
   }
   return { families, series };

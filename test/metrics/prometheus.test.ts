@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, formatValue, renderPrometheus, VERDICTS } from '../../src/metrics/prometheus.js';
 import type { ScenarioResult } from '../../src/scenario/types.js';
-import { istioRun } from '../scenario/helpers.js';
+import { istioRun, unreachableRun } from '../scenario/helpers.js';
 import { readExposition, sample } from './exposition.js';
 
 const C = 'outbound|8000||httpbin.default.svc.cluster.local';
@@ -14,6 +14,7 @@ describe('renderPrometheus', () => {
   it('is valid text exposition with HELP and TYPE for every family', () => {
     expect([...e.families.keys()]).toEqual([
       'tripbench_scenario_outcome',
+      'tripbench_run_exit_code',
       'tripbench_run_timestamp_seconds',
       'tripbench_run_duration_seconds',
       'tripbench_expectation_verdict',
@@ -26,6 +27,8 @@ describe('renderPrometheus', () => {
     ]);
     expect(e.families.get('tripbench_calls_total')?.type).toBe('counter');
     expect(e.families.get('tripbench_expectation_verdict')?.type).toBe('gauge');
+    // a quantile label is only legal on a summary (promtool: "non-summary metrics should not have quantile")
+    expect(e.families.get('tripbench_latency_seconds')?.type).toBe('summary');
     for (const f of e.families.values()) expect(f.help.length).toBeGreaterThan(10);
   });
 
@@ -58,6 +61,10 @@ describe('renderPrometheus', () => {
     expect(sample(e, 'tripbench_observed_ratio', { ...c2, code: '503' })).toBeCloseTo(0.15, 12);
     expect(sample(e, 'tripbench_latency_seconds', { ...c2, quantile: '0.5' })).toBe(0.004);
     expect(sample(e, 'tripbench_latency_seconds', { ...c2, quantile: '0.99' })).toBeCloseTo(0.0076, 12);
+    // the summary's _count and _sum cover the step's calls, the ones its quantiles describe
+    const lat = sr.steps.find((s) => s.key === 'c2')?.observed?.latency;
+    expect(sample(e, 'tripbench_latency_seconds_count', c2)).toBe(20);
+    expect(sample(e, 'tripbench_latency_seconds_sum', c2)).toBeCloseTo((lat?.avg ?? NaN) * 20, 12);
     expect(sample(e, 'tripbench_envoy_stat_delta', { ...c2, cluster: C, stat: `cluster.${C}.upstream_rq_pending_overflow` })).toBe(3);
     const ratio503 = sr.steps.find((s) => s.key === 'c3')?.results.find((r) => r.id === 'codes.503');
     expect(sample(e, 'tripbench_expectation_observed', { scenario: sr.scenario, step: 'c3', expectation: 'codes.503' })).toBe(ratio503?.value);
@@ -85,8 +92,22 @@ describe('renderPrometheus', () => {
     const s = { scenario: sr.scenario };
     expect(sample(e, 'tripbench_run_timestamp_seconds', s)).toBe(Date.parse(sr.finishedAt) / 1000);
     expect(sample(e, 'tripbench_run_duration_seconds', s)).toBeCloseTo(39.503, 9);
-    const outcomes = ['PASS', 'FAIL', 'INCONCLUSIVE'].map((o) => sample(e, 'tripbench_scenario_outcome', { ...s, outcome: o }));
-    expect(outcomes.reduce((a, b) => a + b, 0)).toBe(1);
+    const outcomes = ['PASS', 'FAIL', 'INCONCLUSIVE', 'UNREACHABLE'].map((o) => sample(e, 'tripbench_scenario_outcome', { ...s, outcome: o }));
+    expect(outcomes).toEqual([0, 0, 1, 0]);
+    expect(sample(e, 'tripbench_run_exit_code', s)).toBe(3);
+  });
+
+  it('a dead target is outcome UNREACHABLE with exit code 4, whatever --inconclusive says', () => {
+    const dead = unreachableRun();
+    for (const ia of ['inconclusive', 'pass', 'fail'] as const) {
+      const x = readExposition(renderPrometheus([dead], { inconclusiveAs: ia }));
+      const s = { scenario: dead.scenario };
+      const outcomes = ['PASS', 'FAIL', 'INCONCLUSIVE', 'UNREACHABLE'].map((o) => sample(x, 'tripbench_scenario_outcome', { ...s, outcome: o }));
+      expect(outcomes, ia).toEqual([0, 0, 0, 1]);
+      expect(sample(x, 'tripbench_run_exit_code', s)).toBe(4);
+      // nothing was measured: no latency, calls or codes series at all
+      expect(x.series.filter((y) => /latency|calls|codes/.test(y.name))).toEqual([]);
+    }
   });
 
   it('escapes label values so any name survives the round trip', () => {
@@ -136,5 +157,10 @@ describe('the exposition checker itself', () => {
     expect(() => readExposition(ok.replace('# HELP a_total x\n', ''))).toThrow(/HELP/);
     expect(() => readExposition(`${ok}# HELP b x\n# TYPE b gauge\nb 1\na_total{l="w"} 1\n`)).toThrow(/contiguous/);
     expect(() => readExposition(ok.slice(0, -1))).toThrow(/line feed/);
+    // a summary's _sum and _count lines belong to its family, per label set
+    const summary = '# HELP l x\n# TYPE l summary\nl{s="a",quantile="0.5"} 1\nl_sum{s="a"} 3\nl_count{s="a"} 2\nl{s="b",quantile="0.5"} 4\nl_sum{s="b"} 4\nl_count{s="b"} 1\n';
+    const sx = readExposition(summary);
+    expect(sample(sx, 'l', { s: 'b', quantile: '0.5' })).toBe(4);
+    expect(sample(sx, 'l_count', { s: 'a' })).toBe(2);
   });
 });

@@ -163,6 +163,8 @@ describe.skipIf(PUSHGATEWAY.skip)(PUSHGATEWAY.title(`the real Pushgateway (${PUS
     expect(sample(e, 'tripbench_calls_total', { ...g, step: 'c2' })).toBe(20);
     expect(sample(e, 'tripbench_observed_ratio', { ...g, step: 'c3', code: '503' })).toBeCloseTo(19 / 30, 12);
     expect(sample(e, 'tripbench_latency_seconds', { ...g, step: 'c2', quantile: '0.99' })).toBeCloseTo(0.0076, 12);
+    expect(sample(e, 'tripbench_latency_seconds_count', { ...g, step: 'c2' })).toBe(20);
+    expect(sample(e, 'tripbench_run_exit_code', g)).toBe(3);
     const c2 = sr.steps.find((s) => s.key === 'c2');
     for (const r of c2?.results ?? []) {
       expect(sample(e, 'tripbench_expectation_verdict', { ...g, step: 'c2', expectation: r.id, verdict: r.verdict })).toBe(1);

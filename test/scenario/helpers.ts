@@ -101,3 +101,12 @@ export function istioRun(): ScenarioResult {
     true,
   );
 }
+
+export const UNREACHABLE_REASON = 'target unreachable: http://127.0.0.1:9/get: connect ECONNREFUSED 127.0.0.1:9';
+
+/** The fixture scenario against a dead target: every step NOT RUN with the reason, as run.ts builds it. */
+export function unreachableRun(): ScenarioResult {
+  const r = scenarioResult(fixtureScenario(), {});
+  for (const s of r.steps) for (const e of s.results) e.reason = UNREACHABLE_REASON;
+  return { ...r, unreachable: UNREACHABLE_REASON };
+}

@@ -11,6 +11,7 @@ import {
   exitCodeFor,
   isConclusive,
   outcomeOf,
+  runExitCode,
   scenarioOutcome,
   tally,
 } from '../../src/scenario/verdict.js';
@@ -147,6 +148,7 @@ describe('outcomes and exit codes', () => {
     expect(exitCodeFor('PASS')).toBe(0);
     expect(exitCodeFor('FAIL')).toBe(1);
     expect(exitCodeFor('INCONCLUSIVE')).toBe(3);
+    expect(exitCodeFor('UNREACHABLE')).toBe(4);
     expect(RunExit).toEqual({ PASS: ExitCode.OK, FAIL: ExitCode.FAILURE, USAGE: ExitCode.USAGE, INCONCLUSIVE: ExitCode.INCONCLUSIVE, UNREACHABLE: ExitCode.UNREACHABLE });
   });
 
@@ -154,6 +156,27 @@ describe('outcomes and exit codes', () => {
     expect(combineOutcomes(['PASS', 'PASS'])).toBe('PASS');
     expect(combineOutcomes(['PASS', 'INCONCLUSIVE'])).toBe('INCONCLUSIVE');
     expect(combineOutcomes(['INCONCLUSIVE', 'FAIL', 'PASS'])).toBe('FAIL');
+    // as the exit code: 4 wins over every verdict
+    expect(combineOutcomes(['FAIL', 'UNREACHABLE', 'PASS'])).toBe('UNREACHABLE');
+  });
+
+  it('a dead target is UNREACHABLE (exit 4) under every --inconclusive setting', () => {
+    const sr = {
+      scenario: 's',
+      description: '',
+      file: 's.yaml',
+      target: 'http://a/',
+      meshYaml: '',
+      startedAt: '2026-01-01T00:00:00Z',
+      finishedAt: '2026-01-01T00:00:01Z',
+      interrupted: false,
+      unreachable: 'target unreachable: http://a/: connect ECONNREFUSED',
+      steps: [{ step: 'a', key: 'a', label: 'a', policy: 'confident' as const, status: 'not-run' as const, results: notRunResults(parseExpect({ codes: { 503: 0 } }).expectations, 'x') }],
+    };
+    for (const ia of ['inconclusive', 'pass', 'fail'] as const) {
+      expect(scenarioOutcome(sr, ia)).toBe('UNREACHABLE');
+      expect(runExitCode([sr], ia)).toBe(4);
+    }
   });
 
   it('counts an interrupted scenario as undecided', () => {

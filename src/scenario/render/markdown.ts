@@ -15,7 +15,7 @@ export interface MarkdownOptions {
   curveCode?: string;
 }
 
-const ICON: Record<Verdict | Outcome, string> = { PASS: '✅', FAIL: '❌', INCONCLUSIVE: '⚠️', 'NOT RUN': '⏭️' };
+const ICON: Record<Verdict | Outcome, string> = { PASS: '✅', FAIL: '❌', INCONCLUSIVE: '⚠️', 'NOT RUN': '⏭️', UNREACHABLE: '⛔' };
 
 /** Table cells: pipes would split the cell (also inside code spans), newlines would end the row. */
 export function mdCell(s: string): string {
@@ -46,14 +46,16 @@ function scenarioSection(sr: ScenarioResult, opts: MarkdownOptions): string[] {
   if (sr.cluster) facts.push(`cluster ${code(sr.cluster)}`);
   facts.push(`PASS ${t.PASS}`, `FAIL ${t.FAIL}`, `INCONCLUSIVE ${t.INCONCLUSIVE}`, `NOT RUN ${t['NOT RUN']}`);
   out.push(facts.join(' · '), '');
-  if (sr.unreachable !== undefined) out.push(`**Nothing ran** (exit 4): ${mdCell(sr.unreachable)}`, '');
+  // One line says why nothing ran; the rows below list what would have been judged, without repeating it.
+  if (sr.unreachable !== undefined) out.push(`**Nothing ran** (exit ${RunExit.UNREACHABLE}): ${mdCell(sr.unreachable)}`, '');
   if (sr.interrupted) out.push('**The run was interrupted**: steps that did not finish are marked NOT RUN.', '');
   out.push(row(['Step', 'Expectation', 'Expected', 'Observed', '95 % interval', 'Verdict']), row(Array(6).fill('---')));
   for (const s of sr.steps) {
     const step = s.status === 'completed' ? s.label : `${s.label} (${s.status})`;
     if (s.results.length === 0) out.push(row([mdCell(step), '(none)', '', '', '', '']));
     for (const r of s.results) {
-      const obs = r.reason && r.verdict !== 'PASS' && r.verdict !== 'FAIL' ? `${r.observed} (${r.reason})` : r.observed;
+      const why = r.reason && r.verdict !== 'PASS' && r.verdict !== 'FAIL' && sr.unreachable === undefined;
+      const obs = why ? `${r.observed} (${r.reason})` : r.observed;
       out.push(
         row([mdCell(step), mdCell(r.label), mdCell(r.expected), mdCell(obs), r.interval ? formatInterval(r.interval) : '', verdictCell(r.verdict, ia)]),
       );
@@ -83,7 +85,7 @@ export function renderMarkdownSummary(scenarios: readonly ScenarioResult[], opts
   if (scenarios.length > 1) {
     const o = combineOutcomes(scenarios.map((s) => scenarioOutcome(s, ia)));
     const code = runExitCode(scenarios, ia);
-    out.push(`# ${ICON[o]} tripbench: ${code === RunExit.UNREACHABLE ? 'target unreachable' : o} (exit ${code})`, '');
+    out.push(`# ${ICON[o]} tripbench: ${o} (exit ${code})`, '');
   }
   for (const s of scenarios) pushAll(out, scenarioSection(s, opts));
   return out.join('\n');
