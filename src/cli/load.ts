@@ -48,6 +48,7 @@ function setupLogging(cfg: LoadConfig): void {
   configureLog({ level: Level.Info, json: cfg.loggerJson });
   if (cfg.levelChanged) info(`Log level is now ${cfg.level} ${LEVEL_NAMES[cfg.level]} (was 2 Info)`);
   setLevel(cfg.level);
+  for (const w of cfg.warnings) warn(w);
 }
 
 function httpInput(cfg: LoadConfig): HttpOptionsInput {
