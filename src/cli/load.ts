@@ -13,8 +13,8 @@ import { prepareHttp, runLoad } from '../load/runLoad.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import type { HttpOptionsInput } from '../http/options.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
-import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
-import { StartError, UsageError, errorMessage } from '../shared/errors.js';
+import { Level, LEVEL_NAMES, configureLog, info, log, setLevel, warn, error as logError } from '../shared/log.js';
+import { StartError, UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 
 const err = (s: string): void => void process.stderr.write(s);
@@ -48,6 +48,7 @@ function setupLogging(cfg: LoadConfig): void {
   configureLog({ level: Level.Info, json: cfg.loggerJson });
   if (cfg.levelChanged) info(`Log level is now ${cfg.level} ${LEVEL_NAMES[cfg.level]} (was 2 Info)`);
   setLevel(cfg.level);
+  for (const w of cfg.warnings) warn(w);
 }
 
 function httpInput(cfg: LoadConfig): HttpOptionsInput {
@@ -113,8 +114,19 @@ async function writeJson(cfg: LoadConfig, json: string, id: string): Promise<{ b
   }
   const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${id}.json`) : null;
   if (path === null) return null;
-  await writeFileAtomic(path, json);
+  try {
+    // fortio opens the file as given: a missing directory is an error, never created
+    await writeFileAtomic(path, json, { createDirs: false });
+  } catch (e) {
+    throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
+  }
   return { bytes, target: path };
+}
+
+/** "no such file or directory" from Node's "ENOENT: no such file or directory, open '….tmp'" (the temp name is ours). */
+function systemReason(e: unknown): string {
+  const m = /^[A-Z]+: ([^,]+),/.exec(errorMessage(e));
+  return m?.[1] ?? errorMessage(e);
 }
 
 export async function loadCommand(argv: string[]): Promise<number> {
@@ -184,11 +196,11 @@ export async function loadCommand(argv: string[]): Promise<number> {
   try {
     written = await writeJson(cfg, json, outcome.result.ID);
   } catch (e) {
-    writeError = `Unable to write json to ${cfg.jsonPath || cfg.dataDir}: ${errorMessage(e)}`;
+    writeError = oneLineMessage(e);
   }
   err(loadReport(outcome.result, run, cfg.level, written ?? undefined));
   if (writeError !== '') {
-    logError(writeError);
+    log(Level.Fatal, writeError);
     return ExitCode.USAGE;
   }
   return ExitCode.OK;

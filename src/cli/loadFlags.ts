@@ -4,7 +4,7 @@
  * semantic errors that fortio reports after parsing (no URL, bad -p, -calc-qps misuse,
  * unreadable -payload-file) exit 1, as fortio does.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type FlagSpecs, type ParsedFlags, FlagError, flagBool, flagNumber, flagString, flagStrings, parseFlags } from './flags.js';
@@ -13,6 +13,11 @@ import { Level, parseLevel } from '../shared/log.js';
 import { TripbenchError } from '../shared/errors.js';
 import { parseConnectionReuse, parseHeaderFlag } from '../http/options.js';
 import { targetSharesHost } from '../http/resolve.js';
+import { headerValueProblem, methodProblem } from '../http/requestValidation.js';
+import { withScheme } from '../http/urlScheme.js';
+import { LIMITS } from '../shared/limits.js';
+import { formatDuration } from '../shared/goFormat.js';
+import { errorMessage } from '../shared/errors.js';
 
 const S = 1e9;
 
@@ -94,6 +99,8 @@ export interface LoadConfig {
   curl: boolean;
   qpsTyped: number;
   shard: { index: number; count: number } | null;
+  /** fortio's parse-time warnings (e.g. -payload-size over the cap), logged once logging is set up. */
+  warnings: string[];
   flags: ParsedFlags;
 }
 
@@ -125,7 +132,38 @@ function asFlagError<T>(flag: string, raw: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new FlagError(`invalid value "${raw}" for flag -${flag}: ${(e as Error).message}`);
+    throw new FlagError(`invalid value ${JSON.stringify(raw)} for flag -${flag}: ${errorMessage(e)}`);
+  }
+}
+
+function refuse(problem: string | undefined): void {
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/** Upper bounds of shared/limits.ts, as Go-style flag errors (exit 2). */
+function checkBounds(f: ParsedFlags): void {
+  const over = (flag: string, max: number, what: string, show: (v: number) => string = String): void => {
+    const v = flagNumber(f, flag);
+    if (v > max) throw new FlagError(`invalid value "${show(v)}" for flag -${flag}: at most ${show(max)}${what} (docs/hostile-input.md)`);
+  };
+  over('c', LIMITS.connections, ' connections in one process');
+  over('n', LIMITS.calls, ' calls in one run');
+  over('qps', LIMITS.qps, ' queries per second in one process; -shard splits more over processes');
+  over('t', LIMITS.durationNs, '; -t 0 runs until stopped', formatDuration);
+  over('timeout', LIMITS.timeoutNs, '', formatDuration);
+}
+
+/** -payload-file as bytes: unreadable or over the limit is fortio's post-parse error (exit 1). */
+function readPayloadFile(path: string): Uint8Array {
+  try {
+    if (path !== '-' && statSync(path).size > LIMITS.payloadBytes) {
+      throw new Error(`larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
+    }
+    const b = readFileSync(path === '-' ? 0 : path);
+    if (b.length > LIMITS.payloadBytes) throw new Error(`larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
+    return b;
+  } catch (e) {
+    throw new LoadSetupError(`Error: unable to read -payload-file ${path}: ${errorMessage(e)}`);
   }
 }
 
@@ -152,7 +190,11 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   if (lv === undefined) {
     throw new FlagError(`invalid value "${flagString(f, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
   }
+  checkBounds(f);
   const headers = flagStrings(f, 'H').map((h) => asFlagError('H', h, () => parseHeaderFlag(h)));
+  const methodOverride = flagString(f, 'X');
+  if (f.set.has('X')) asFlagError('X', methodOverride, () => refuse(methodProblem(methodOverride)));
+  asFlagError('content-type', flagString(f, 'content-type'), () => refuse(headerValueProblem(flagString(f, 'content-type'))));
   const reuse = flagString(f, 'connection-reuse');
   const connectionReuse = asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
@@ -168,8 +210,12 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     );
   }
   const urlTyped = f.positional[0] as string;
-  let url = urlTyped;
-  if (!/^https?:\/\//i.test(url)) url = `http://${url}`;
+  let url: string;
+  try {
+    url = withScheme(urlTyped).url;
+  } catch (e) {
+    throw new LoadSetupError(`Error: ${errorMessage(e)}`);
+  }
   try {
     new URL(url);
   } catch {
@@ -180,19 +226,20 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   let payload: Uint8Array | null = null;
   const payloadFile = flagString(f, 'payload-file');
   const payloadSize = flagNumber(f, 'payload-size');
-  if (payloadSize > 0) payload = randomBytes(Math.min(payloadSize, 256 * 1024));
-  else if (payloadFile !== '') {
-    try {
-      payload = readFileSync(payloadFile === '-' ? 0 : payloadFile);
-    } catch (e) {
-      throw new LoadSetupError(`Error: unable to read -payload-file ${payloadFile}: ${(e as Error).message}`);
+  const warnings: string[] = [];
+  if (payloadSize > 0) {
+    if (payloadSize > LIMITS.randomPayloadBytes) {
+      warnings.push(`Requested size ${payloadSize} greater than max size ${LIMITS.randomPayloadBytes}, using max instead`);
     }
+    payload = randomBytes(Math.min(payloadSize, LIMITS.randomPayloadBytes));
+  } else if (payloadFile !== '') payload = readPayloadFile(payloadFile);
+  else if (Buffer.byteLength(flagString(f, 'payload')) > LIMITS.payloadBytes) {
+    throw new FlagError(`invalid value for flag -payload: larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
   } else if (flagString(f, 'payload') !== '') payload = Buffer.from(flagString(f, 'payload'));
 
   let contentType = flagString(f, 'content-type');
   const ctHeader = headers.find(([k]) => k.toLowerCase() === 'content-type');
   if (ctHeader) contentType = ctHeader[1];
-  const methodOverride = flagString(f, 'X');
   const method = methodOverride !== '' ? methodOverride.toUpperCase() : payload !== null || contentType !== '' ? 'POST' : 'GET';
 
   let qps = flagNumber(f, 'qps');
@@ -251,6 +298,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     curl: command === 'curl' || flagBool(f, 'curl'),
     qpsTyped: qps,
     shard,
+    warnings,
     flags: f,
   };
 }

@@ -5,6 +5,7 @@
 import { ExitCode } from '../shared/exitCodes.js';
 import { VERSION } from '../shared/version.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
+import { guardProcessOutput } from './processOutput.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
+guardProcessOutput();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -5,6 +5,7 @@
  * unreachable. Ctrl-C stops the current load, judges what finished, marks the rest NOT RUN and
  * still writes every file.
  */
+import { schemeProblem } from '../http/urlScheme.js';
 import { appendFile } from 'node:fs/promises';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagsFirst } from './argOrder.js';
@@ -95,6 +96,8 @@ function config(p: ReturnType<typeof parseFlags>): RunConfig {
   if (flagNumber(p, 'parallel') < 1) throw new UsageError('-parallel must be at least 1');
   const url = (flag: string): string => {
     const v = flagString(p, flag);
+    const scheme = schemeProblem(v);
+    if (scheme !== undefined) throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${flag}: ${scheme}`);
     try {
       const u = new URL(v);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');

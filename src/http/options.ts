@@ -5,6 +5,8 @@
  */
 import { UsageError } from '../shared/errors.js';
 import { USER_AGENT } from '../shared/version.js';
+import { withScheme } from './urlScheme.js';
+import { headerNameProblem, headerProblem, headerValueProblem, methodProblem, wireHeaderValue } from './requestValidation.js';
 
 export type HeaderPair = [name: string, value: string];
 
@@ -13,7 +15,11 @@ export interface HttpOptions {
   url: string;
   /** GET, POST when there is a payload or a content type, or the explicit -X value. */
   method: string;
-  /** Extra -H headers in the order given, without the special keys resolved below. */
+  /**
+   * Extra -H headers in the order given, without the special keys resolved below. Every header
+   * value here (host, userAgent, contentType too) is checked and a latin-1 byte string
+   * (requestValidation.ts), so writing it as latin-1 sends what was typed, in UTF-8.
+   */
   headers: HeaderPair[];
   /** Host header override from `-H Host:`; '' = host[:port] of the URL. */
   host: string;
@@ -80,13 +86,15 @@ export interface MadeHttpOptions {
   warnings: string[];
 }
 
-/** Splits a -H value at the first ':' (fortio: key and value trimmed). */
+/** Splits a -H value at the first ':' (fortio: key and value trimmed); refuses what cannot be sent. */
 export function parseHeaderFlag(h: string): HeaderPair {
   const i = h.indexOf(':');
-  if (i < 0) throw new UsageError(`invalid extra header '${h}', expecting Key: Value`);
-  const name = h.slice(0, i).trim();
-  if (name === '') throw new UsageError(`invalid extra header '${h}', expecting Key: Value`);
-  return [name, h.slice(i + 1).trim()];
+  const name = i < 0 ? '' : h.slice(0, i).trim();
+  if (name === '') throw new UsageError(`invalid extra header ${JSON.stringify(h)}, expecting Key: Value`);
+  const pair: HeaderPair = [name, h.slice(i + 1).trim()];
+  const p = headerProblem(pair);
+  if (p !== undefined) throw new UsageError(p);
+  return pair;
 }
 
 /** Parses -connection-reuse "min:max" or "n"; '' = unlimited. */
@@ -106,16 +114,9 @@ export function parseConnectionReuse(s: string): [number, number] {
   return [a, max];
 }
 
-/** fortio's URLSchemeCheck: https:// and http:// (any case) kept, anything else gets http://. */
-export function normalizeUrl(url: string): { url: string; warning?: string } {
-  const lc = url.slice(0, 8).toLowerCase();
-  if (lc.startsWith('https://') || lc.startsWith('http://')) return { url };
-  return { url: `http://${url}`, warning: `Assuming http:// on missing scheme for '${url}'` };
-}
-
 export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
   const warnings: string[] = [];
-  const norm = normalizeUrl(input.url);
+  const norm = withScheme(input.url);
   if (norm.warning) warnings.push(norm.warning);
   try {
     new URL(norm.url);
@@ -128,24 +129,32 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
   let contentType = input.contentType ?? d.contentType;
   const headers: HeaderPair[] = [];
   for (const h of input.headers ?? []) {
-    const [name, value] = typeof h === 'string' ? parseHeaderFlag(h) : [h[0].trim(), h[1].trim()];
+    const [name, typed] = typeof h === 'string' ? parseHeaderFlag(h) : [h[0].trim(), h[1].trim()];
+    const p = headerNameProblem(name) ?? headerValueProblem(typed);
+    if (p !== undefined) throw new UsageError(p);
     switch (name.toLowerCase()) {
       case 'host':
-        host = value;
+        host = typed;
         break;
       case 'user-agent':
-        userAgent = value;
+        userAgent = typed;
         break;
       case 'content-type':
-        contentType = value;
+        contentType = typed;
         break;
       default:
-        headers.push([name, value]);
+        headers.push([name, wireHeaderValue(typed)]);
     }
   }
   const payload = typeof input.payload === 'string' ? new TextEncoder().encode(input.payload) : (input.payload ?? null);
   const hasBody = (payload !== null && payload.length > 0) || contentType !== '';
   const method = input.method && input.method !== '' ? input.method : hasBody ? 'POST' : 'GET';
+  const badMethod = methodProblem(method);
+  if (badMethod !== undefined) throw new UsageError(badMethod);
+  for (const [what, v] of [['Host', host], ['User-Agent', userAgent], ['Content-Type', contentType]] as const) {
+    const p = headerValueProblem(v);
+    if (p !== undefined) throw new UsageError(`${what}: ${p}`);
+  }
   let timeoutMs = input.timeoutMs ?? d.timeoutMs;
   if (!(timeoutMs > 0)) {
     if (timeoutMs < 0) warnings.push(`Invalid timeout ${timeoutMs}ms, setting to ${DEFAULT_TIMEOUT_MS}ms`);
@@ -156,9 +165,9 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
     url: norm.url,
     method,
     headers,
-    host,
-    userAgent,
-    contentType,
+    host: wireHeaderValue(host),
+    userAgent: wireHeaderValue(userAgent),
+    contentType: wireHeaderValue(contentType),
     payload: payload !== null && payload.length > 0 ? payload : null,
     keepAlive: input.keepAlive ?? d.keepAlive,
     timeoutMs,

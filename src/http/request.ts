@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { urlPort } from '../shared/urlPort.js';
 import type { HeaderPair, HttpOptions } from './options.js';
 import { pushAll } from '../shared/arrays.js';
+import { assertSendable } from './requestValidation.js';
 
 export const UUID_TOKEN = '{uuid}';
 const TOKEN_BYTES = Buffer.from(UUID_TOKEN, 'latin1');
@@ -133,6 +134,7 @@ export function buildRequest(o: HttpOptions): RequestTemplate {
   const bodyMarkers: string[] = [];
   const body = o.payload !== null && o.payload.length > 0 ? replaceTokensInBytes(o.payload, bodyMarkers) : null;
   const headers = requestHeaders(o, target.authority, body?.length ?? 0);
+  assertSendable(o.method, headers);
   let head = `${o.method} ${target.path} HTTP/${o.http10 ? '1.0' : '1.1'}\r\n`;
   for (const [k, v] of headers) head += `${k}: ${v}\r\n`;
   head += '\r\n';

@@ -8,6 +8,7 @@ import { StartError, errorMessage } from '../shared/errors.js';
 import { isLoopback } from '../shared/loopback.js';
 import type { HttpOptions } from './options.js';
 import { requestTarget } from './request.js';
+import { withScheme } from './urlScheme.js';
 
 interface CacheEntry {
   addresses: string[];
@@ -88,7 +89,7 @@ export function targetSharesHost(url: string, resolve = ''): boolean {
   let host = resolve;
   if (host === '') {
     try {
-      host = new URL(/^https?:\/\//i.test(url) ? url : `http://${url}`).hostname;
+      host = new URL(withScheme(url).url).hostname;
     } catch {
       return false;
     }

@@ -4,6 +4,11 @@
  * schema, on input that may be schema-invalid, so every check is defensive.
  */
 import { parseGoDuration } from '../shared/duration.js';
+import { formatDuration } from '../shared/goFormat.js';
+import { LIMITS } from '../shared/limits.js';
+import { parseHeaderFlag } from '../http/options.js';
+import { headerValueProblem, methodProblem } from '../http/requestValidation.js';
+import { schemeProblem } from '../http/urlScheme.js';
 import { formatProblem, subDocument } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { parseExpect } from './expect.js';
@@ -48,6 +53,8 @@ export function checkEchoSpec(v: unknown, kind: 'status' | 'delay'): string | un
 
 function checkUrl(doc: YamlDocument, path: PathSegment[], v: unknown, out: Problem[]): void {
   if (typeof v !== 'string') return;
+  const scheme = schemeProblem(v);
+  if (scheme !== undefined) return void out.push(doc.problem(path, scheme));
   try {
     const u = new URL(v);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') out.push(doc.problem(path, `"${v}" is not an http(s) URL`));
@@ -60,14 +67,44 @@ function pushIssues(doc: YamlDocument, base: PathSegment[], issues: Issue[], out
   for (const i of issues) out.push(doc.problem([...base, ...i.path], i.message, i.at === 'key'));
 }
 
+/** A number over its bound of shared/limits.ts; durations compare in ns and print in Go syntax. */
+function checkMax(doc: YamlDocument, path: PathSegment[], v: unknown, max: number, what: string, out: Problem[], duration = false): void {
+  const n = duration ? durationNs(v) : typeof v === 'number' ? v : undefined;
+  if (n === undefined || n <= max) return;
+  const show = (x: number): string => (duration ? formatDuration(x) : String(x));
+  out.push(doc.problem(path, `${show(n)} is over the limit of ${show(max)}${what} (docs/hostile-input.md)`));
+}
+
 function checkLoad(doc: YamlDocument, base: PathSegment[], load: unknown, out: Problem[]): void {
   if (!isMap(load)) return;
   const headers = load.headers;
   if (Array.isArray(headers)) {
     headers.forEach((h, i) => {
-      if (typeof h === 'string' && !/^[^:\s][^:]*:/.test(h)) out.push(doc.problem([...base, 'headers', i], `"${h}" is not a header, expected "Key: Value"`));
+      if (typeof h !== 'string') return;
+      if (!/^[^:\s][^:]*:/.test(h)) return void out.push(doc.problem([...base, 'headers', i], `${JSON.stringify(h)} is not a header, expected "Key: Value"`));
+      try {
+        parseHeaderFlag(h);
+      } catch (e) {
+        out.push(doc.problem([...base, 'headers', i], `${JSON.stringify(h)}: ${(e as Error).message}`));
+      }
     });
   }
+  if (typeof load.method === 'string') {
+    const m = methodProblem(load.method);
+    if (m !== undefined) out.push(doc.problem([...base, 'method'], m));
+  }
+  if (typeof load.contentType === 'string') {
+    const m = headerValueProblem(load.contentType);
+    if (m !== undefined) out.push(doc.problem([...base, 'contentType'], m));
+  }
+  if (typeof load.payload === 'string' && Buffer.byteLength(load.payload) > LIMITS.payloadBytes) {
+    out.push(doc.problem([...base, 'payload'], `larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`));
+  }
+  checkMax(doc, [...base, 'c'], load.c, LIMITS.connections, ' connections in one process', out);
+  checkMax(doc, [...base, 'n'], load.n, LIMITS.calls, ' calls in one load', out);
+  checkMax(doc, [...base, 'qps'], load.qps, LIMITS.qps, ' queries per second in one process', out);
+  checkMax(doc, [...base, 't'], load.t, LIMITS.durationNs, '', out, true);
+  checkMax(doc, [...base, 'timeout'], load.timeout, LIMITS.timeoutNs, '', out, true);
   const reuse = load.connectionReuse;
   if (typeof reuse === 'string') {
     const [a, b] = reuse.split(':').map(Number);
@@ -75,7 +112,16 @@ function checkLoad(doc: YamlDocument, base: PathSegment[], load: unknown, out: P
   }
 }
 
+function checkBudgetLimits(doc: YamlDocument, base: PathSegment[], budget: unknown, out: Problem[]): void {
+  if (!isMap(budget)) return;
+  checkMax(doc, [...base, 'budget', 'calls'], budget.calls, LIMITS.calls, ' calls', out);
+  checkMax(doc, [...base, 'budget', 'time'], budget.time, LIMITS.durationNs, '', out, true);
+  checkMax(doc, [...base, 'budget', 'batches'], budget.batches, LIMITS.batches, ' batches', out);
+}
+
 function checkBudget(doc: YamlDocument, base: PathSegment[], step: Raw, policy: unknown, out: Problem[]): void {
+  checkBudgetLimits(doc, base, step.budget, out);
+  checkMax(doc, [...base, 'repeat'], step.repeat, LIMITS.repeat, ' repeats', out);
   if (step.budget !== undefined && policy !== 'until-conclusive') {
     out.push(doc.problem([...base, 'budget'], `budget only applies to policy until-conclusive (this step's policy is ${String(policy ?? DEFAULT_POLICY)})`, true));
   }
@@ -85,11 +131,18 @@ function checkSweep(doc: YamlDocument, base: PathSegment[], step: Raw, out: Prob
   const sweep = step.sweep;
   const values: number[] = [];
   if (isMap(sweep) && Array.isArray(sweep.c)) {
-    sweep.c.forEach((v, i) => {
+    if (sweep.c.length > LIMITS.sweepPoints) {
+      out.push(doc.problem([...base, 'sweep', 'c'], `${sweep.c.length} sweep points is over the limit of ${LIMITS.sweepPoints} (docs/hostile-input.md)`));
+    }
+    const nPerC = typeof sweep.nPerC === 'number' ? sweep.nPerC : 0;
+    sweep.c.slice(0, LIMITS.sweepPoints + 1).forEach((v, i) => {
       if (typeof v !== 'number') return;
       if (values.includes(v)) out.push(doc.problem([...base, 'sweep', 'c', i], `duplicate sweep value ${v}`));
+      checkMax(doc, [...base, 'sweep', 'c', i], v, LIMITS.connections, ' connections in one process', out);
       values.push(v);
     });
+    const top = values.reduce((a, v) => Math.max(a, v), 0);
+    if (top <= LIMITS.connections) checkMax(doc, [...base, 'sweep', 'nPerC'], nPerC * top, LIMITS.calls, ` calls (nPerC × c = ${nPerC} × ${top})`, out);
     if (sweep.nPerC !== undefined && isMap(step.load) && step.load.n !== undefined) {
       out.push(doc.problem([...base, 'load', 'n'], 'load.n conflicts with sweep.nPerC (each point runs n = nPerC × c)', true));
     }
@@ -138,6 +191,8 @@ export function semanticProblems(doc: YamlDocument): Problem[] {
   }
   const defaults = isMap(root.defaults) ? root.defaults : {};
   checkLoad(doc, ['defaults', 'load'], defaults.load, out);
+  checkBudgetLimits(doc, ['defaults'], defaults.budget, out);
+  checkMax(doc, ['defaults', 'repeat'], defaults.repeat, LIMITS.repeat, ' repeats', out);
   if (defaults.budget !== undefined && defaults.policy !== undefined && defaults.policy !== 'until-conclusive') {
     out.push(doc.problem(['defaults', 'budget'], 'budget only applies to policy until-conclusive', true));
   }

@@ -25,8 +25,14 @@ function isChunked(d: AtomicSource): d is Iterable<AtomicData> | AsyncIterable<A
   return typeof d !== 'string' && !(d instanceof Uint8Array);
 }
 
-export async function writeFileAtomic(path: string, data: AtomicSource, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export interface AtomicOptions {
+  mode?: number;
+  /** false: a missing directory is an error (fortio's `-json` does not create one). Default true. */
+  createDirs?: boolean;
+}
+
+export async function writeFileAtomic(path: string, data: AtomicSource, { mode = 0o644, createDirs = true }: AtomicOptions = {}): Promise<void> {
+  if (createDirs) await mkdir(dirname(path), { recursive: true });
   const tmp = tempPath(path);
   const fh = await open(tmp, 'wx', mode);
   let closed = false;
@@ -48,8 +54,8 @@ export async function writeFileAtomic(path: string, data: AtomicSource, mode = 0
   }
 }
 
-export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<AtomicData>, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
+export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<AtomicData>, { mode = 0o644, createDirs = true }: AtomicOptions = {}): void {
+  if (createDirs) mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPath(path);
   const fd = openSync(tmp, 'wx', mode);
   let closed = false;

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_HTTP_OPTIONS,
   makeHttpOptions,
-  normalizeUrl,
   parseConnectionReuse,
   parseHeaderFlag,
   usesLeanClient,
 } from '../../src/http/options.js';
 import { buildRequest, requestBytes } from '../../src/http/request.js';
 import { UsageError } from '../../src/shared/errors.js';
+import { withScheme as normalizeUrl } from '../../src/http/urlScheme.js';
 import { USER_AGENT } from '../../src/shared/version.js';
 
 const made = (input: Parameters<typeof makeHttpOptions>[0]) => makeHttpOptions(input).options;

@@ -86,7 +86,7 @@ steps:
 `;
     expect(problems(text)).toEqual([
       'bad.yaml:1:7: name: "Bad_Name": use lowercase letters, digits and "-" (it names the reports/ directory)',
-      'bad.yaml:2:9: target: "ftp://httpbin" is not an http(s) URL',
+      `bad.yaml:2:9: target: unsupported scheme "ftp" in 'ftp://httpbin': tripbench sends HTTP load to http:// and https:// URLs`,
       'bad.yaml:5:16: steps[0].load.c: must be >= 1 (got 0)',
       'bad.yaml:5:22: steps[0].load.t: must be a non-negative duration like 1s, 500ms, 3m (got "5x")',
       'bad.yaml:5:36: steps[0].load.headers[0]: "nocolon" is not a header, expected "Key: Value"',
