@@ -1,12 +1,12 @@
 /**
- * What the lean and the undici client share: the per-call result fields, the one pending call,
+ * What the lean and the undici client share: the result of the call in flight, the one pending call,
  * the deadline timer, the -connection-reuse limit and connect-time recording. A base class, not
  * helpers, so a call costs what it cost before: one Promise and its executor, nothing else.
  */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { recordValue } from '../stats/fortioHistogram.js';
-import type { ClientContext, HttpClient } from './client.js';
+import type { CallOutcome, ClientContext, HttpClient } from './client.js';
 import type { ErrorKind } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
 import { type RequestTemplate, buildRequest } from './request.js';
@@ -23,10 +23,11 @@ export function formatDest(ip: string, port: number): string {
 }
 
 export abstract class ClientBase implements HttpClient {
-  size = 0;
-  headerSize = 0;
-  errorKind: ErrorKind | null = null;
-  errorText = '';
+  // The call in flight's result so far; settleFetch() hands a copy to the caller.
+  protected size = 0;
+  protected headerSize = 0;
+  protected errorKind: ErrorKind | null = null;
+  protected errorText = '';
 
   protected readonly o: HttpOptions;
   protected readonly ctx: ClientContext;
@@ -44,7 +45,7 @@ export abstract class ClientBase implements HttpClient {
   protected retried = false;
   protected closed = false;
   #reuseLimit: number;
-  #resolve: ((code: number) => void) | null = null;
+  #resolve: ((outcome: CallOutcome) => void) | null = null;
 
   constructor(o: HttpOptions, ctx: ClientContext) {
     this.o = o;
@@ -57,18 +58,14 @@ export abstract class ClientBase implements HttpClient {
     this.timer.unref();
   }
 
-  fetch(): Promise<number> {
+  fetch(): Promise<CallOutcome> {
     this.size = 0;
     this.headerSize = 0;
     this.errorKind = null;
     this.errorText = '';
     this.retried = false;
-    if (this.closed) {
-      this.errorKind = 'other';
-      this.errorText = 'client closed';
-      return Promise.resolve(-1);
-    }
-    const p = new Promise<number>((resolve) => {
+    if (this.closed) return Promise.resolve({ code: -1, size: 0, headerSize: 0, errorKind: 'other', errorText: 'client closed' });
+    const p = new Promise<CallOutcome>((resolve) => {
       this.#resolve = resolve;
     });
     this.start();
@@ -93,11 +90,13 @@ export abstract class ClientBase implements HttpClient {
     return keep;
   }
 
-  /** Resolves the pending fetch() with `code`. */
+  /** Resolves the pending fetch() with `code` and the call's sizes and error. */
   protected settleFetch(code: number): void {
     const r = this.#resolve;
     this.#resolve = null;
-    if (r !== null) r(code);
+    if (r !== null) {
+      r({ code, size: this.size, headerSize: this.headerSize, errorKind: this.errorKind, errorText: this.errorText });
+    }
   }
 
   /** fortio records connect times in seconds, at nanosecond precision. */

@@ -3,7 +3,7 @@
  * prints `head` to stderr and `body` to stdout (current fast client, fortio-compat.md §6.1); for
  * a non-OK status the head was never parsed, so everything read is in `body` and `head` is empty.
  */
-import { createClient } from './client.js';
+import { createClient } from './createClient.js';
 import type { ErrorKind } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
 import { isOkCode } from './responseParser.js';
@@ -29,19 +29,19 @@ export async function curl(options: HttpOptions, threadId = 0): Promise<CurlResu
   const stats = newHttpThreadStats(threadId, options.offset, options.resolution);
   const client = await createClient(options, { threadId, stats, capture: (c) => chunks.push(c) });
   try {
-    const code = await client.fetch();
+    const r = await client.fetch();
     const all = Buffer.concat(chunks);
-    const ok = isOkCode(code);
-    const split = ok ? Math.min(client.headerSize, all.length) : 0;
+    const ok = isOkCode(r.code);
+    const split = ok ? Math.min(r.headerSize, all.length) : 0;
     return {
-      code,
+      code: r.code,
       ok,
       head: all.subarray(0, split),
       body: all.subarray(split),
-      size: client.size,
-      headerSize: client.headerSize,
-      errorKind: client.errorKind,
-      error: client.errorText,
+      size: r.size,
+      headerSize: r.headerSize,
+      errorKind: r.errorKind,
+      error: r.errorText,
     };
   } finally {
     await client.close();

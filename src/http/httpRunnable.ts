@@ -6,7 +6,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { CallResult, ThreadRunnable } from '../engine/runnable.js';
 import { recordValue } from '../stats/fortioHistogram.js';
-import { type HttpClient, createClient } from './client.js';
+import type { HttpClient } from './client.js';
+import { createClient } from './createClient.js';
 import { type HttpOptions, usesLeanClient } from './options.js';
 import { isOkCode } from './responseParser.js';
 import { type HttpThreadStats, newHttpThreadStats } from './stats.js';
@@ -22,23 +23,23 @@ export class HttpRunnable implements ThreadRunnable {
   }
 
   async run(warmup: boolean): Promise<CallResult> {
-    const c = this.#client;
-    const code = await c.fetch();
+    const r = await this.#client.fetch();
     if (this.#aborted) return { ok: false, code: -1, detail: 'aborted' };
+    const code = r.code;
     const ok = isOkCode(code);
     if (!warmup) {
       const s = this.#stats;
       const key = String(code);
       s.retCodes[key] = (s.retCodes[key] ?? 0) + 1;
-      recordValue(s.sizes, c.size);
-      recordValue(s.headerSizes, c.headerSize);
+      recordValue(s.sizes, r.size);
+      recordValue(s.headerSizes, r.headerSize);
       if (code === -1) {
-        const kind = c.errorKind ?? 'other';
+        const kind = r.errorKind ?? 'other';
         s.errorKinds[kind] = (s.errorKinds[kind] ?? 0) + 1;
       }
     }
     if (ok) return { ok, code };
-    return { ok, code, detail: code === -1 ? c.errorText : `${c.size} bytes` };
+    return { ok, code, detail: code === -1 ? r.errorText : `${r.size} bytes` };
   }
 
   abort(): void {

@@ -10,7 +10,8 @@
  */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type ClientContext, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import type { ClientContext } from './client.js';
+import { logConnectError, logDeadSocket, logNonOk, logReadError } from './clientLog.js';
 import { ClientBase, formatDest } from './clientBase.js';
 import { type ErrorKind, errorKindOf, errorText } from './errorKinds.js';
 import type { HttpOptions } from './options.js';

@@ -8,7 +8,9 @@ import { USER_AGENT } from '../shared/version.js';
 import { withScheme } from './urlScheme.js';
 import { headerNameProblem, headerProblem, headerValueProblem, methodProblem, wireHeaderValue } from './requestValidation.js';
 
-export type HeaderPair = [name: string, value: string];
+import type { HeaderPair } from './requestValidation.js';
+
+export type { HeaderPair };
 
 export interface HttpOptions {
   /** Normalized URL, always with a scheme (`http://` added when missing). */

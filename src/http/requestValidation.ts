@@ -6,7 +6,9 @@
  * one accepts the others send byte for byte.
  */
 import { UsageError } from '../shared/errors.js';
-import type { HeaderPair } from './options.js';
+
+/** One request header as typed (`-H 'Name: value'`), name then value. */
+export type HeaderPair = [name: string, value: string];
 
 /** RFC 9110 tchar: a method and a header name are 1 or more of these. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

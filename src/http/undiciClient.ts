@@ -5,19 +5,22 @@
  * - sockets are counted in our connector (every attempt, failed ones too), which also resolves
  *   names like the lean client and keeps the socket: HTTP/1 sizes are `bytesRead` deltas (chunk
  *   framing included; TLS sockets count decrypted bytes), and header sizes come from the lean
- *   client's scanner run over the bytes undici reads (`socket.read` is observed, not changed),
- *   because undici's reason phrase is wrong when the status line arrives split. For h2 (and if
- *   nothing was observed) the head is rebuilt from status line + raw headers + blank line;
+ *   client's scanner run over the bytes undici's parser reads (tapped in undiciPinned.ts, the one
+ *   place that goes beyond undici's public API), because undici's reason phrase is wrong when the
+ *   status line arrives split. For h2 (and if nothing was observed) the head is rebuilt from
+ *   status line + raw headers + blank line;
  * - a non-OK answer aborts the request and closes the connection (h2: the whole client, as undici
  *   7 cannot survive an h2 socket destroyed under it), an unframed or over-limit answer closes it
  *   after the call, a kept connection that dies before the first byte is retried once;
- * - the deadline is ours (headersTimeout/bodyTimeout are idle timers, fortio's is total).
+ * - the deadline is ours (headersTimeout/bodyTimeout are idle timers, fortio's is total);
+ * - handler callbacks never throw: undici would report that as an 'error' event on the Client.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, buildConnector } from 'undici';
 import * as log from '../shared/log.js';
-import { type ClientContext, logConnectError, logDeadSocket, logNonOk, logReadError } from './client.js';
+import type { ClientContext } from './client.js';
+import { logConnectError, logDeadSocket, logNonOk, logReadError } from './clientLog.js';
 import { ClientBase, formatDest } from './clientBase.js';
 import { errorKindOf, errorText } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
@@ -25,6 +28,7 @@ import { pathWithFreshUuids, withFreshUuids } from './request.js';
 import { cachedAddress, lookupAddress } from './resolve.js';
 import { hasFraming, headBuffer, headLength } from './rebuiltHead.js';
 import { ResponseParser, isOkCode } from './responseParser.js';
+import { keepIdleOptions, tapParserReads } from './undiciPinned.js';
 
 const IDLE_KEEP_MS = 600_000;
 /**
@@ -129,21 +133,15 @@ export class UndiciClient extends ClientBase {
       bodyTimeout: 0,
       // Keep idle connections as long as the lean client does, until the server closes them:
       // undici closes after 4 s, or 2 s before the server's `Keep-Alive: timeout` hint (which
-      // node:http itself exceeds by 1 s). A negative threshold makes the hint never win; the
-      // race with a closing server is what the retry-once rule is for.
-      keepAliveTimeout: IDLE_KEEP_MS,
-      keepAliveMaxTimeout: IDLE_KEEP_MS,
-      keepAliveTimeoutThreshold: -IDLE_KEEP_MS,
+      // node:http itself exceeds by 1 s). The race with a closing server is what the retry-once
+      // rule is for.
+      ...keepIdleOptions(IDLE_KEEP_MS),
       maxResponseSize: -1,
       maxHeaderSize: MAX_HEAD_BYTES,
       allowH2: this.#h2,
       ...(this.#h2 && !this.tpl.target.https ? { useH2c: true } : {}),
     } as Client.Options;
     const c = new Client(this.tpl.target.origin, opts);
-    // undici emits 'error' when a handler throws; unhandled it would kill the worker.
-    (c as unknown as NodeJS.EventEmitter).on('error', (e: Error) => {
-      log.debug('undici client error', { err: errorText(e), thread: this.ctx.threadId });
-    });
     this.#client = c;
     return c;
   }
@@ -170,7 +168,9 @@ export class UndiciClient extends ClientBase {
           return;
         }
         this.recordConnectTime(t0);
-        if ((socket as { alpnProtocol?: unknown }).alpnProtocol !== 'h2') this.#observeReads(socket);
+        if ((socket as { alpnProtocol?: unknown }).alpnProtocol !== 'h2') {
+          tapParserReads(socket, (chunk) => this.#onRawRead(socket, chunk));
+        }
         this.#socket = socket;
         this.socketCalls = 0;
         cb(null, socket);
@@ -184,17 +184,6 @@ export class UndiciClient extends ClientBase {
         else dial(addr);
       });
     }
-  }
-
-  /** undici's HTTP/1 parser pulls every byte with socket.read(): scan the same bytes it gets. */
-  #observeReads(socket: Socket): void {
-    const s = socket as unknown as { read: (n?: number) => unknown };
-    const read = s.read;
-    s.read = (n?: number): unknown => {
-      const chunk = read.call(socket, n);
-      if (Buffer.isBuffer(chunk)) this.#onRawRead(socket, chunk);
-      return chunk;
-    };
   }
 
   #onRawRead(socket: Socket, chunk: Buffer): void {
@@ -242,7 +231,20 @@ export class UndiciClient extends ClientBase {
         if (capture && att.tapped === 0) capture(chunk);
       },
       onResponseEnd: () => this.#onResponseEnd(att),
-      onResponseError: (_controller, err) => this.#onResponseError(att, err),
+      onResponseError: (_controller, err) => {
+        // undici hands a throw from the other callbacks to this one; a throw here would be its
+        // Client's 'error' event, which kills the worker when nobody listens.
+        try {
+          this.#onResponseError(att, err);
+        } catch (e) {
+          log.debug('undici handler error', { err: errorText(e), thread: this.ctx.threadId });
+          if (!att.settled) {
+            this.errorKind = 'other';
+            this.errorText = errorText(e);
+            this.#settle(att, -1, 0, 0, false);
+          }
+        }
+      },
     };
     const opts: Dispatcher.DispatchOptions = {
       path: tpl.pathMarkers.length > 0 ? pathWithFreshUuids(tpl.target.path, tpl.pathMarkers) : tpl.target.path,
