@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { haveGnuTime, loadavg, median, runMeasured } from './lib/procs.mjs';
 import { haveNginx, startNginx, startProbe } from './lib/targets.mjs';
-import { WRK, makeTools, versionOf } from './lib/tools.mjs';
+import { WRK, fortioVersion, makeTools, versionOf } from './lib/tools.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -117,7 +117,7 @@ async function rssIndependence(nginx, checks) {
   out('Peak RSS flat in -t and -n (tripbench -c 16 -qps 0, medians):');
   const pairs = quick
     ? [['-t 2s', { seconds: 2 }, '-t 6s', { seconds: 6 }], ['-n 10000', { n: 10000 }, '-n 100000', { n: 100000 }]]
-    : [['-t 5s', { seconds: 5 }, '-t 30s', { seconds: 30 }], ['-n 10000', { n: 10000 }, '-n 1000000', { n: 1000000 }]];
+    : [['-t 5s', { seconds: 5 }, '-t 20s', { seconds: 20 }], ['-n 10000', { n: 10000 }, '-n 300000', { n: 300000 }]];
   const res = [];
   for (const [aName, aRow, bName, bRow] of pairs) {
     const a = [];
@@ -178,7 +178,7 @@ async function main() {
     kernel: release(),
     node: process.version,
     nginx: versionOf('/usr/sbin/nginx', ['-v'], /nginx\/(\S+)/),
-    fortio: names.includes('fortio') ? versionOf(tools.fortio.bin, ['version'], /^(\d[^\s]*)/m) : null,
+    fortio: names.includes('fortio') ? fortioVersion(tools.fortio.bin) : null,
     wrk: names.includes('wrk') ? versionOf(WRK, ['-v'], /wrk (\S+)/) : null,
     loadavgStart: loadavg(),
   };

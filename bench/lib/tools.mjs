@@ -3,7 +3,7 @@
  * their own output. req/s is always timed calls / run time (tripbench and fortio `ActualQPS`,
  * wrk `Requests/sec`, autocannon `requests.total / duration`).
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
@@ -20,14 +20,17 @@ export function findFortio() {
   return { why: 'fortio not found (set FORTIO_BIN or put fortio on PATH)' };
 }
 
+/** A version from a tool's stdout and stderr (nginx -v writes to stderr). */
 export function versionOf(bin, args, re) {
-  try {
-    const out = execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return re.exec(out)?.[1] ?? out.split('\n')[0];
-  } catch (e) {
-    const s = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-    return re.exec(s)?.[1] ?? '?';
-  }
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  const s = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return re.exec(s)?.[1] ?? (s.split('\n')[0] || '?');
+}
+
+/** fortio's version line; a build without Go build info prints none. */
+export function fortioVersion(bin) {
+  const v = versionOf(bin, ['version', '-s'], /^(\d\S*)/m);
+  return /^\d/.test(v) ? v : `${bin} (no version in its build info)`;
 }
 
 /** fortio's and tripbench's JSON (tripbench writes fortio's format). */
