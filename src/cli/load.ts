@@ -175,6 +175,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
         onStart: (plan) => err(loadStartLine(plan, run, cfg.level, cfg.url)),
         onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
         log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
+        // this thread only draws the progress line meanwhile; the logger above is the engine's log
+        inline: true,
       },
       prepared,
     );

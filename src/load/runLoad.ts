@@ -35,6 +35,8 @@ export interface LoadRequest {
   beforeTimedRun?: () => Promise<void>;
   onProgress?: (p: EngineProgress) => void;
   log?: { level?: Level; json?: boolean; write?: (line: string) => void };
+  /** The engine may serve a one-worker run on this thread (EngineSpec.inline): the caller's thread is idle meanwhile. */
+  inline?: boolean;
 }
 
 export interface LoadOutcome {
@@ -86,6 +88,7 @@ export async function runLoad(req: LoadRequest, prepared?: { options: HttpOption
       req.onProgress?.(p);
     },
     ...(req.log ? { log: req.log } : {}),
+    ...(req.inline ? { inline: true } : {}),
   });
   const stats = engine.threads.map((t) => t.protocol as HttpThreadStats);
   const merged = mergeHttpStats(stats, run.offset, run.resolution);

@@ -8,6 +8,7 @@ import { type EngineResults, type EngineSpec, runEngine } from '../../src/engine
 import type { NoopOptions, NoopSnapshot } from '../../src/engine/noopRunnable.js';
 import { exportHistogram } from '../../src/stats/fortioHistogram.js';
 import { decodeHdr } from '../../src/stats/hdr.js';
+import { configureLog } from '../../src/shared/log.js';
 import { noopEngineSpec } from '../helpers/noopEngine.js';
 
 const S = 1e9;
@@ -155,6 +156,35 @@ describe('runEngine: workers and merge', () => {
     expect(one.r.workers).toHaveLength(1);
     expect(two.r.workers).toHaveLength(2);
     expect(two.r.workers.map((w) => w.calls)).toEqual([2000, 2000]);
+  });
+
+  it('inline: a one-worker run served on this thread counts what a worker counts; two workers stay workers', async () => {
+    const o = { threads: 4, qps: 0, exactly: 400 };
+    const mine: string[] = [];
+    configureLog({ level: 2, json: false, write: (l) => mine.push(l) });
+    const listeners = process.listenerCount('uncaughtException');
+    try {
+      const worker = await run({ ...o, workers: 1 }, { codes: [200, 503] });
+      const inline = await run({ ...o, workers: 1 }, { codes: [200, 503] }, { inline: true });
+      for (const { r } of [worker, inline]) {
+        expect(r.duration.counter.count).toBe(400);
+        expect(r.threads.map((t) => t.calls)).toEqual([100, 100, 100, 100]);
+        expect(r.codes).toEqual({ '200': 200, '503': 200 });
+        expect(decodeHdr(r.durationHdr).totalCount).toBe(400);
+        expect(r.workers).toHaveLength(1);
+      }
+      expect(inline.snaps.every((s) => s.closed)).toBe(true);
+      // inline, the threads' lines go through this thread's logger, which the caller configured
+      expect(endedLines(worker.lines)).toHaveLength(4);
+      expect(endedLines(inline.lines)).toHaveLength(0);
+      expect(endedLines(mine)).toHaveLength(4);
+      expect(process.listenerCount('uncaughtException')).toBe(listeners);
+      const two = await run({ ...o, workers: 2 }, {}, { inline: true });
+      expect(two.r.workers).toHaveLength(2);
+      expect(endedLines(two.lines)).toHaveLength(4);
+    } finally {
+      configureLog({ level: 2, json: !process.stderr.isTTY, write: (l) => void process.stderr.write(l) });
+    }
   });
 
   it('progress reports arrive during the run', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as hdrLib from 'hdr-histogram-js';
 import {
   HDR_HIGHEST_NS, HDR_LOWEST_NS, decodeHdr, encodeHdr, hdrPercentileSeconds, mergeEncodedHdr, newHdr, recordNs, type HdrHistogram,
 } from '../../src/stats/hdr.js';
@@ -78,5 +79,22 @@ describe('HDR histogram (ns, 3 significant digits)', () => {
   it('merges an empty list and empty histograms to an empty one', () => {
     expect(mergeEncodedHdr([]).totalCount).toBe(0);
     expect(mergeEncodedHdr([encodeHdr(newHdr()), encodeHdr(hdrOf([5000]))]).totalCount).toBe(1);
+  });
+});
+
+describe('the trimmed import of hdr-histogram-js (issue 18)', () => {
+  it('encodes and decodes byte for byte like the package index (build, encodeIntoCompressedBase64, decodeFromCompressedBase64)', () => {
+    const ours = newHdr();
+    const lib = hdrLib.build({ bitBucketSize: 32, lowestDiscernibleValue: HDR_LOWEST_NS, highestTrackableValue: HDR_HIGHEST_NS, numberOfSignificantValueDigits: 3, autoResize: false, useWebAssembly: false });
+    for (const ns of latenciesNs(20_000, 7)) {
+      recordNs(ours, ns);
+      lib.recordValue(ns);
+    }
+    const text = encodeHdr(ours);
+    expect(text).toBe(hdrLib.encodeIntoCompressedBase64(lib));
+    const back = decodeHdr(text);
+    expect(back.constructor).toBe(hdrLib.decodeFromCompressedBase64(text, 32, false).constructor);
+    expect(encodeHdr(back)).toBe(hdrLib.encodeIntoCompressedBase64(hdrLib.decodeFromCompressedBase64(text, 32, false)));
+    expect(summary(back)).toEqual(summary(lib));
   });
 });

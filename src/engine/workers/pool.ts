@@ -14,6 +14,7 @@ import type { RunOptions } from '../options.js';
 import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDuration } from '../schedule.js';
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
 import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
+import { InlineWorker } from './inline.js';
 import type { MainToWorker, WarmupOutcome, WorkerInit, WorkerMessage, WorkerMessageType, WorkerToMain } from './protocol.js';
 import { pushAll } from '../../shared/arrays.js';
 
@@ -56,6 +57,12 @@ export interface EngineSpec {
   log?: { level?: Level; json?: boolean; write?: (line: string) => void };
   /** V8 heap limits of each worker, as the runnable needs them (node's Worker resourceLimits). */
   workerResourceLimits?: ResourceLimits;
+  /**
+   * A run of one worker serves it on this thread (inline.ts): for a caller whose thread is idle
+   * during the run. Its threads' log lines then go through this thread's logger (shared/log.ts),
+   * which must be what `log` describes.
+   */
+  inline?: boolean;
 }
 
 /**
@@ -78,7 +85,7 @@ export function warmupAbortMessage(code: number, targetLabel: string, detail: st
 }
 
 class WorkerHandle {
-  readonly worker: Worker;
+  readonly worker: Worker | InlineWorker;
   private readonly buffered = new Map<WorkerMessageType, WorkerToMain[]>();
   private readonly waiting = new Map<WorkerMessageType, Array<(m: WorkerToMain) => void>>();
   exited = false;
@@ -89,8 +96,11 @@ class WorkerHandle {
     onMessage: (h: WorkerHandle, m: WorkerToMain) => boolean,
     onFailure: (e: Error) => void,
     resourceLimits: ResourceLimits | undefined,
+    inline: boolean,
   ) {
-    this.worker = new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
+    this.worker = inline
+      ? new InlineWorker(init, resourceLimits)
+      : new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: WorkerToMain) => {
       if (onMessage(this, m)) return;
       const w = this.waiting.get(m.type);
@@ -262,7 +272,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         progressIntervalMs,
         log: { level: logLevel, json: logJson },
       };
-      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits));
+      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, spec.inline === true && numWorkers === 1));
     }
     await race(Promise.all(handles.map((h) => h.expect('ready'))));
 
