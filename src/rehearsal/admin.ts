@@ -35,7 +35,7 @@ function statsResponse(ctx: AdminContext, q: URLSearchParams, res: ServerRespons
   const entries = ctx.store.snapshot({ filter, usedOnly: q.has('usedonly') });
   const format = forceFormat ?? q.get('format') ?? 'text';
   if (format === 'json') send(res, 200, renderJson(entries), 'application/json');
-  else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.name]), 'text/plain; version=0.0.4');
+  else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.statName]), 'text/plain; version=0.0.4');
   else if (format === 'text') send(res, 200, renderText(entries));
   else send(res, 400, `usage: /stats?format=(html|active-html|json|prometheus|text)\n`);
 }

@@ -2,6 +2,7 @@
  * The Envoy-side configuration the emulator runs on: what pilot would have pushed for one
  * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
  */
+import type { Behaviour, EjectionRule, MeshVersion } from './versions.js';
 
 /** Envoy's own threshold defaults (what a pre-1.5 Istio left in place, and always the HIGH priority). */
 export const ENVOY_DEFAULT_THRESHOLDS: Thresholds = {
@@ -25,6 +26,7 @@ export const ENVOY_DEFAULT_OUTLIER: Readonly<OutlierConfig> = Object.freeze({
   maxEjectionPercent: 10,
   maxEjectionTimeMs: 300_000,
   legacyBackoff: false,
+  ejectionRule: 'after-le',
 });
 
 /** Istio >= 1.5 starts every DEFAULT threshold from "unlimited". */
@@ -52,12 +54,18 @@ export interface OutlierConfig {
   maxEjectionTimeMs: number;
   /** old Envoy: multiplier = number of ejections, never decremented, uncapped */
   legacyBackoff: boolean;
+  /** how max_ejection_percent is checked in this Envoy */
+  ejectionRule: EjectionRule;
 }
 
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
 
 export interface ClusterConfig {
   name: string;
+  /** the name in stat names (Istio >= 1.23 sets alt_stat_name = name + ";") */
+  statName: string;
+  /** the version-dependent behaviours of this cluster's Envoy and pilot */
+  behaviour: Behaviour;
   connectTimeoutMs: number;
   thresholds: Thresholds;
   highThresholds: Thresholds;
@@ -116,6 +124,8 @@ export interface RouteConfig {
 }
 
 export interface SidecarConfig {
+  /** the Istio/Envoy pair emulated */
+  version: MeshVersion;
   cluster: ClusterConfig;
   routes: RouteConfig[];
   /** things the resources asked for that the emulator does not model (printed as warnings) */

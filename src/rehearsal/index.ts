@@ -28,6 +28,8 @@ export {
 export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, SourceText, VirtualService } from './istio.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
+export { behaviourOf, describeVersion, meshVersion, NEWEST_ISTIO_MINOR, NOT_MODELLED } from './versions.js';
+export type { Behaviour, MeshVersion } from './versions.js';
 export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
 export type { StatEntry, StatStore } from './stats.js';
 export { isLoopback } from '../shared/loopback.js';

@@ -24,9 +24,26 @@ const FLAG: Record<ResetReason, string> = {
   'local reset': 'LR',
 };
 
-/** 503 for an upstream reset before response headers; `retried` adds current Envoy's wording. */
-export function resetReply(reason: ResetReason, retried: boolean): LocalReply {
-  const body = `upstream connect error or disconnect/reset before headers. ${retried ? 'retried and the latest ' : ''}reset reason: ${reason}`;
+/** How this Envoy words a reset (the version-dependent parts of Http::Utility's local reply text). */
+export interface ResetWording {
+  retriedWording: boolean;
+  remoteConnectionFailure: boolean;
+  connectErrorText: boolean;
+}
+
+/**
+ * The reset reason as Envoy >= 1.27 prints a refused connect (utility.cc resetReasonToString
+ * plus the transport failure reason, 2bba781a): the socket's "delayed connect error" with the
+ * errno, as a number before Envoy 1.33 and as strerror's text after.
+ */
+function reasonText(reason: ResetReason, w: ResetWording): string {
+  if (reason !== 'connection failure' || !w.remoteConnectionFailure) return reason;
+  return `remote connection failure, transport failure reason: delayed connect error: ${w.connectErrorText ? 'Connection refused' : '111'}`;
+}
+
+/** 503 for an upstream reset before response headers; `retried` adds Envoy >= 1.22's wording. */
+export function resetReply(reason: ResetReason, retried: boolean, w: ResetWording = { retriedWording: true, remoteConnectionFailure: false, connectErrorText: false }): LocalReply {
+  const body = `upstream connect error or disconnect/reset before headers. ${retried && w.retriedWording ? 'retried and the latest ' : ''}reset reason: ${reasonText(reason, w)}`;
   // Envoy adds x-envoy-overloaded only for overflow-dropped requests.
   const headers: Record<string, string> = reason === 'overflow' ? { 'x-envoy-overloaded': 'true' } : {};
   return { status: 503, body, flag: FLAG[reason], headers };

@@ -253,7 +253,7 @@ class RouterRequest {
     if (reason !== 'overflow' && this.host) this.res.upstreamHost = this.host.key;
     if (reason !== 'overflow' && this.wouldRetryReset(reason) && this.scheduleRetry()) return;
     this.cluster.stats.chargeCode(503, false);
-    this.finishLocal(resetReply(reason, this.retried));
+    this.finishLocal(resetReply(reason, this.retried, this.cluster.config.behaviour));
   }
 
   private onPerTryTimeout(): void {
