@@ -128,6 +128,8 @@ export interface SidecarConfig {
   version: MeshVersion;
   cluster: ClusterConfig;
   routes: RouteConfig[];
+  /** the VirtualService's domains and the service's default routes for any other authority (none without a VirtualService) */
+  virtualHost?: { domains: string[]; fallback: RouteConfig[] };
   /** things the resources asked for that the emulator does not model (printed as warnings) */
   warnings: string[];
 }

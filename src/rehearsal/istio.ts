@@ -20,6 +20,7 @@ import type {
   StringMatcher,
   Thresholds,
 } from './envoyConfig.js';
+import { virtualHostDomains } from './envoyHeaders.js';
 import { IstioConfigError, loadIstioResources } from './istioResources.js';
 import type { DestinationRule, HttpRoute, IstioResources, Percent, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
 
@@ -329,10 +330,15 @@ export interface MappingOptions {
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
   const name = opts.clusterName ?? defaultClusterName(res.destinationRule ? [res.destinationRule] : [], opts.servicePort ?? 8000);
+  const vs = res.virtualService;
+  const hosts = Array.isArray(vs?.spec.hosts) ? vs.spec.hosts.filter((h): h is string => typeof h === 'string') : [];
   return {
     version: opts.istioVersion,
     cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
-    routes: routeConfigs(res.virtualService, opts.istioVersion, warnings),
+    routes: routeConfigs(vs, opts.istioVersion, warnings),
+    ...(vs && hosts.length > 0
+      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', opts.servicePort ?? 8000), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
+      : {}),
     warnings,
   };
 }

@@ -4,7 +4,6 @@
  * attempts, per-try timeout, retries bounded by the route policy and the cluster's retry
  * breaker, and Envoy's local replies (envoy-circuit-breaking.md §2.4, §2.8, §5.2–5.4).
  */
-import { randomUUID } from 'node:crypto';
 import { chance } from '../shared/random.js';
 import type { Rng } from '../shared/random.js';
 import type { Cluster } from './cluster.js';
@@ -13,6 +12,8 @@ import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
 import type { LocalReply, ResetReason } from './localReply.js';
+import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHead } from './envoyHeaders.js';
+import type { TraceContext } from './envoyHeaders.js';
 import { matchRoute } from './routeMatch.js';
 import type { StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
@@ -42,10 +43,15 @@ export interface DownstreamResponder {
   upstreamHost: string | undefined;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+/** The VirtualService's virtual host: requests whose authority matches none of its domains take the service's default routes. */
+export interface VirtualHost {
+  domains: readonly string[];
+  fallback: readonly RouteConfig[];
+}
 
 export class Router {
   private readonly faultPrefix: string;
+  readonly decorator: string | undefined;
 
   constructor(
     readonly cluster: Cluster,
@@ -56,8 +62,10 @@ export class Router {
     httpPrefix: string,
     /** time a request spends between this sidecar and the upstream app in a real mesh, ms */
     readonly hopLatencyMs: () => number = () => 0,
+    readonly vhost?: VirtualHost,
   ) {
     this.faultPrefix = `${httpPrefix}fault.`;
+    this.decorator = decoratorOperation(cluster.config.name);
     for (const n of ['delays_injected', 'aborts_injected']) store.counter(this.faultPrefix + n);
   }
 
@@ -67,7 +75,9 @@ export class Router {
       const l = k.toLowerCase();
       if (!headers.has(l)) headers.set(l, v);
     }
-    const route = matchRoute(this.routes, { method: req.method, path: req.path, authority: headers.get('host') ?? '', scheme: 'http', headers });
+    const authority = headers.get('host') ?? '';
+    const routes = this.vhost && !authorityMatches(this.vhost.domains, authority) ? this.vhost.fallback : this.routes;
+    const route = matchRoute(routes, { method: req.method, path: req.path, authority, scheme: 'http', headers });
     if (!route) {
       res.localReply(NO_ROUTE);
       return;
@@ -109,6 +119,8 @@ class RouterRequest {
   private backoffTimer: NodeJS.Timeout | undefined;
   private hopTimer: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
+  private readonly trace: TraceContext;
+  private readonly requestId: string;
 
   constructor(
     private readonly router: Router,
@@ -121,6 +133,8 @@ class RouterRequest {
     this.retriesLeft = route.retry?.numRetries ?? 0;
     const hdr = headers.get('x-envoy-upstream-rq-timeout-ms');
     this.timeoutMs = hdr !== undefined && /^\d+$/.test(hdr) ? Number(hdr) : route.timeoutMs;
+    this.trace = newTrace(router.rng);
+    this.requestId = requestIdOf(headers);
   }
 
   private get cluster(): Cluster {
@@ -158,20 +172,17 @@ class RouterRequest {
   }
 
   private requestHead(): string {
-    const lines: string[] = [`${this.req.method} ${this.req.path} HTTP/1.1`];
-    let hasRequestId = false;
-    for (const [k, v] of this.req.headers) {
-      const l = k.toLowerCase();
-      if (HOP_BY_HOP.has(l) || l === 'content-length' || l === 'x-envoy-attempt-count' || l === 'x-envoy-expected-rq-timeout-ms') continue;
-      if (l === 'x-request-id') hasRequestId = true;
-      lines.push(`${k}: ${v}`);
-    }
-    if (!this.headers.has('x-forwarded-proto')) lines.push('x-forwarded-proto: http');
-    if (!hasRequestId) lines.push(`x-request-id: ${randomUUID()}`);
-    lines.push(`x-envoy-attempt-count: ${this.attempts}`);
-    if (this.timeoutMs > 0) lines.push(`x-envoy-expected-rq-timeout-ms: ${this.timeoutMs}`);
-    if (this.req.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(this.req.method)) lines.push(`content-length: ${this.req.body.length}`);
-    return lines.join('\r\n') + '\r\n\r\n';
+    return upstreamRequestHead({
+      method: this.req.method,
+      path: this.req.path,
+      headers: this.req.headers,
+      bodyLength: this.req.body.length,
+      attempt: this.attempts,
+      timeoutMs: this.timeoutMs,
+      trace: this.trace,
+      decorator: this.router.decorator,
+      requestId: this.requestId,
+    });
   }
 
   private onPoolReady(stream: AttachedStream): void {
@@ -213,15 +224,7 @@ class RouterRequest {
         forwarding = true;
         clearTimeout(this.perTryTimer);
         this.cluster.stats.chargeCode(status, false);
-        const out: RawHeaders = [];
-        for (const [k, v] of headers) {
-          const l = k.toLowerCase();
-          if (HOP_BY_HOP.has(l) || l === 'server') continue;
-          out.push([k, v]);
-        }
-        out.push(['x-envoy-upstream-service-time', String(Math.round(performance.now() - sentAt))]);
-        out.push(['server', 'envoy']);
-        this.res.sendHeaders(status, out);
+        this.res.sendHeaders(status, downstreamResponseHeaders(headers, performance.now() - sentAt, new Date()));
       },
       onData: (chunk) => {
         if (forwarding) this.res.sendData(chunk);

@@ -4,7 +4,7 @@
  * process, so "workers" are lanes: each lane has its own connection pools and load balancer
  * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
  */
-import { createServer } from 'node:http';
+import { createServer, ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { UsageError } from '../shared/errors.js';
@@ -15,6 +15,7 @@ import type { ListenAddress } from './bind.js';
 import { Cluster } from './cluster.js';
 import type { SidecarConfig } from './envoyConfig.js';
 import { parseHostPort } from './host.js';
+import { localReplyHeaders } from './envoyHeaders.js';
 import type { LocalReply } from './localReply.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
@@ -100,6 +101,19 @@ export function formatAccessLog(e: AccessLogEntry): string {
   return `[${e.start.toISOString()}] "${e.method} ${e.path} HTTP/1.1" ${e.status} ${e.flags} ${e.bytesSent} ${Math.round(e.durationMs)} "${e.upstreamHost ?? '-'}" lane=${e.lane} cx=${e.connection}`;
 }
 
+/**
+ * Envoy writes no `connection` header on a keep-alive HTTP/1.1 response; Node always adds
+ * `Connection: keep-alive`. The head is composed by Node's _storeHeader (no public switch), so
+ * the line Node added is taken out of it right there; the connection stays keep-alive.
+ */
+class EnvoyResponse extends NodeServerResponse {
+  _storeHeader(firstLine: string, headers: unknown): void {
+    (NodeServerResponse.prototype as unknown as { _storeHeader(f: string, h: unknown): void })._storeHeader.call(this, firstLine, headers);
+    const self = this as unknown as { _header: string | null };
+    if (typeof self._header === 'string') self._header = self._header.replace('\r\nConnection: keep-alive\r\n', '\r\n');
+  }
+}
+
 class NodeResponder implements DownstreamResponder {
   started = false;
   closed = false;
@@ -124,6 +138,7 @@ class NodeResponder implements DownstreamResponder {
     if (this.closed || this.started) return;
     this.started = true;
     this.status = status;
+    this.res.sendDate = false;
     this.res.writeHead(status, headers.flat());
   }
 
@@ -145,10 +160,8 @@ class NodeResponder implements DownstreamResponder {
     this.flags = r.flag || '-';
     const body = Buffer.from(r.body);
     this.bytesSent = body.length;
-    const h: Record<string, string | number> = { 'content-length': body.length };
-    if (body.length > 0) h['content-type'] = 'text/plain';
-    Object.assign(h, r.headers, { server: 'envoy' });
-    this.res.writeHead(r.status, h);
+    this.res.sendDate = false;
+    this.res.writeHead(r.status, localReplyHeaders(body.length, r.headers, new Date()).flat());
     this.res.end(body);
   }
 
@@ -218,7 +231,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     handshakeMs: () => spread(mean),
   });
   const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
-  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean));
+  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean), o.config.virtualHost);
   const ds = {
     cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
     rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
@@ -243,7 +256,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
   const cxNumber = new WeakMap<Socket, number>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ ServerResponse: EnvoyResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
     ds.rqTotal.inc();
     rqActive++;
     const start = new Date();
