@@ -21,6 +21,8 @@ export interface RigOptions extends Partial<Omit<SidecarOptions, 'config' | 'ups
   dr?: string;
   vs?: string;
   istioVersion?: string;
+  /** Envoy cluster name instead of Istio's default for the DR host */
+  clusterNameOverride?: string;
   /** extra endpoints after the target */
   upstreams?: string[];
   /** replace the target as the only endpoint(s) */
@@ -34,8 +36,8 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   if (o.vs) sources.push({ text: o.vs, file: 'vs.yaml' });
   const version = parseIstioVersion(o.istioVersion ?? DEFAULT_ISTIO_VERSION);
   if (!version) throw new Error('bad istio version');
-  const config = sidecarConfigFromYaml(sources, { istioVersion: version });
-  const { dr: _dr, vs: _vs, istioVersion: _v, upstreams, onlyUpstreams, ...rest } = o;
+  const config = sidecarConfigFromYaml(sources, { istioVersion: version, ...(o.clusterNameOverride ? { clusterName: o.clusterNameOverride } : {}), ...(o.servicePort ? { servicePort: o.servicePort } : {}) });
+  const { dr: _dr, vs: _vs, istioVersion: _v, clusterNameOverride: _c, upstreams, onlyUpstreams, ...rest } = o;
   const sidecar = await startSidecar({
     admin: false,
     seed: 11,
