@@ -44,7 +44,7 @@ export const SIDECAR_FLAGS: FlagSpecs = {
   'service-port': { type: 'int', default: 8000, usage: 'service port used in the default cluster name and stat prefixes' },
   'stats-inclusion': { type: 'string', default: 'fortio-sample', usage: 'Istio stats inclusion prefixes: fortio-sample, all, none, or a comma list' },
   seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
-  accesslog: { type: 'bool', default: false, usage: 'print one access-log line per request on stderr' },
+  accesslog: { type: 'bool', default: false, usage: "print one access-log line per request on stderr, in Istio's default format" },
 };
 
 function readSources(files: string[]): SourceText[] {
@@ -113,7 +113,7 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
     meshJitter: jitter,
     seed: flagNumber(p, 'seed'),
     servicePort: flagNumber(p, 'service-port'),
-    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e) + '\n') } : {}),
+    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e, version.istio.minor) + '\n') } : {}),
     ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
   });
   io.stderr(`tripbench sidecar (Envoy emulator, ${describeVersion(version)}, ${flagNumber(p, 'concurrency')} workers) listening on ${s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);

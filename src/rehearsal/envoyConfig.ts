@@ -115,6 +115,8 @@ export interface FaultConfig {
 
 export interface RouteConfig {
   name: string;
+  /** %ROUTE_NAME% (Istio: the VirtualService route's name, "default" for a service's own route; undefined = none) */
+  logName?: string;
   /** any of these matches (an empty list matches everything) */
   matches: RouteMatch[];
   /** 0 = disabled (Istio's default) */

@@ -282,7 +282,7 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
   const http = vs?.spec.http;
   if (!vs || !http || http.length === 0) {
     if (vs && (vs.spec.tcp?.length || vs.spec.tls?.length)) warnings.push('VirtualService tcp/tls routes are not modelled');
-    return [{ name: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
+    return [{ name: 'default', logName: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
   }
   if (vs.spec.tcp?.length || vs.spec.tls?.length) warnings.push('VirtualService tcp/tls routes are not modelled');
   return http.map((r, i) => {
@@ -311,6 +311,7 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
     });
     return {
       name: r.name ?? `route-${i}`,
+      ...(r.name !== undefined ? { logName: r.name } : {}),
       matches,
       timeoutMs: ms(r.timeout) ?? 0,
       retry: retryPolicy(r.retries, v),

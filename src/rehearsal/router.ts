@@ -14,6 +14,7 @@ import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT
 import type { LocalReply, ResetReason } from './localReply.js';
 import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHead } from './envoyHeaders.js';
 import type { TraceContext } from './envoyHeaders.js';
+import type { StreamLog } from './accessLog.js';
 import { matchRoute } from './routeMatch.js';
 import type { StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
@@ -41,6 +42,8 @@ export interface DownstreamResponder {
   onClose(cb: () => void): void;
   /** the endpoint of the latest attempt (access log) */
   upstreamHost: string | undefined;
+  /** what the access log reports of this stream */
+  readonly log: StreamLog;
 }
 
 /** The VirtualService's virtual host: requests whose authority matches none of its domains take the service's default routes. */
@@ -78,10 +81,15 @@ export class Router {
     const authority = headers.get('host') ?? '';
     const routes = this.vhost && !authorityMatches(this.vhost.domains, authority) ? this.vhost.fallback : this.routes;
     const route = matchRoute(routes, { method: req.method, path: req.path, authority, scheme: 'http', headers });
+    // The connection manager sets x-request-id before any filter runs.
+    const requestId = requestIdOf(headers);
+    res.log.requestId = requestId;
     if (!route) {
       res.localReply(NO_ROUTE);
       return;
     }
+    res.log.routeName = route.logName;
+    res.log.cluster = this.cluster.config.name;
     const f = route.fault;
     const afterDelay = (): void => {
       if (res.closed) return;
@@ -91,10 +99,11 @@ export class Router {
         return;
       }
       // The router's timeout starts only now: an injected delay is not covered by it.
-      new RouterRequest(this, route, req, headers, res).start();
+      new RouterRequest(this, route, req, headers, res, requestId).start();
     };
     if (f?.delay && f.delay.fixedDelayMs > 0 && chance(this.rng, f.delay.percent)) {
       this.store.counter(`${this.faultPrefix}delays_injected`).inc();
+      res.log.flags.add('DI');
       const t = setTimeout(afterDelay, f.delay.fixedDelayMs);
       res.onClose(() => clearTimeout(t));
       return;
@@ -120,7 +129,6 @@ class RouterRequest {
   private hopTimer: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
   private readonly trace: TraceContext;
-  private readonly requestId: string;
 
   constructor(
     private readonly router: Router,
@@ -128,13 +136,13 @@ class RouterRequest {
     private readonly req: DownstreamRequest,
     private readonly headers: ReadonlyMap<string, string>,
     private readonly res: DownstreamResponder,
+    private readonly requestId: string,
   ) {
     this.policy = route.retry;
     this.retriesLeft = route.retry?.numRetries ?? 0;
     const hdr = headers.get('x-envoy-upstream-rq-timeout-ms');
     this.timeoutMs = hdr !== undefined && /^\d+$/.test(hdr) ? Number(hdr) : route.timeoutMs;
     this.trace = newTrace(router.rng);
-    this.requestId = requestIdOf(headers);
   }
 
   private get cluster(): Cluster {
@@ -224,7 +232,10 @@ class RouterRequest {
         forwarding = true;
         clearTimeout(this.perTryTimer);
         this.cluster.stats.chargeCode(status, false);
-        this.res.sendHeaders(status, downstreamResponseHeaders(headers, performance.now() - sentAt, new Date()));
+        const serviceTime = performance.now() - sentAt;
+        this.res.log.serviceTimeMs = serviceTime;
+        this.res.log.details = 'via_upstream';
+        this.res.sendHeaders(status, downstreamResponseHeaders(headers, serviceTime, new Date()));
       },
       onData: (chunk) => {
         if (forwarding) this.res.sendData(chunk);
@@ -319,12 +330,14 @@ class RouterRequest {
     const stats = this.cluster.stats;
     if (this.retriesLeft <= 0) {
       stats.inc('upstream_rq_retry_limit_exceeded');
+      if (this.policy !== undefined && this.policy.numRetries > 0) this.res.log.flags.add('URX');
       return false;
     }
     this.retriesLeft--;
     const retries = this.cluster.resources.retries;
     if (!retries.canCreate()) {
       stats.inc('upstream_rq_retry_overflow');
+      this.res.log.flags.add('UO');
       return false;
     }
     retries.inc();

@@ -83,7 +83,11 @@ describe('connection pool and breakers', () => {
       expect(rig.sidecar.stat('upstream_rq_503')).toBe(1);
       const uo = log.find((e) => e.flags === 'UO');
       expect(uo).toMatchObject({ status: 503, bytesSent: 81, upstreamHost: undefined });
-      expect(formatAccessLog(uo as AccessLogEntry)).toMatch(/"GET \/get HTTP\/1\.1" 503 UO 81 \d+ "-" lane=0 cx=3$/);
+      // Istio's default access-log format (telemetry_logging.go EnvoyTextLogFormat): no upstream host for an overflow (§2.4).
+      expect(formatAccessLog(uo as AccessLogEntry)).toMatch(
+        /^\[[^\]]+\] "GET \/get HTTP\/1\.1" 503 UO upstream_reset_before_response_started\{overflow\} - "-" 0 81 \d+ - "-" "-" "[0-9a-f-]{36}" "127\.0\.0\.1:\d+" "-" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local - 127\.0\.0\.1:\d+ 127\.0\.0\.1:\d+ - default$/,
+      );
+      expect(uo?.connection).toBe(3);
       expect(log.filter((e) => e.status === 200).every((e) => e.upstreamHost === `127.0.0.1:${rig.target.address.port}`)).toBe(true);
     } finally {
       await rig.close();
