@@ -156,6 +156,10 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   facts.push(`ran <code>${escapeHtml(sr.startedAt)}</code> to <code>${escapeHtml(sr.finishedAt)}</code>`);
   facts.push(`PASS ${t.PASS} · FAIL ${t.FAIL} · INCONCLUSIVE ${t.INCONCLUSIVE} · NOT RUN ${t['NOT RUN']}`);
   html += `<p class="facts">${facts.join(' · ')}</p>`;
+  const r = sr.rehearsal;
+  if (r?.istioVersion !== undefined) {
+    html += `<p class="note">Local rehearsal: emulated Istio <code>${escapeHtml(r.istioVersion)}</code> (Envoy <code>${escapeHtml(r.envoyVersion ?? '?')}</code>). Not modelled: ${escapeHtml((r.notModelled ?? []).join('; '))}.</p>`;
+  }
   if (sr.interrupted) html += '<p class="note">The run was interrupted: steps that did not finish are marked NOT RUN.</p>';
   html += verdictTable(sr, ia);
   html += sweepSections(sr, code, charts, id);
