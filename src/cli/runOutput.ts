@@ -7,7 +7,7 @@ import { effectiveTarget } from '../scenario/run.js';
 import type { ScenarioRun } from '../scenario/run.js';
 import { planScenario } from '../scenario/plan.js';
 import { renderOutcomeLine, renderPlanTable, renderSweepCurve, renderVerdictTable, sweepCurve } from '../scenario/render/table.js';
-import type { Scenario, StepRun } from '../scenario/types.js';
+import type { Scenario, ScenarioResult, StepRun } from '../scenario/types.js';
 import { RunExit, allResults, type InconclusiveAs } from '../scenario/verdict.js';
 
 /** `==> istio-circuit-breaking: c3 (batch 2, policy until-conclusive) <==` before a batch's report. */
@@ -31,6 +31,13 @@ export function dryRunText(s: Scenario, only: readonly string[], target: string 
   return out;
 }
 
+/** What a local rehearsal emulated and what it leaves out, so its PASS is read as what it is. */
+export function rehearsalStatement(sr: ScenarioResult): string | undefined {
+  const r = sr.rehearsal;
+  if (r?.istioVersion === undefined) return undefined;
+  return `Rehearsal emulated Istio ${r.istioVersion} (Envoy ${r.envoyVersion ?? '?'}); not modelled: ${(r.notModelled ?? []).join('; ')}.`;
+}
+
 /** Verdict table, sweep curves and outcome line of one finished scenario. */
 export function verdictText(run: ScenarioRun, ia: InconclusiveAs, dir: string | undefined, target: string | undefined): string {
   const sr = run.result;
@@ -41,6 +48,8 @@ export function verdictText(run: ScenarioRun, ia: InconclusiveAs, dir: string | 
     return `${out}${dir !== undefined ? `Reports: ${dir}\n` : ''}`;
   }
   if (sr.interrupted) out += 'The run was interrupted: steps that did not finish are NOT RUN.\n';
+  const emulated = rehearsalStatement(sr);
+  if (emulated !== undefined) out += `${emulated}\n`;
   out += `${renderVerdictTable(sr.steps)}\n`;
   const sweeps = [...new Set(sr.steps.filter((s) => s.point).map((s) => s.step))];
   for (const name of sweeps) {

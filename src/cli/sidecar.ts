@@ -13,6 +13,7 @@ import {
   DEFAULT_MESH_JITTER,
   DEFAULT_MTLS_HANDSHAKE_MS,
   DEFAULT_WORKER_ASSIGNMENT,
+  describeVersion,
   formatAccessLog,
   parseIstioVersion,
   sidecarConfigFromYaml,
@@ -38,12 +39,13 @@ export const SIDECAR_FLAGS: FlagSpecs = {
   'mtls-handshake': { type: 'duration', default: ms(DEFAULT_MTLS_HANDSHAKE_MS), usage: 'extra time per new upstream connection (mTLS handshake) on top of the real connect' },
   'hop-latency': { type: 'duration', default: ms(DEFAULT_HOP_LATENCY_MS), usage: 'time per upstream request across the mesh (network + server-side sidecar)' },
   'mesh-jitter': { type: 'float', default: DEFAULT_MESH_JITTER, usage: 'relative spread of -mtls-handshake and -hop-latency (0..1)' },
-  'istio-version': { type: 'string', default: DEFAULT_ISTIO_VERSION, usage: 'Istio release whose pilot mapping to emulate (1.0 … 1.30, current)' },
+  'istio-version': { type: 'string', default: DEFAULT_ISTIO_VERSION, usage: 'Istio release whose pilot mapping and Envoy to emulate (1.0 … 1.30; current = the newest)' },
+  'envoy-version': { type: 'string', default: '', usage: 'Envoy release to emulate instead of the one that Istio release ships (1.8 … 1.38)' },
   'cluster-name': { type: 'string', default: '', usage: 'Envoy cluster name (default outbound|<port>||<DR host FQDN>)' },
   'service-port': { type: 'int', default: 8000, usage: 'service port used in the default cluster name and stat prefixes' },
   'stats-inclusion': { type: 'string', default: 'fortio-sample', usage: 'Istio stats inclusion prefixes: fortio-sample, all, none, or a comma list' },
   seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
-  accesslog: { type: 'bool', default: false, usage: 'print one access-log line per request on stderr' },
+  accesslog: { type: 'bool', default: false, usage: "print one access-log line per request on stderr, in Istio's default format" },
 };
 
 function readSources(files: string[]): SourceText[] {
@@ -72,7 +74,13 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
   }
   if (p.positional.length > 0) throw new UsageError(`sidecar: unexpected argument ${JSON.stringify(p.positional[0])} (resources go in -f)`);
   const version = parseIstioVersion(flagString(p, 'istio-version'));
-  if (!version) throw new UsageError(`invalid value "${flagString(p, 'istio-version')}" for flag -istio-version: want 1.N or current`);
+  if (!version) throw new UsageError(`invalid value "${flagString(p, 'istio-version')}" for flag -istio-version: want 1.0 … 1.30 or current`);
+  const envoyFlag = flagString(p, 'envoy-version');
+  if (envoyFlag !== '') {
+    const withEnvoy = parseIstioVersion(flagString(p, 'istio-version'), envoyFlag);
+    if (!withEnvoy) throw new UsageError(`invalid value "${envoyFlag}" for flag -envoy-version: want 1.8 … 1.38`);
+    version.envoy = withEnvoy.envoy;
+  }
   const assign = flagString(p, 'worker-assign') as WorkerAssignment;
   if (!ASSIGNMENTS.includes(assign)) throw new UsageError(`invalid value "${assign}" for flag -worker-assign: want ${ASSIGNMENTS.join(', ')}`);
   const jitter = flagNumber(p, 'mesh-jitter');
@@ -100,10 +108,10 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
     meshJitter: jitter,
     seed: flagNumber(p, 'seed'),
     servicePort: flagNumber(p, 'service-port'),
-    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e) + '\n') } : {}),
+    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e, version.istio.minor) + '\n') } : {}),
     ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
   });
-  io.stderr(`tripbench sidecar (Envoy emulator, Istio ${version.label}, ${flagNumber(p, 'concurrency')} workers) listening on ${s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);
+  io.stderr(`tripbench sidecar (Envoy emulator, ${describeVersion(version)}, ${flagNumber(p, 'concurrency')} workers) listening on ${s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);
   if (s.adminUrl) io.stderr(`tripbench sidecar admin on ${s.adminUrl} (/stats, /stats/prometheus, /clusters, /ready)\n`);
   onStarted?.(s);
   await io.stopped;

@@ -176,6 +176,10 @@ function scenarioSection(input: RunHtmlInput, sr: ScenarioResult, index: number,
   facts.push(`ran <code>${escapeHtml(sr.startedAt)}</code> to <code>${escapeHtml(sr.finishedAt)}</code>`);
   facts.push(`PASS ${t.PASS} · FAIL ${t.FAIL} · INCONCLUSIVE ${t.INCONCLUSIVE} · NOT RUN ${t['NOT RUN']}`);
   html += `<p class="facts">${facts.join(' · ')}</p>`;
+  const r = sr.rehearsal;
+  if (r?.istioVersion !== undefined) {
+    html += `<p class="note">Local rehearsal: emulated Istio <code>${escapeHtml(r.istioVersion)}</code> (Envoy <code>${escapeHtml(r.envoyVersion ?? '?')}</code>). Not modelled: ${escapeHtml((r.notModelled ?? []).join('; '))}.</p>`;
+  }
   const mesh = sr.meshYaml.trim() === '' ? '' : `<details class="mesh" open><summary><strong>Istio resources under test</strong></summary><pre>${escapeHtml(sr.meshYaml.trimEnd())}</pre></details>`;
   // Nothing ran: no step sections, no charts, nothing that would only say "no data" again.
   if (sr.unreachable !== undefined) return `${html}${unreachableBlock(sr, sr.unreachable)}${mesh}</section>`;

@@ -37,7 +37,7 @@ async function statsResponse(ctx: AdminContext, filter: StatFilter, q: URLSearch
     entries = entries.filter((_, i) => r.keep[i] === true);
   }
   if (format === 'json') send(res, 200, renderJson(entries), 'application/json');
-  else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.name]), 'text/plain; version=0.0.4');
+  else if (format === 'prometheus') send(res, 200, renderPrometheus(entries, [ctx.cluster.config.statName]), 'text/plain; version=0.0.4');
   else if (format === 'text') send(res, 200, renderText(entries));
   else send(res, 400, STATS_USAGE);
 }

@@ -44,7 +44,7 @@ export class ResourceManager {
 }
 
 /** circuit_breakers.<priority>.{cx,rq_pending,rq,rq_retry,cx_pool}_open and remaining_* gauges */
-export function registerBreakerGauges(store: StatStore, clusterPrefix: string, priority: 'default' | 'high', rm: ResourceManager): void {
+export function registerBreakerGauges(store: StatStore, clusterPrefix: string, priority: 'default' | 'high', rm: ResourceManager, trackRemaining: boolean): void {
   const p = `${clusterPrefix}circuit_breakers.${priority}.`;
   // The open gauges are first set when their resource is taken; remaining_* at creation.
   store.gauge(`${p}cx_open`, () => rm.connections.open(), () => rm.connections.touched);
@@ -52,7 +52,8 @@ export function registerBreakerGauges(store: StatStore, clusterPrefix: string, p
   store.gauge(`${p}rq_pending_open`, () => rm.pendingRequests.open(), () => rm.pendingRequests.touched);
   store.gauge(`${p}rq_open`, () => rm.requests.open(), () => rm.requests.touched);
   store.gauge(`${p}rq_retry_open`, () => rm.retries.open(), () => rm.retries.touched);
-  // Istio sets track_remaining: true, so these exist.
+  // Envoy creates remaining_* only for a threshold with track_remaining (resource_manager_impl.h).
+  if (!trackRemaining) return;
   store.gauge(`${p}remaining_cx`, () => rm.connections.remaining());
   store.gauge(`${p}remaining_pending`, () => rm.pendingRequests.remaining());
   store.gauge(`${p}remaining_rq`, () => rm.requests.remaining());

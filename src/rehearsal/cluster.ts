@@ -43,9 +43,11 @@ export class Cluster implements PoolContext {
     this.hosts = o.endpoints.map((e) => new UpstreamHost(e.address, e.port));
     this.resources = new ResourceManager(o.config.thresholds);
     this.highResources = new ResourceManager(o.config.highThresholds);
-    this.stats = new ClusterStats(o.store, o.config.name);
-    registerBreakerGauges(o.store, this.stats.prefix, 'default', this.resources);
-    registerBreakerGauges(o.store, this.stats.prefix, 'high', this.highResources);
+    const b = o.config.behaviour;
+    this.stats = new ClusterStats(o.store, o.config.statName, b.activeOverflowStat);
+    // Istio sets track_remaining on the DEFAULT threshold only (from 1.6): remaining_* exist for it alone.
+    registerBreakerGauges(o.store, this.stats.prefix, 'default', this.resources, b.trackRemaining);
+    registerBreakerGauges(o.store, this.stats.prefix, 'high', this.highResources, false);
     const r = this.resources;
     this.stats.gauge('upstream_cx_active', () => r.connections.count, () => r.connections.touched);
     this.stats.gauge('upstream_rq_active', () => r.requests.count, () => r.requests.touched);

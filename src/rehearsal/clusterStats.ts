@@ -24,6 +24,7 @@ const COUNTERS = [
   'upstream_rq_total',
   'upstream_rq_pending_total',
   'upstream_rq_pending_overflow',
+  'upstream_rq_active_overflow',
   'upstream_rq_pending_failure_eject',
   'upstream_rq_cancelled',
   'upstream_rq_completed',
@@ -47,16 +48,22 @@ export class ClusterStats {
 
   constructor(
     readonly store: StatStore,
-    clusterName: string,
+    /** the cluster's stat name (alt_stat_name when Istio sets one) */
+    statName: string,
+    activeOverflow = false,
   ) {
-    this.prefix = `cluster.${clusterName}.`;
-    for (const n of COUNTERS) this.counters.set(n, store.counter(this.prefix + n));
+    this.prefix = `cluster.${statName}.`;
+    for (const n of COUNTERS) {
+      // Envoy >= 1.38 only has upstream_rq_active_overflow; the name may not exist before.
+      if (n === 'upstream_rq_active_overflow' && !activeOverflow) continue;
+      this.counters.set(n, store.counter(this.prefix + n));
+    }
     // Response-code counters exist from the start for the classes Envoy pre-creates.
     for (const c of ['upstream_rq_1xx', 'upstream_rq_2xx', 'upstream_rq_3xx', 'upstream_rq_4xx', 'upstream_rq_5xx']) store.counter(this.prefix + c);
   }
 
   inc(name: ClusterCounterName, n = 1): void {
-    (this.counters.get(name) as Counter).inc(n);
+    (this.counters.get(name) ?? this.counter(name)).inc(n);
   }
 
   get(name: string): number {

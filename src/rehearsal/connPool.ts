@@ -137,9 +137,11 @@ export class ConnPool {
 
   private attach(client: ActiveClient, cb: StreamCallbacks): boolean {
     const r = this.ctx.resources;
-    if (!r.requests.canCreate()) {
-      // Envoy charges the requests breaker to the *pending* overflow counter (§2.2).
-      this.ctx.stats.inc('upstream_rq_pending_overflow');
+    const b = this.ctx.config.behaviour;
+    // HTTP/1.1 pools honour max_requests only since Envoy 1.14's unified pools (§8.6).
+    if (b.maxRequestsOnHttp1 && !r.requests.canCreate()) {
+      // Envoy charges the requests breaker to the *pending* overflow counter (§2.2) until 1.38 (§8.11).
+      this.ctx.stats.inc(b.activeOverflowStat ? 'upstream_rq_active_overflow' : 'upstream_rq_pending_overflow');
       cb.onPoolFailure('overflow');
       return false;
     }
@@ -357,12 +359,14 @@ export class ConnPool {
       s.inc('upstream_cx_connect_fail');
       this.host.cxConnectFail++;
       if (client.timedOut) s.inc('upstream_cx_connect_timeout');
-      this.ctx.reportLocalOrigin(this.host, client.timedOut ? 'timeout' : 'connect-failed');
-      // A failed connect fails every queued stream of this pool (they may be retried).
+      // A failed connect fails every queued stream of this pool (they may be retried). The
+      // router charges outlier detection once per failed request, not per connection
+      // (router.cc onUpstreamReset, §8.7).
       const reason: ResetReason = client.timedOut ? 'connection timeout' : 'connection failure';
       for (const p of this.pending.splice(0)) {
         this.ctx.resources.pendingRequests.dec();
         s.inc('upstream_rq_pending_failure_eject');
+        this.ctx.reportLocalOrigin(this.host, client.timedOut ? 'timeout' : 'connect-failed');
         p.cb.onPoolFailure(reason);
       }
     }

@@ -3,6 +3,7 @@
  * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
  */
 import type { Re2Matcher } from './re2.js';
+import type { Behaviour, EjectionRule, MeshVersion } from './versions.js';
 
 /** Envoy's own threshold defaults (what a pre-1.5 Istio left in place, and always the HIGH priority). */
 export const ENVOY_DEFAULT_THRESHOLDS: Thresholds = {
@@ -26,6 +27,7 @@ export const ENVOY_DEFAULT_OUTLIER: Readonly<OutlierConfig> = Object.freeze({
   maxEjectionPercent: 10,
   maxEjectionTimeMs: 300_000,
   legacyBackoff: false,
+  ejectionRule: 'after-le',
 });
 
 /** Istio >= 1.5 starts every DEFAULT threshold from "unlimited". */
@@ -53,12 +55,18 @@ export interface OutlierConfig {
   maxEjectionTimeMs: number;
   /** old Envoy: multiplier = number of ejections, never decremented, uncapped */
   legacyBackoff: boolean;
+  /** how max_ejection_percent is checked in this Envoy */
+  ejectionRule: EjectionRule;
 }
 
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
 
 export interface ClusterConfig {
   name: string;
+  /** the name in stat names (Istio >= 1.23 sets alt_stat_name = name + ";") */
+  statName: string;
+  /** the version-dependent behaviours of this cluster's Envoy and pilot */
+  behaviour: Behaviour;
   connectTimeoutMs: number;
   thresholds: Thresholds;
   highThresholds: Thresholds;
@@ -108,6 +116,8 @@ export interface FaultConfig {
 
 export interface RouteConfig {
   name: string;
+  /** %ROUTE_NAME% (Istio: the VirtualService route's name, "default" for a service's own route; undefined = none) */
+  logName?: string;
   /** any of these matches (an empty list matches everything) */
   matches: RouteMatch[];
   /** 0 = disabled (Istio's default) */
@@ -117,8 +127,12 @@ export interface RouteConfig {
 }
 
 export interface SidecarConfig {
+  /** the Istio/Envoy pair emulated */
+  version: MeshVersion;
   cluster: ClusterConfig;
   routes: RouteConfig[];
+  /** the VirtualService's domains and the service's default routes for any other authority (none without a VirtualService) */
+  virtualHost?: { domains: string[]; fallback: RouteConfig[] };
   /** things the resources asked for that the emulator does not model (printed as warnings) */
   warnings: string[];
 }

@@ -12,8 +12,9 @@ export {
   DEFAULT_MESH_JITTER,
   DEFAULT_WORKER_ASSIGNMENT,
 } from './sidecar.js';
-export { formatAccessLog } from './sidecar.js';
-export type { AccessLogEntry, SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
+export { formatAccessLog } from './accessLog.js';
+export type { AccessLogEntry } from './accessLog.js';
+export type { SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
 export {
   CURRENT_ISTIO,
   DEFAULT_ISTIO_VERSION,
@@ -29,6 +30,8 @@ export {
 export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './istio.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
+export { behaviourOf, describeVersion, meshVersion, NEWEST_ISTIO_MINOR, NOT_MODELLED } from './versions.js';
+export type { Behaviour, MeshVersion } from './versions.js';
 export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
 export type { StatEntry, StatStore } from './stats.js';
 export { isLoopback } from '../shared/loopback.js';

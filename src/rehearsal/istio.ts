@@ -21,31 +21,32 @@ import type {
   StringMatcher,
   Thresholds,
 } from './envoyConfig.js';
+import { virtualHostDomains } from './envoyHeaders.js';
 import { collectMesh, IstioConfigError, loadIstioResources } from './istioResources.js';
 import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
 
 export { collectMesh, IstioConfigError, loadIstioResources };
 export type { DestinationRule, HttpRoute, IstioResources, ServiceEntry, SourceText, TrafficPolicy, VirtualService };
 export type { MeshOptions } from './istioResources.js';
+import { behaviourOf, DEFAULT_ISTIO_VERSION, meshVersion, NEWEST_ISTIO_MINOR, parseEnvoyMinor, parseIstioMinor } from './versions.js';
+import type { Behaviour, MeshVersion } from './versions.js';
 export type { LoadResult } from './istioResources.js';
 
 // ---- Istio version ----
 
-/** Minor version of Istio 1.x; "current" maps past every known release. */
-export interface IstioVersion {
-  label: string;
-  minor: number;
-}
+/** The release pair being emulated (versions.ts holds the table). */
+export type IstioVersion = MeshVersion;
 
-export const CURRENT_ISTIO: IstioVersion = { label: 'current', minor: 1000 };
-export const DEFAULT_ISTIO_VERSION = '1.4';
+export const CURRENT_ISTIO: IstioVersion = meshVersion(NEWEST_ISTIO_MINOR);
+export { DEFAULT_ISTIO_VERSION };
 
-export function parseIstioVersion(s: string): IstioVersion | undefined {
-  const t = s.trim().toLowerCase();
-  if (t === 'current' || t === 'latest') return CURRENT_ISTIO;
-  const m = /^v?1\.(\d+)(?:\.\d+)?$/.exec(t);
-  if (!m) return undefined;
-  return { label: `1.${m[1]}`, minor: Number(m[1]) };
+/** `-istio-version` (1.N, 1.N.P, current) and the optional `-envoy-version` override; undefined if either is unreadable. */
+export function parseIstioVersion(s: string, envoy?: string): IstioVersion | undefined {
+  const i = parseIstioMinor(s);
+  if (i === undefined) return undefined;
+  if (envoy === undefined || envoy.trim() === '') return meshVersion(i);
+  const e = parseEnvoyMinor(envoy);
+  return e === undefined ? undefined : meshVersion(i, e);
 }
 
 // ---- mapping ----
@@ -97,8 +98,10 @@ export function targetClusterName(target: string, mesh: readonly HostResource[])
   return defaultClusterName(mesh, urlPort(url), url.hostname);
 }
 
-function thresholds(tp: TrafficPolicy | undefined, v: IstioVersion): Thresholds {
-  const base = v.minor < 5 ? { ...ENVOY_DEFAULT_THRESHOLDS } : { maxConnections: UNLIMITED, maxPendingRequests: UNLIMITED, maxRequests: UNLIMITED, maxRetries: UNLIMITED };
+function thresholds(tp: TrafficPolicy | undefined, b: Behaviour): Thresholds {
+  const base = b.thresholdsUnlimited
+    ? { maxConnections: UNLIMITED, maxPendingRequests: UNLIMITED, maxRequests: UNLIMITED, maxRetries: UNLIMITED }
+    : { ...ENVOY_DEFAULT_THRESHOLDS, ...(b.maxRetries1024 ? { maxRetries: 1024 } : {}) };
   const cp = tp?.connectionPool;
   // Istio cannot express a limit of 0: only values > 0 override.
   const set = (x: number | undefined, fallback: number): number => (x !== undefined && x > 0 ? x : fallback);
@@ -110,7 +113,7 @@ function thresholds(tp: TrafficPolicy | undefined, v: IstioVersion): Thresholds 
   };
 }
 
-function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVersion, warnings: string[]): OutlierConfig {
+function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVersion, b: Behaviour, warnings: string[]): OutlierConfig {
   // Envoy's defaults where Istio leaves a field unset.
   const d = ENVOY_DEFAULT_OUTLIER;
   const out: OutlierConfig = {
@@ -118,21 +121,21 @@ function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVer
     intervalMs: ms(od.interval) ?? d.intervalMs,
     baseEjectionTimeMs: ms(od.baseEjectionTime) ?? d.baseEjectionTimeMs,
     maxEjectionPercent: od.maxEjectionPercent !== undefined && od.maxEjectionPercent > 0 ? od.maxEjectionPercent : d.maxEjectionPercent,
-    // Envoy 1.17 (first shipped around Istio 1.9) added max_ejection_time and the decaying multiplier.
-    legacyBackoff: v.minor < 9,
+    legacyBackoff: b.legacyBackoff,
+    ejectionRule: b.ejectionRule,
   };
   out.maxEjectionTimeMs = Math.max(d.maxEjectionTimeMs, out.baseEjectionTimeMs);
   const ce = od.consecutiveErrors;
   if (ce !== undefined && ce > 0) {
-    if (v.minor === 0) {
+    if (b.consecutiveErrors === '5xx') {
       out.consecutive5xx = ce;
-    } else if (v.minor <= 8) {
+    } else if (b.consecutiveErrors === 'gateway') {
       // istio/api#617: only gateway errors count, plain 5xx never eject.
       out.consecutiveGatewayFailure = ce;
       out.enforcingConsecutiveGatewayFailure = 100;
       out.enforcingConsecutive5xx = 0;
     } else {
-      warnings.push(`outlierDetection.consecutiveErrors is ignored by Istio ${v.label} pilot (use consecutive5xxErrors); Envoy defaults apply`);
+      warnings.push(`outlierDetection.consecutiveErrors is ignored by Istio ${v.istio.label} pilot (use consecutive5xxErrors); Envoy defaults apply`);
     }
   }
   if (od.consecutive5xxErrors !== undefined) {
@@ -151,7 +154,7 @@ function outlier(od: NonNullable<TrafficPolicy['outlierDetection']>, v: IstioVer
   return out;
 }
 
-function lbPolicy(tp: TrafficPolicy | undefined, v: IstioVersion, warnings: string[]): LbPolicy {
+function lbPolicy(tp: TrafficPolicy | undefined, b: Behaviour, warnings: string[]): LbPolicy {
   const simple = tp?.loadBalancer?.simple;
   if (tp?.loadBalancer?.consistentHash !== undefined) warnings.push('loadBalancer.consistentHash is not modelled; using round robin');
   switch (simple) {
@@ -166,12 +169,12 @@ function lbPolicy(tp: TrafficPolicy | undefined, v: IstioVersion, warnings: stri
       warnings.push('loadBalancer PASSTHROUGH is not modelled; using round robin over the -upstream endpoints');
       return 'ROUND_ROBIN';
     default:
-      // Istio switched its default from ROUND_ROBIN to LEAST_REQUEST in 1.14.
-      return v.minor >= 14 ? 'LEAST_REQUEST' : 'ROUND_ROBIN';
+      return b.defaultLeastRequest ? 'LEAST_REQUEST' : 'ROUND_ROBIN';
   }
 }
 
 export function clusterConfig(dr: DestinationRule | undefined, name: string, v: IstioVersion, warnings: string[]): ClusterConfig {
+  const b = behaviourOf(v);
   const tp = dr?.spec.trafficPolicy;
   const http = tp?.connectionPool?.http;
   const tcp = tp?.connectionPool?.tcp;
@@ -180,35 +183,37 @@ export function clusterConfig(dr: DestinationRule | undefined, name: string, v: 
   if (http?.h2UpgradePolicy === 'UPGRADE' || http?.useClientProtocol) warnings.push('HTTP/2 upstream (h2UpgradePolicy/useClientProtocol) is not modelled; upstream stays HTTP/1.1');
   if (tp?.tls?.mode && tp.tls.mode !== 'ISTIO_MUTUAL' && tp.tls.mode !== 'DISABLE') warnings.push(`tls.mode ${tp.tls.mode} is not modelled; only the -mtls-handshake delay is`);
   const od = tp?.outlierDetection;
-  const out = od ? outlier(od, v, warnings) : undefined;
+  const out = od ? outlier(od, v, b, warnings) : undefined;
   let panic = 50; // Envoy's default healthy_panic_threshold
   if (od) {
     const mhp = od.minHealthPercent ?? 0;
-    // 1.1-1.4 pilot only overrode it when > 0; from 1.5 it is always written, so 0 turns panic mode off.
-    if (v.minor >= 5 || mhp > 0) panic = mhp;
+    // 1.1-1.2 pilot only overrode it when > 0; from 1.3 it is always written, so 0 turns panic mode off.
+    if (b.panicThresholdAlwaysWritten || mhp > 0) panic = mhp;
   }
   return {
     name,
+    statName: b.statNameSemicolon ? `${name};` : name,
+    behaviour: b,
     connectTimeoutMs: ms(tcp?.connectTimeout) ?? 10_000,
-    thresholds: thresholds(tp, v),
+    thresholds: thresholds(tp, b),
     highThresholds: { ...ENVOY_DEFAULT_THRESHOLDS },
     maxRequestsPerConnection: http?.maxRequestsPerConnection ?? 0,
     idleTimeoutMs: ms(http?.idleTimeout) ?? ms(tcp?.idleTimeout) ?? 3_600_000,
     maxConnectionDurationMs: ms(tcp?.maxConnectionDuration) ?? 0,
-    lbPolicy: lbPolicy(tp, v, warnings),
+    lbPolicy: lbPolicy(tp, b, warnings),
     outlier: out,
     healthyPanicThreshold: panic,
   };
 }
 
-const DEFAULT_RETRY_ON = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'];
+const DEFAULT_RETRY_ON = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled'];
 
-/** Istio's default outbound retry policy (route/retry/retry.go). */
-export function defaultRetryPolicy(): RetryPolicy {
+/** Istio's default outbound retry policy (route/retry/retry.go): 503 is retriable through 1.23 only. */
+export function defaultRetryPolicy(retry503 = true): RetryPolicy {
   return {
     numRetries: 2,
-    retryOn: new Set(DEFAULT_RETRY_ON),
-    retriableStatusCodes: new Set([503]),
+    retryOn: new Set(retry503 ? [...DEFAULT_RETRY_ON, 'retriable-status-codes'] : DEFAULT_RETRY_ON),
+    retriableStatusCodes: new Set(retry503 ? [503] : []),
     perTryTimeoutMs: 0,
     avoidPreviousHosts: true,
     hostSelectionMaxAttempts: 5,
@@ -218,10 +223,11 @@ export function defaultRetryPolicy(): RetryPolicy {
 }
 
 function retryPolicy(r: HttpRoute['retries'], v: IstioVersion): RetryPolicy | undefined {
-  if (r === undefined) return v.minor >= 1 ? defaultRetryPolicy() : undefined;
+  const b = behaviourOf(v);
+  if (r === undefined) return v.istio.minor >= 1 ? defaultRetryPolicy(b.defaultRetry503) : undefined;
   const attempts = r.attempts ?? 0;
   if (attempts <= 0) return undefined;
-  const p = defaultRetryPolicy();
+  const p = defaultRetryPolicy(b.defaultRetry503);
   p.numRetries = attempts;
   if (r.retryOn !== undefined && r.retryOn.trim() !== '') {
     p.retryOn = new Set();
@@ -278,7 +284,7 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
   const http = vs?.spec.http;
   if (!vs || !http || http.length === 0) {
     if (vs && (vs.spec.tcp?.length || vs.spec.tls?.length)) warnings.push('VirtualService tcp/tls routes are not modelled');
-    return [{ name: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
+    return [{ name: 'default', logName: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
   }
   if (vs.spec.tcp?.length || vs.spec.tls?.length) warnings.push('VirtualService tcp/tls routes are not modelled');
   return http.map((r, i) => {
@@ -307,6 +313,7 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
     });
     return {
       name: r.name ?? `route-${i}`,
+      ...(r.name !== undefined ? { logName: r.name } : {}),
       matches,
       timeoutMs: ms(r.timeout) ?? 0,
       retry: retryPolicy(r.retries, v),
@@ -327,9 +334,15 @@ export function toSidecarConfig(res: IstioResources, opts: MappingOptions): Side
   const warnings: string[] = [];
   const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? [])];
   const name = opts.clusterName ?? defaultClusterName(named, opts.servicePort ?? 8000);
+  const vs = res.virtualService;
+  const hosts = Array.isArray(vs?.spec.hosts) ? vs.spec.hosts.filter((h): h is string => typeof h === 'string') : [];
   return {
+    version: opts.istioVersion,
     cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
-    routes: routeConfigs(res.virtualService, opts.istioVersion, warnings),
+    routes: routeConfigs(vs, opts.istioVersion, warnings),
+    ...(vs && hosts.length > 0
+      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', opts.servicePort ?? 8000), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
+      : {}),
     warnings,
   };
 }

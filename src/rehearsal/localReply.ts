@@ -10,6 +10,10 @@ export interface LocalReply {
   body: string;
   /** access-log response flag (UO, UF, UC, UH, UT, FI, NR) */
   flag: string;
+  /** %RESPONSE_CODE_DETAILS% */
+  details?: string;
+  /** %UPSTREAM_TRANSPORT_FAILURE_REASON% */
+  transportFailure?: string;
   /** extra response headers */
   headers: Record<string, string>;
 }
@@ -24,18 +28,39 @@ const FLAG: Record<ResetReason, string> = {
   'local reset': 'LR',
 };
 
-/** 503 for an upstream reset before response headers; `retried` adds current Envoy's wording. */
-export function resetReply(reason: ResetReason, retried: boolean): LocalReply {
-  const body = `upstream connect error or disconnect/reset before headers. ${retried ? 'retried and the latest ' : ''}reset reason: ${reason}`;
-  // Envoy adds x-envoy-overloaded only for overflow-dropped requests.
-  const headers: Record<string, string> = reason === 'overflow' ? { 'x-envoy-overloaded': 'true' } : {};
-  return { status: 503, body, flag: FLAG[reason], headers };
+/** How this Envoy words a reset (the version-dependent parts of Http::Utility's local reply text). */
+export interface ResetWording {
+  retriedWording: boolean;
+  remoteConnectionFailure: boolean;
+  connectErrorText: boolean;
 }
 
-export const NO_HEALTHY_UPSTREAM: LocalReply = { status: 503, body: 'no healthy upstream', flag: 'UH', headers: {} };
-export const UPSTREAM_TIMEOUT: LocalReply = { status: 504, body: 'upstream request timeout', flag: 'UT', headers: {} };
-export const NO_ROUTE: LocalReply = { status: 404, body: '', flag: 'NR', headers: {} };
+/**
+ * The reset reason as Envoy >= 1.27 prints a refused connect (utility.cc resetReasonToString
+ * plus the transport failure reason, 2bba781a): the socket's "delayed connect error" with the
+ * errno, as a number before Envoy 1.33 and as strerror's text after.
+ */
+function reasonParts(reason: ResetReason, w: ResetWording): { reason: string; transport: string | undefined } {
+  if (reason !== 'connection failure' || !w.remoteConnectionFailure) return { reason, transport: undefined };
+  return { reason: 'remote connection failure', transport: `delayed connect error: ${w.connectErrorText ? 'Connection refused' : '111'}` };
+}
+
+/** 503 for an upstream reset before response headers; `retried` adds Envoy >= 1.22's wording. */
+export function resetReply(reason: ResetReason, retried: boolean, w: ResetWording = { retriedWording: true, remoteConnectionFailure: false, connectErrorText: false }): LocalReply {
+  const p = reasonParts(reason, w);
+  const text = p.transport === undefined ? p.reason : `${p.reason}, transport failure reason: ${p.transport}`;
+  const body = `upstream connect error or disconnect/reset before headers. ${retried && w.retriedWording ? 'retried and the latest ' : ''}reset reason: ${text}`;
+  // Envoy adds x-envoy-overloaded only for overflow-dropped requests.
+  const headers: Record<string, string> = reason === 'overflow' ? { 'x-envoy-overloaded': 'true' } : {};
+  // Response code details replace spaces by '_' and join the transport failure with '|'.
+  const details = `upstream_reset_before_response_started{${[p.reason, p.transport].filter((x) => x !== undefined).join('|').replace(/ /g, '_')}}`;
+  return { status: 503, body, flag: FLAG[reason], headers, details, ...(p.transport !== undefined ? { transportFailure: p.transport } : {}) };
+}
+
+export const NO_HEALTHY_UPSTREAM: LocalReply = { status: 503, body: 'no healthy upstream', flag: 'UH', headers: {}, details: 'no_healthy_upstream' };
+export const UPSTREAM_TIMEOUT: LocalReply = { status: 504, body: 'upstream request timeout', flag: 'UT', headers: {}, details: 'response_timeout' };
+export const NO_ROUTE: LocalReply = { status: 404, body: '', flag: 'NR', headers: {}, details: 'route_not_found' };
 
 export function faultAbort(status: number): LocalReply {
-  return { status, body: 'fault filter abort', flag: 'FI', headers: {} };
+  return { status, body: 'fault filter abort', flag: 'FI', headers: {}, details: 'fault_filter_abort' };
 }

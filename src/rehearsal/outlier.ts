@@ -1,9 +1,10 @@
 /**
- * Envoy outlier detection for consecutive errors (envoy-circuit-breaking.md §4): per-host
- * counters shared by all lanes, ejection when a counter *equals* its threshold, the
- * max-ejection-percent check (at least one host may always be ejected), ejection time
- * base × multiplier, un-ejection only at interval sweeps. Success-rate detection is off
- * because Istio always disables it.
+ * Envoy outlier detection for consecutive errors (envoy-circuit-breaking.md §4, §8.3–8.4;
+ * Envoy source/common/upstream/outlier_detection_impl.cc): per-host counters shared by all
+ * lanes, detection when a counter *equals* its threshold, the max-ejection-percent check of
+ * that Envoy version, the counter reset after every detection (onConsecutiveErrorWorker),
+ * ejection time base × multiplier, un-ejection only at interval sweeps. Success-rate
+ * detection is off because Istio always disables it.
  */
 import { chance } from '../shared/random.js';
 import type { Rng } from '../shared/random.js';
@@ -125,32 +126,57 @@ export class OutlierDetector {
   }
 
   private detected(host: OutlierHost, type: EjectionType): void {
+    // onConsecutiveErrorWorker: an already ejected host is ignored, counters left as they are.
     if (host.ejected) return;
     const p = 'outlier_detection.';
     this.stats.counter(`${p}ejections_detected_${type}`).inc();
-    if (type === 'consecutive_5xx') this.stats.counter(`${p}ejections_consecutive_5xx`).inc();
     this.eject(host, type);
+    // Reset after every detection, ejected or not (refused by max %, or not enforced), so a
+    // host that keeps failing needs N fresh errors per detection.
+    if (type === 'consecutive_5xx') {
+      this.stats.counter(`${p}ejections_consecutive_5xx`).inc();
+      host.consecutive5xx = 0;
+    } else if (type === 'consecutive_gateway_failure') {
+      host.consecutiveGateway = 0;
+    } else {
+      host.consecutiveLocalOrigin = 0;
+    }
+  }
+
+  /** DetectorImpl::ejectHost's max_ejection_percent check, as this Envoy version has it. */
+  private mayEject(): boolean {
+    const n = this.hosts.length;
+    const active = this.activeEjections;
+    const max = Math.min(100, this.cfg.maxEjectionPercent);
+    switch (this.cfg.ejectionRule) {
+      case 'before-lt':
+        return (100 * active) / n < max;
+      case 'after-le-or-first':
+        return (100 * (active + 1)) / n <= max || active === 0;
+      case 'after-le':
+        return (100 * (active + 1)) / n <= max;
+    }
   }
 
   private eject(host: OutlierHost, type: EjectionType): void {
     const p = 'outlier_detection.';
-    const ejectedPercent = (100 * (this.activeEjections + 1)) / this.hosts.length;
-    const allowed = ejectedPercent <= this.cfg.maxEjectionPercent || this.activeEjections === 0;
-    if (!allowed) {
+    if (!this.mayEject()) {
       this.stats.counter(`${p}ejections_overflow`).inc();
       return;
     }
+    // Deprecated ejections_total: every 5xx (or success-rate) detection that passes the max-%
+    // check, enforced or not.
+    if (type === 'consecutive_5xx') this.stats.counter(`${p}ejections_total`).inc();
     if (!chance(this.rng, this.enforcing(type))) return;
-    this.stats.counter(`${p}ejections_total`).inc();
     this.stats.counter(`${p}ejections_enforced_total`).inc();
     this.stats.counter(`${p}ejections_enforced_${type}`).inc();
     host.ejected = true;
     host.ejectedAt = this.now();
     if (this.cfg.legacyBackoff) {
       host.multiplier++;
-    } else {
-      const cap = Math.max(1, Math.ceil(this.cfg.maxEjectionTimeMs / Math.max(1, this.cfg.baseEjectionTimeMs)));
-      host.multiplier = Math.min(host.multiplier + 1, cap);
+    } else if (host.multiplier * this.cfg.baseEjectionTimeMs < this.cfg.maxEjectionTimeMs + this.cfg.baseEjectionTimeMs) {
+      // ejectTimeBackoff grows while base × backoff < max + base; the duration is capped at max.
+      host.multiplier++;
     }
     this.activeEjections++;
     this.everEjected = true;

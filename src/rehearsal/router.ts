@@ -4,7 +4,6 @@
  * attempts, per-try timeout, retries bounded by the route policy and the cluster's retry
  * breaker, and Envoy's local replies (envoy-circuit-breaking.md §2.4, §2.8, §5.2–5.4).
  */
-import { randomUUID } from 'node:crypto';
 import { chance } from '../shared/random.js';
 import type { Rng } from '../shared/random.js';
 import type { Cluster } from './cluster.js';
@@ -13,6 +12,9 @@ import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
 import type { LocalReply, ResetReason } from './localReply.js';
+import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHead } from './envoyHeaders.js';
+import type { TraceContext } from './envoyHeaders.js';
+import type { StreamLog } from './accessLog.js';
 import { matchRoute } from './routeMatch.js';
 import type { StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
@@ -40,12 +42,19 @@ export interface DownstreamResponder {
   onClose(cb: () => void): void;
   /** the endpoint of the latest attempt (access log) */
   upstreamHost: string | undefined;
+  /** what the access log reports of this stream */
+  readonly log: StreamLog;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+/** The VirtualService's virtual host: requests whose authority matches none of its domains take the service's default routes. */
+export interface VirtualHost {
+  domains: readonly string[];
+  fallback: readonly RouteConfig[];
+}
 
 export class Router {
   private readonly faultPrefix: string;
+  readonly decorator: string | undefined;
 
   constructor(
     readonly cluster: Cluster,
@@ -56,8 +65,10 @@ export class Router {
     httpPrefix: string,
     /** time a request spends between this sidecar and the upstream app in a real mesh, ms */
     readonly hopLatencyMs: () => number = () => 0,
+    readonly vhost?: VirtualHost,
   ) {
     this.faultPrefix = `${httpPrefix}fault.`;
+    this.decorator = decoratorOperation(cluster.config.name);
     for (const n of ['delays_injected', 'aborts_injected']) store.counter(this.faultPrefix + n);
   }
 
@@ -67,11 +78,18 @@ export class Router {
       const l = k.toLowerCase();
       if (!headers.has(l)) headers.set(l, v);
     }
-    const route = matchRoute(this.routes, { method: req.method, path: req.path, authority: headers.get('host') ?? '', scheme: 'http', headers });
+    const authority = headers.get('host') ?? '';
+    const routes = this.vhost && !authorityMatches(this.vhost.domains, authority) ? this.vhost.fallback : this.routes;
+    const route = matchRoute(routes, { method: req.method, path: req.path, authority, scheme: 'http', headers });
+    // The connection manager sets x-request-id before any filter runs.
+    const requestId = requestIdOf(headers);
+    res.log.requestId = requestId;
     if (!route) {
       res.localReply(NO_ROUTE);
       return;
     }
+    res.log.routeName = route.logName;
+    res.log.cluster = this.cluster.config.name;
     const f = route.fault;
     const afterDelay = (): void => {
       if (res.closed) return;
@@ -81,10 +99,11 @@ export class Router {
         return;
       }
       // The router's timeout starts only now: an injected delay is not covered by it.
-      new RouterRequest(this, route, req, headers, res).start();
+      new RouterRequest(this, route, req, headers, res, requestId).start();
     };
     if (f?.delay && f.delay.fixedDelayMs > 0 && chance(this.rng, f.delay.percent)) {
       this.store.counter(`${this.faultPrefix}delays_injected`).inc();
+      res.log.flags.add('DI');
       const t = setTimeout(afterDelay, f.delay.fixedDelayMs);
       res.onClose(() => clearTimeout(t));
       return;
@@ -109,6 +128,7 @@ class RouterRequest {
   private backoffTimer: NodeJS.Timeout | undefined;
   private hopTimer: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
+  private readonly trace: TraceContext;
 
   constructor(
     private readonly router: Router,
@@ -116,11 +136,13 @@ class RouterRequest {
     private readonly req: DownstreamRequest,
     private readonly headers: ReadonlyMap<string, string>,
     private readonly res: DownstreamResponder,
+    private readonly requestId: string,
   ) {
     this.policy = route.retry;
     this.retriesLeft = route.retry?.numRetries ?? 0;
     const hdr = headers.get('x-envoy-upstream-rq-timeout-ms');
     this.timeoutMs = hdr !== undefined && /^\d+$/.test(hdr) ? Number(hdr) : route.timeoutMs;
+    this.trace = newTrace(router.rng);
   }
 
   private get cluster(): Cluster {
@@ -158,20 +180,17 @@ class RouterRequest {
   }
 
   private requestHead(): string {
-    const lines: string[] = [`${this.req.method} ${this.req.path} HTTP/1.1`];
-    let hasRequestId = false;
-    for (const [k, v] of this.req.headers) {
-      const l = k.toLowerCase();
-      if (HOP_BY_HOP.has(l) || l === 'content-length' || l === 'x-envoy-attempt-count' || l === 'x-envoy-expected-rq-timeout-ms') continue;
-      if (l === 'x-request-id') hasRequestId = true;
-      lines.push(`${k}: ${v}`);
-    }
-    if (!this.headers.has('x-forwarded-proto')) lines.push('x-forwarded-proto: http');
-    if (!hasRequestId) lines.push(`x-request-id: ${randomUUID()}`);
-    lines.push(`x-envoy-attempt-count: ${this.attempts}`);
-    if (this.timeoutMs > 0) lines.push(`x-envoy-expected-rq-timeout-ms: ${this.timeoutMs}`);
-    if (this.req.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(this.req.method)) lines.push(`content-length: ${this.req.body.length}`);
-    return lines.join('\r\n') + '\r\n\r\n';
+    return upstreamRequestHead({
+      method: this.req.method,
+      path: this.req.path,
+      headers: this.req.headers,
+      bodyLength: this.req.body.length,
+      attempt: this.attempts,
+      timeoutMs: this.timeoutMs,
+      trace: this.trace,
+      decorator: this.router.decorator,
+      requestId: this.requestId,
+    });
   }
 
   private onPoolReady(stream: AttachedStream): void {
@@ -213,15 +232,10 @@ class RouterRequest {
         forwarding = true;
         clearTimeout(this.perTryTimer);
         this.cluster.stats.chargeCode(status, false);
-        const out: RawHeaders = [];
-        for (const [k, v] of headers) {
-          const l = k.toLowerCase();
-          if (HOP_BY_HOP.has(l) || l === 'server') continue;
-          out.push([k, v]);
-        }
-        out.push(['x-envoy-upstream-service-time', String(Math.round(performance.now() - sentAt))]);
-        out.push(['server', 'envoy']);
-        this.res.sendHeaders(status, out);
+        const serviceTime = performance.now() - sentAt;
+        this.res.log.serviceTimeMs = serviceTime;
+        this.res.log.details = 'via_upstream';
+        this.res.sendHeaders(status, downstreamResponseHeaders(headers, serviceTime, new Date()));
       },
       onData: (chunk) => {
         if (forwarding) this.res.sendData(chunk);
@@ -253,7 +267,7 @@ class RouterRequest {
     if (reason !== 'overflow' && this.host) this.res.upstreamHost = this.host.key;
     if (reason !== 'overflow' && this.wouldRetryReset(reason) && this.scheduleRetry()) return;
     this.cluster.stats.chargeCode(503, false);
-    this.finishLocal(resetReply(reason, this.retried));
+    this.finishLocal(resetReply(reason, this.retried, this.cluster.config.behaviour));
   }
 
   private onPerTryTimeout(): void {
@@ -316,12 +330,14 @@ class RouterRequest {
     const stats = this.cluster.stats;
     if (this.retriesLeft <= 0) {
       stats.inc('upstream_rq_retry_limit_exceeded');
+      if (this.policy !== undefined && this.policy.numRetries > 0) this.res.log.flags.add('URX');
       return false;
     }
     this.retriesLeft--;
     const retries = this.cluster.resources.retries;
     if (!retries.canCreate()) {
       stats.inc('upstream_rq_retry_overflow');
+      this.res.log.flags.add('UO');
       return false;
     }
     retries.inc();

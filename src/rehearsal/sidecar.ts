@@ -4,7 +4,7 @@
  * process, so "workers" are lanes: each lane has its own connection pools and load balancer
  * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
  */
-import { createServer } from 'node:http';
+import { createServer, ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { UsageError } from '../shared/errors.js';
@@ -15,6 +15,9 @@ import type { ListenAddress } from './bind.js';
 import { Cluster } from './cluster.js';
 import type { SidecarConfig } from './envoyConfig.js';
 import { parseHostPort } from './host.js';
+import { formatFlags, newStreamLog } from './accessLog.js';
+import type { AccessLogEntry, StreamLog } from './accessLog.js';
+import { localReplyHeaders } from './envoyHeaders.js';
 import type { LocalReply } from './localReply.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
@@ -78,26 +81,17 @@ export interface SidecarHandle {
   close(): Promise<void>;
 }
 
-/** One line of the emulated sidecar's access log (the fields of Istio's default format that apply). */
-export interface AccessLogEntry {
-  start: Date;
-  method: string;
-  path: string;
-  status: number;
-  /** Envoy response flags (UO, UF, UC, UH, UT, FI, NR, DC) or '-' */
-  flags: string;
-  bytesSent: number;
-  durationMs: number;
-  upstreamHost: string | undefined;
-  /** worker lane of the downstream connection */
-  lane: number;
-  /** downstream connection number (1, 2, …), to see clients reconnect */
-  connection: number;
-}
-
-/** Envoy-like text: `[start] "GET /get HTTP/1.1" 503 UO 81 0ms "127.0.0.1:8080" lane=1 cx=3` */
-export function formatAccessLog(e: AccessLogEntry): string {
-  return `[${e.start.toISOString()}] "${e.method} ${e.path} HTTP/1.1" ${e.status} ${e.flags} ${e.bytesSent} ${Math.round(e.durationMs)} "${e.upstreamHost ?? '-'}" lane=${e.lane} cx=${e.connection}`;
+/**
+ * Envoy writes no `connection` header on a keep-alive HTTP/1.1 response; Node always adds
+ * `Connection: keep-alive`. The head is composed by Node's _storeHeader (no public switch), so
+ * the line Node added is taken out of it right there; the connection stays keep-alive.
+ */
+class EnvoyResponse extends NodeServerResponse {
+  _storeHeader(firstLine: string, headers: unknown): void {
+    (NodeServerResponse.prototype as unknown as { _storeHeader(f: string, h: unknown): void })._storeHeader.call(this, firstLine, headers);
+    const self = this as unknown as { _header: string | null };
+    if (typeof self._header === 'string') self._header = self._header.replace('\r\nConnection: keep-alive\r\n', '\r\n');
+  }
 }
 
 class NodeResponder implements DownstreamResponder {
@@ -105,8 +99,8 @@ class NodeResponder implements DownstreamResponder {
   closed = false;
   upstreamHost: string | undefined;
   status = 0;
-  flags = '-';
   bytesSent = 0;
+  readonly log: StreamLog = newStreamLog();
   private finished = false;
 
   constructor(
@@ -115,15 +109,24 @@ class NodeResponder implements DownstreamResponder {
   ) {
     res.on('close', () => {
       this.closed = true;
-      if (!this.finished && this.flags === '-') this.flags = 'DC';
+      if (!this.finished && this.log.flags.size === 0) {
+        this.log.flags.add('DC');
+        this.log.details = 'downstream_remote_disconnect';
+      }
       this.onDone(this);
     });
+  }
+
+  /** Envoy response flags as the access log prints them */
+  get flags(): string {
+    return formatFlags(this.log.flags);
   }
 
   sendHeaders(status: number, headers: RawHeaders): void {
     if (this.closed || this.started) return;
     this.started = true;
     this.status = status;
+    this.res.sendDate = false;
     this.res.writeHead(status, headers.flat());
   }
 
@@ -142,19 +145,20 @@ class NodeResponder implements DownstreamResponder {
     this.started = true;
     this.finished = true;
     this.status = r.status;
-    this.flags = r.flag || '-';
+    if (r.flag) this.log.flags.add(r.flag);
+    this.log.details = r.details;
+    if (r.transportFailure !== undefined) this.log.transportFailure = r.transportFailure;
     const body = Buffer.from(r.body);
     this.bytesSent = body.length;
-    const h: Record<string, string | number> = { 'content-length': body.length };
-    if (body.length > 0) h['content-type'] = 'text/plain';
-    Object.assign(h, r.headers, { server: 'envoy' });
-    this.res.writeHead(r.status, h);
+    this.res.sendDate = false;
+    this.res.writeHead(r.status, localReplyHeaders(body.length, r.headers, new Date()).flat());
     this.res.end(body);
   }
 
   reset(): void {
     this.finished = true;
-    this.flags = 'UC';
+    this.log.flags.add('UC');
+    this.log.details = 'upstream_reset_after_response_started';
     this.res.socket?.destroy();
   }
 
@@ -218,7 +222,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     handshakeMs: () => spread(mean),
   });
   const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
-  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean));
+  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean), o.config.virtualHost);
   const ds = {
     cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
     rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
@@ -243,7 +247,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
   const cxNumber = new WeakMap<Socket, number>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ ServerResponse: EnvoyResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
     ds.rqTotal.inc();
     rqActive++;
     const start = new Date();
@@ -253,7 +257,37 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     const responder = new NodeResponder(res, (r) => {
       rqActive--;
       if (r.status > 0) store.counter(`${httpPrefix}downstream_rq_${Math.floor(r.status / 100)}xx`).inc();
-      o.onAccessLog?.({ start, method: req.method ?? 'GET', path: req.url ?? '/', status: r.status, flags: r.flags, bytesSent: r.bytesSent, durationMs: performance.now() - t0, upstreamHost: r.upstreamHost, lane, connection });
+      const sock = req.socket;
+      const header = (n: string): string | undefined => {
+        const v = req.headers[n];
+        return Array.isArray(v) ? v.join(',') : v;
+      };
+      o.onAccessLog?.({
+        start,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        protocol: `HTTP/${req.httpVersion}`,
+        status: r.status,
+        flags: r.flags,
+        details: r.log.details ?? '-',
+        transportFailure: r.log.transportFailure,
+        bytesReceived: size,
+        bytesSent: r.bytesSent,
+        durationMs: performance.now() - t0,
+        upstreamServiceTimeMs: r.log.serviceTimeMs,
+        forwardedFor: header('x-forwarded-for'),
+        userAgent: header('user-agent'),
+        requestId: r.log.requestId,
+        authority: header('host'),
+        upstreamHost: r.upstreamHost,
+        upstreamCluster: r.log.cluster,
+        upstreamLocalAddress: undefined,
+        downstreamLocalAddress: `${sock.localAddress ?? ''}:${sock.localPort ?? 0}`,
+        downstreamRemoteAddress: `${sock.remoteAddress ?? ''}:${sock.remotePort ?? 0}`,
+        routeName: r.log.routeName,
+        lane,
+        connection,
+      });
     });
     const chunks: Buffer[] = [];
     let size = 0;
@@ -265,7 +299,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     });
     req.on('end', () => {
       if (tooBig) {
-        responder.localReply({ status: 413, body: 'Payload Too Large', flag: '', headers: {} });
+        responder.localReply({ status: 413, body: 'Payload Too Large', flag: '', headers: {}, details: 'request_payload_too_large' });
         return;
       }
       const raw: RawHeaders = [];

@@ -163,7 +163,8 @@ export function prometheusName(statName: string, clusterNames: readonly string[]
     if (statName.startsWith(`cluster.${c}.`)) {
       prefix = 'cluster.';
       rest = statName.slice(`cluster.${c}.`.length);
-      labels.push(['cluster_name', c]);
+      // Istio >= 1.23's alt_stat_name ends in ";" so its extractor stops there; the label is the name.
+      labels.push(['cluster_name', c.endsWith(';') ? c.slice(0, -1) : c]);
       break;
     }
   }

@@ -79,18 +79,31 @@ function payload(n: number): Buffer {
   return b;
 }
 
-/** httpbin shows header names in Title-Case (werkzeug). */
-function titleCase(name: string): string {
-  return name
-    .split('-')
-    .map((p) => (p.length > 0 ? (p[0] as string).toUpperCase() + p.slice(1).toLowerCase() : p))
-    .join('-');
+/**
+ * httpbin's header names: werkzeug's EnvironHeaders turn HTTP_X_B3_TRACEID back into
+ * `X-B3-Traceid` (Python str.title over the dash-separated name: a letter after a non-letter
+ * is upper case, every other letter lower case).
+ */
+export function httpbinHeaderName(name: string): string {
+  let out = '';
+  let prevLetter = false;
+  for (const ch of name.replace(/_/g, '-')) {
+    const letter = /[a-z]/i.test(ch);
+    out += letter ? (prevLetter ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    prevLetter = letter;
+  }
+  return out;
 }
 
-function headersObject(req: IncomingMessage): Record<string, string> {
+/** Headers httpbin hides unless `?show_env` (httpbin/helpers.py ENV_HEADERS): what its own proxies add. */
+const ENV_HEADERS = new Set(['X-Varnish', 'X-Request-Start', 'X-Heroku-Queue-Depth', 'X-Real-Ip', 'X-Forwarded-Proto', 'X-Forwarded-Protocol', 'X-Forwarded-Ssl', 'X-Heroku-Queue-Wait-Time', 'X-Forwarded-For', 'X-Heroku-Dynos-In-Use', 'X-Forwarded-Port', 'X-Request-Id', 'Via', 'Total-Route-Time', 'Connect-Time']);
+
+function headersObject(req: IncomingMessage, url?: URL): Record<string, string> {
   const out: Record<string, string> = {};
+  const showEnv = url?.searchParams.has('show_env') ?? false;
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const k = titleCase(req.rawHeaders[i] as string);
+    const k = httpbinHeaderName(req.rawHeaders[i] as string);
+    if (!showEnv && ENV_HEADERS.has(k)) continue;
     const v = req.rawHeaders[i + 1] as string;
     out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
   }
@@ -106,13 +119,44 @@ function argsObject(q: URLSearchParams): Record<string, string | string[]> {
   return out;
 }
 
+/** httpbin's origin: X-Forwarded-For when a proxy set one, else the peer address. */
 function origin(req: IncomingMessage): string {
+  const xff = req.headers['x-forwarded-for'];
+  if (typeof xff === 'string' && xff !== '') return xff;
   const a = req.socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+function pyJson(v: unknown, indent: string): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof v !== 'object') return JSON.stringify(v);
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => inner + pyJson(x, inner)).join(', \n')}\n${indent}]`;
+  const keys = Object.keys(v as Record<string, unknown>).sort();
+  if (keys.length === 0) return '{}';
+  return `{\n${keys.map((k) => `${inner}${pyJson(k, inner)}: ${pyJson((v as Record<string, unknown>)[k], inner)}`).join(', \n')}\n${indent}}`;
+}
+
+/**
+ * httpbin's JSON: Flask 1.0 jsonify with JSONIFY_PRETTYPRINT_REGULAR (indent 2, separators
+ * ", " and ": ", so lines end in ", "), keys sorted, non-ASCII escaped, one trailing newline.
+ */
+export function httpbinJson(v: unknown): string {
+  return pyJson(v, '') + '\n';
+}
+
 function json(v: unknown): Buffer {
-  return Buffer.from(JSON.stringify(v, null, 2) + '\n');
+  return Buffer.from(httpbinJson(v));
+}
+
+/** httpbin's url: the scheme a proxy reports in X-Forwarded-Proto (helpers.get_url). */
+function requestUrlText(req: IncomingMessage, url: URL): string {
+  const proto = req.headers['x-forwarded-proto'];
+  if (typeof proto !== 'string' || proto === '') return url.toString();
+  const u = new URL(url.toString());
+  u.protocol = `${proto}:`;
+  return u.toString();
 }
 
 interface Reply {
@@ -120,6 +164,8 @@ interface Reply {
   body: Buffer;
   type: string;
   delayMs: number;
+  /** an httpbin route: answered with gunicorn's and Flask's headers, as httpbin.org does */
+  httpbin?: boolean;
 }
 
 function anything(req: IncomingMessage, url: URL, body: Buffer): Record<string, unknown> {
@@ -134,15 +180,15 @@ function anything(req: IncomingMessage, url: URL, body: Buffer): Record<string, 
     }
   }
   const form = ct.includes('application/x-www-form-urlencoded') ? argsObject(new URLSearchParams(text)) : {};
-  return { args: argsObject(url.searchParams), data: ct.includes('form') ? '' : text, files: {}, form, headers: headersObject(req), json: parsed, method: req.method, origin: origin(req), url: url.toString() };
+  return { args: argsObject(url.searchParams), data: ct.includes('form') ? '' : text, files: {}, form, headers: headersObject(req, url), json: parsed, method: req.method, origin: origin(req), url: requestUrlText(req, url) };
 }
 
 /** httpbin routes; undefined = not an httpbin path (echo it, fortio style). */
 function httpbin(ctx: Ctx, req: IncomingMessage, url: URL, body: Buffer): Reply | string | undefined {
   const p = url.pathname;
-  const ok = (v: unknown, delayMs = 0): Reply => ({ status: 200, body: json(v), type: 'application/json', delayMs });
-  if (p === '/get') return ok({ args: argsObject(url.searchParams), headers: headersObject(req), origin: origin(req), url: url.toString() });
-  if (p === '/headers') return ok({ headers: headersObject(req) });
+  const ok = (v: unknown, delayMs = 0): Reply => ({ status: 200, body: json(v), type: 'application/json', delayMs, httpbin: true });
+  if (p === '/get') return ok({ args: argsObject(url.searchParams), headers: headersObject(req, url), origin: origin(req), url: requestUrlText(req, url) });
+  if (p === '/headers') return ok({ headers: headersObject(req, url) });
   if (p === '/ip') return ok({ origin: origin(req) });
   if (p === '/user-agent') return ok({ 'user-agent': req.headers['user-agent'] ?? null });
   if (p === '/anything' || p.startsWith('/anything/')) return ok(anything(req, url, body));
@@ -157,7 +203,7 @@ function httpbin(ctx: Ctx, req: IncomingMessage, url: URL, body: Buffer): Reply 
     const s = parseHttpbinStatus(raw);
     if (!s.ok) return s.error;
     const code = pickWeighted(s.value, ctx.rng);
-    return { status: code, body: Buffer.alloc(0), type: 'text/html; charset=utf-8', delayMs: 0 };
+    return { status: code, body: Buffer.alloc(0), type: 'text/html; charset=utf-8', delayMs: 0, httpbin: true };
   }
   const delay = /^\/delay\/([^/]+)$/.exec(p);
   if (delay) {
@@ -221,7 +267,15 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
       b = gzipSync(b);
       headers.push(['content-encoding', 'gzip']);
     }
-    headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true']);
+    if (reply.httpbin) {
+      // gunicorn writes Server and Date first, then the app's (Flask's) Title-Case headers.
+      res.sendDate = false;
+      headers[0] = ['Content-Type', reply.type];
+      headers.unshift(['Server', 'gunicorn/19.9.0'], ['Date', new Date().toUTCString()]);
+      headers.push(['Content-Length', String(b.length)], ['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Credentials', 'true']);
+    } else {
+      headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true']);
+    }
     for (const h of echo.headers) headers.push(h);
     if (echo.close) headers.push(['connection', 'close']);
     res.writeHead(reply.status, headers.flat());

@@ -24,7 +24,8 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * snapshot; only an exact cluster prefix and exact names, so RE2 and ECMAScript agree on it.
  */
 export function statsFilter(cluster: string, names: readonly string[] = []): string {
-  const alts = [`^cluster\\.${escapeRe(cluster)}\\.`, ...names.map((n) => `^${escapeRe(n)}$`)];
+  // `;?`: Istio >= 1.23 names cluster stats by alt_stat_name, the cluster name + ";".
+  const alts = [`^cluster\\.${escapeRe(cluster)};?\\.`, ...names.map((n) => `^${escapeRe(n)}$`)];
   return alts.join('|');
 }
 

@@ -51,10 +51,13 @@ export function parseStats(body: string): StatMap {
  */
 export function statDeltas(before: StatMap, after: StatMap, cluster: string, extraNames: readonly string[] = []): Record<string, number> {
   const prefix = `cluster.${cluster}.`;
+  // Istio >= 1.23 names cluster stats by alt_stat_name = cluster name + ";": read both spellings as one.
+  const altPrefix = `cluster.${cluster};.`;
   const out: Record<string, number> = {};
   for (const [name, v] of after) {
-    if (!name.startsWith(prefix) && !extraNames.includes(name)) continue;
-    out[name] = v - (before.get(name) ?? 0);
+    const key = name.startsWith(altPrefix) ? prefix + name.slice(altPrefix.length) : name;
+    if (!key.startsWith(prefix) && !extraNames.includes(name)) continue;
+    out[key] = v - (before.get(name) ?? 0);
   }
   return out;
 }

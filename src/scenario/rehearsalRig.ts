@@ -19,6 +19,8 @@ import {
   type SidecarHandle,
   type TargetDefaults,
   type TargetHandle,
+  type VirtualService,
+  type MeshVersion,
 } from '../rehearsal/index.js';
 import type { Scenario } from './types.js';
 
@@ -27,6 +29,8 @@ export interface Rehearsal {
   url: string;
   adminUrl: string;
   clusterName: string;
+  /** the Istio/Envoy pair emulated */
+  version: MeshVersion;
   /** Istio fields the emulator accepts but does not model (one line each) */
   warnings: string[];
   sidecar: SidecarHandle;
@@ -98,6 +102,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
       url: sidecar.url,
       adminUrl: sidecar.adminUrl as string,
       clusterName: sidecar.clusterName,
+      version: config.version,
       warnings: config.warnings,
       sidecar,
       targets,

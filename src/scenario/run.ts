@@ -10,6 +10,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { StatsFormat } from './envoyAdmin.js';
 import { loadRequestFor } from './loadRequest.js';
 import { planScenario, stepUrl } from './plan.js';
+import { NOT_MODELLED } from '../rehearsal/index.js';
 import { rehearsalTarget, startRehearsal, type Rehearsal } from './rehearsalRig.js';
 import { notRunStep, runStep, type StepEnv, type StepEvents, type StepLoads } from './stepRunner.js';
 import type { Scenario, ScenarioResult, StepResult, StepRun } from './types.js';
@@ -131,7 +132,9 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
 
   try {
     const result = emptyResult(s, local ? s.target : base, startedAt);
-    if (rig) result.rehearsal = { url: rig.url, envoyAdmin: rig.adminUrl };
+    if (rig) {
+      result.rehearsal = { url: rig.url, envoyAdmin: rig.adminUrl, istioVersion: rig.version.istio.label, envoyVersion: rig.version.envoy.label, notModelled: [...NOT_MODELLED] };
+    }
     const envoyAdmin = opts.envoyAdmin === false ? undefined : (opts.envoyAdmin ?? rig?.adminUrl ?? s.envoyAdmin);
     if (envoyAdmin !== undefined) result.envoyAdmin = envoyAdmin;
 

@@ -280,8 +280,8 @@ export interface ScenarioResult {
   interrupted: boolean;
   /** the Envoy admin endpoint the stats were read from, when there was one */
   envoyAdmin?: string;
-  /** set for a local rehearsal: where its emulated sidecar listened */
-  rehearsal?: { url: string; envoyAdmin: string };
+  /** set for a local rehearsal: where its emulated sidecar listened, what it emulated and what it does not model */
+  rehearsal?: { url: string; envoyAdmin: string; istioVersion?: string; envoyVersion?: string; notModelled?: string[] };
   /** why the target (or the local rehearsal) could not be reached before the first step: nothing ran, exit 4 */
   unreachable?: string;
   steps: StepResult[];

@@ -56,6 +56,10 @@ describe('every shipped scenario passes against the local rehearsal', () => {
     const doc = readVerdicts(dir);
     expect(doc.format).toBe('tripbench.verdicts/v1');
     expect(doc.outcome).toBe('PASS');
+    // what the rehearsal emulated and what it does not model, in every result (issue 17)
+    expect(doc.rehearsal).toMatchObject({ istioVersion: '1.30', envoyVersion: '1.38' });
+    expect(doc.rehearsal?.notModelled?.join('; ')).toMatch(/no server-side sidecar.*no real mTLS.*no locality or priority/);
+    expect(r.stdout).toContain('Rehearsal emulated Istio 1.30 (Envoy 1.38); not modelled: one client sidecar');
     expect(doc.steps.every((s) => s.status === 'completed')).toBe(true);
     for (const s of doc.steps) {
       expect(s.files).toEqual([`${s.key}.json`, `${s.key}.txt`]);
@@ -78,6 +82,7 @@ describe('every shipped scenario passes against the local rehearsal', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain(name);
+    expect(html).toContain('Local rehearsal: emulated Istio <code>1.30</code> (Envoy <code>1.38</code>)');
   }, 180_000);
 
   it('the sweep prints its trip-ratio curve, growing from 0 at c=1', async () => {

@@ -8,7 +8,7 @@ import { connect, createServer as createNetServer } from 'node:net';
 import type { Server as NetServer } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
+import { DEFAULT_ISTIO_VERSION, parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
 import type { SidecarHandle, SidecarOptions, TargetHandle } from '../../src/rehearsal/index.js';
 
 export interface Rig {
@@ -21,6 +21,8 @@ export interface RigOptions extends Partial<Omit<SidecarOptions, 'config' | 'ups
   dr?: string;
   vs?: string;
   istioVersion?: string;
+  /** Envoy cluster name instead of Istio's default for the DR host */
+  clusterNameOverride?: string;
   /** extra endpoints after the target */
   upstreams?: string[];
   /** replace the target as the only endpoint(s) */
@@ -32,10 +34,10 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const sources = [];
   if (o.dr) sources.push({ text: o.dr, file: 'dr.yaml' });
   if (o.vs) sources.push({ text: o.vs, file: 'vs.yaml' });
-  const version = parseIstioVersion(o.istioVersion ?? '1.4');
+  const version = parseIstioVersion(o.istioVersion ?? DEFAULT_ISTIO_VERSION);
   if (!version) throw new Error('bad istio version');
-  const config = sidecarConfigFromYaml(sources, { istioVersion: version });
-  const { dr: _dr, vs: _vs, istioVersion: _v, upstreams, onlyUpstreams, ...rest } = o;
+  const config = sidecarConfigFromYaml(sources, { istioVersion: version, ...(o.clusterNameOverride ? { clusterName: o.clusterNameOverride } : {}), ...(o.servicePort ? { servicePort: o.servicePort } : {}) });
+  const { dr: _dr, vs: _vs, istioVersion: _v, clusterNameOverride: _c, upstreams, onlyUpstreams, ...rest } = o;
   const sidecar = await startSidecar({
     admin: false,
     seed: 11,

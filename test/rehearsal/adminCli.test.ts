@@ -18,7 +18,8 @@ const CN = 'outbound|8000||httpbin.default.svc.cluster.local';
 
 describe('admin endpoint', () => {
   it('serves /stats in Envoy text, ?filter=, json, prometheus; /clusters; /ready; POST /reset_counters', async () => {
-    const rig = await startRig({ dr: TASK_POOL_DR, admin: '127.0.0.1:0' });
+    // Istio 1.22: remaining_* for DEFAULT (track_remaining), no ";" stat suffix yet, 2^32−1 defaults.
+    const rig = await startRig({ dr: TASK_POOL_DR, admin: '127.0.0.1:0', istioVersion: '1.22' });
     try {
       const r = await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);
       const trips = code(r.codes, 503);
@@ -48,7 +49,7 @@ describe('admin endpoint', () => {
       expect(prom).toContain('# TYPE envoy_cluster_upstream_rq_pending_overflow counter\n');
       const clusters = (await get(`${admin}/clusters`)).body;
       expect(clusters).toContain(`${CN}::default_priority::max_connections::1\n`);
-      expect(clusters).toContain(`${CN}::default_priority::max_requests::1024\n`);
+      expect(clusters).toContain(`${CN}::default_priority::max_requests::4294967295\n`);
       expect(clusters).toMatch(/::127\.0\.0\.1:\d+::health_flags::healthy\n/);
       expect((await get(`${admin}/ready`)).body).toBe('LIVE\n');
       expect(await rawStatusLine(rig.sidecar.adminAddress?.port as number, 'GET http://[zz/stats HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
@@ -109,7 +110,7 @@ describe('CLI', () => {
     expect(await server).toBe(0);
     const text = out.join('');
     expect(text).toMatch(/tripbench server \(httpbin \+ fortio echo\) listening on http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(text).toMatch(/tripbench sidecar \(Envoy emulator, Istio 1\.22, 2 workers\) listening on http:\/\/127\.0\.0\.1:\d+, cluster outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local → 127\.0\.0\.1:\d+\n/);
+    expect(text).toMatch(/tripbench sidecar \(Envoy emulator, Istio 1\.22 \(Envoy 1\.30\), 2 workers\) listening on http:\/\/127\.0\.0\.1:\d+, cluster outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local → 127\.0\.0\.1:\d+\n/);
     expect(text).toMatch(/tripbench sidecar admin on http:\/\/127\.0\.0\.1:\d+ /);
   });
 

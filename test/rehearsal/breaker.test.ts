@@ -87,17 +87,26 @@ describe('connection pool and breakers', () => {
       expect(rig.sidecar.stat('upstream_rq_503')).toBe(1);
       const uo = log.find((e) => e.flags === 'UO');
       expect(uo).toMatchObject({ status: 503, bytesSent: 81, upstreamHost: undefined });
-      expect(formatAccessLog(uo as AccessLogEntry)).toMatch(/"GET \/get HTTP\/1\.1" 503 UO 81 \d+ "-" lane=0 cx=3$/);
+      // Istio's default access-log format (telemetry_logging.go EnvoyTextLogFormat): no upstream host for an overflow (§2.4).
+      expect(formatAccessLog(uo as AccessLogEntry)).toMatch(
+        /^\[[^\]]+\] "GET \/get HTTP\/1\.1" 503 UO upstream_reset_before_response_started\{overflow\} - "-" 0 81 \d+ - "-" "-" "[0-9a-f-]{36}" "127\.0\.0\.1:\d+" "-" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local - 127\.0\.0\.1:\d+ 127\.0\.0\.1:\d+ - default$/,
+      );
+      expect(uo?.connection).toBe(3);
       expect(log.filter((e) => e.status === 200).every((e) => e.upstreamHost === `127.0.0.1:${rig.target.address.port}`)).toBe(true);
     } finally {
       await rig.close();
     }
   });
 
-  it('http2MaxRequests rejects without queueing', async () => {
+  // Envoy PR #44164 (1.38, envoy-circuit-breaking.md §8.11): a max_requests overflow counts in
+  // upstream_rq_active_overflow; Envoy 1.37 (Istio 1.29) still counts it as a pending overflow.
+  it.each([
+    ['1.29', 'upstream_rq_pending_overflow'],
+    ['current', 'upstream_rq_active_overflow'],
+  ])('http2MaxRequests rejects without queueing (Istio %s: counted in %s)', async (istioVersion, counter) => {
     const rig = await startRig({
       dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 10\n  http:\n    http2MaxRequests: 2'),
-      istioVersion: 'current',
+      istioVersion,
       concurrency: 1,
     });
     try {
@@ -111,7 +120,25 @@ describe('connection pool and breakers', () => {
         expect(r.body).toBe(OVERFLOW_BODY);
       }
       expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200]);
-      expect(rig.sidecar.stat('upstream_rq_pending_overflow')).toBe(2);
+      expect(rig.sidecar.stat(counter)).toBe(2);
+      const other = counter === 'upstream_rq_pending_overflow' ? 'upstream_rq_active_overflow' : 'upstream_rq_pending_overflow';
+      expect(rig.sidecar.stat(other)).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  // Envoy 1.13 (Istio 1.4/1.5) HTTP/1.1 pools did not apply max_requests (unified pools, be8d4caf, 1.14).
+  it('Istio 1.5: http2MaxRequests does not limit HTTP/1.1 requests', async () => {
+    const rig = await startRig({
+      dr: destinationRule('connectionPool:\n  tcp:\n    maxConnections: 10\n  http:\n    http2MaxRequests: 1'),
+      istioVersion: '1.5',
+      concurrency: 1,
+    });
+    try {
+      const rs = await Promise.all([get(`${rig.sidecar.url}/get?delay=200ms`), get(`${rig.sidecar.url}/get?delay=200ms`)]);
+      expect(rs.map((r) => r.status)).toEqual([200, 200]);
+      expect(rig.sidecar.stat('upstream_rq_pending_overflow')).toBe(0);
     } finally {
       await rig.close();
     }
@@ -120,10 +147,11 @@ describe('connection pool and breakers', () => {
   it('circuit-breaker gauges read 0 / full again after the load (as in the Istio task)', async () => {
     const rig = await startRig({
       dr: TASK_POOL_DR,
+      istioVersion: 'current',
     });
     try {
       await tripbenchLoad(`${rig.sidecar.url}/get`, 3, 30);
-      const g = (n: string): number | undefined => rig.sidecar.store.get(`cluster.${rig.sidecar.clusterName}.${n}`);
+      const g = (n: string): number | undefined => rig.sidecar.store.get(`${rig.sidecar.cluster.stats.prefix}${n}`);
       expect(g('circuit_breakers.default.rq_pending_open')).toBe(0);
       expect(g('circuit_breakers.default.remaining_pending')).toBe(1);
       expect(g('circuit_breakers.high.rq_pending_open')).toBe(0);

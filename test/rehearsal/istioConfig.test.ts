@@ -106,15 +106,24 @@ describe('YAML problems are one line with file:line:col and the field path', () 
 });
 
 describe('Istio → Envoy mapping', () => {
-  it('the task DR on Istio 1.4: Envoy defaults for unset limits, gateway mapping of consecutiveErrors, panic 50 %', () => {
+  // envoy-circuit-breaking.md §8.2: Istio 1.1.0 cluster.go 52–59 (Envoy defaults, max_retries 1024),
+  // 1.3.0 cluster.go 886–890 (healthy_panic_threshold always written), 1.4.0 cluster.go 70–91 (2^32−1).
+  it('the task DR on Istio 1.2 / 1.3 / 1.4: unset limits and the panic threshold as each pilot wrote them', () => {
     const { resources, problems: p } = loadIstioResources([{ text: TASK_DR, file: 'dr.yaml' }]);
     expect(p).toEqual([]);
-    const c = toSidecarConfig(resources, { istioVersion: v('1.4') }).cluster;
+    const c = toSidecarConfig(resources, { istioVersion: v('1.2') }).cluster;
     expect(c.name).toBe('outbound|8000||httpbin.default.svc.cluster.local');
-    expect(c.thresholds).toEqual({ maxConnections: 1, maxPendingRequests: 1, maxRequests: 1024, maxRetries: 3 });
+    expect(c.thresholds).toEqual({ maxConnections: 1, maxPendingRequests: 1, maxRequests: 1024, maxRetries: 1024 });
     expect(c.maxRequestsPerConnection).toBe(1);
     expect(c.outlier).toMatchObject({ consecutiveGatewayFailure: 1, enforcingConsecutiveGatewayFailure: 100, enforcingConsecutive5xx: 0, intervalMs: 1000, baseEjectionTimeMs: 180_000, maxEjectionPercent: 100, legacyBackoff: true });
     expect(c.healthyPanicThreshold).toBe(50);
+    expect(toSidecarConfig(resources, { istioVersion: v('1.0') }).cluster.thresholds.maxRetries).toBe(3);
+    const c13 = toSidecarConfig(resources, { istioVersion: v('1.3') }).cluster;
+    expect(c13.healthyPanicThreshold).toBe(0);
+    expect(c13.thresholds.maxRequests).toBe(1024);
+    const c14 = toSidecarConfig(resources, { istioVersion: v('1.4') }).cluster;
+    expect(c14.thresholds).toEqual({ maxConnections: 1, maxPendingRequests: 1, maxRequests: UNLIMITED, maxRetries: UNLIMITED });
+    expect(c14.healthyPanicThreshold).toBe(0);
   });
 
   it('Istio 1.0 maps consecutiveErrors to consecutive_5xx; current pilot ignores it', () => {
@@ -153,11 +162,15 @@ describe('Istio → Envoy mapping', () => {
     expect(toSidecarConfig(off, { istioVersion: v('1.4') }).routes[0]?.retry).toBeUndefined();
   });
 
-  it('versions parse', () => {
-    expect(parseIstioVersion('1.4')).toEqual({ label: '1.4', minor: 4 });
-    expect(parseIstioVersion('v1.22.3')).toEqual({ label: '1.22', minor: 22 });
-    expect(parseIstioVersion('current')).toBe(CURRENT_ISTIO);
+  it('versions parse: Istio 1.N with the Envoy it ships, or an -envoy-version override', () => {
+    expect(parseIstioVersion('1.4')).toEqual({ istio: { label: '1.4', minor: 4 }, envoy: { label: '1.13', minor: 13 } });
+    expect(parseIstioVersion('v1.22.3')).toEqual({ istio: { label: '1.22', minor: 22 }, envoy: { label: '1.30', minor: 30 } });
+    expect(parseIstioVersion('current')).toEqual(CURRENT_ISTIO);
+    expect(CURRENT_ISTIO).toEqual({ istio: { label: '1.30', minor: 30 }, envoy: { label: '1.38', minor: 38 } });
+    expect(parseIstioVersion('1.20', '1.27')?.envoy).toEqual({ label: '1.27', minor: 27 });
+    expect(parseIstioVersion('1.20', '2.0')).toBeUndefined();
     expect(parseIstioVersion('2.0')).toBeUndefined();
+    expect(parseIstioVersion('1.31')).toBeUndefined();
   });
 });
 

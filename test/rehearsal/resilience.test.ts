@@ -58,10 +58,13 @@ describe('outlier detection', () => {
     }
   });
 
-  it('all endpoints ejected → 503 no healthy upstream (panic off); Istio 1.4 keeps Envoy’s 50 % panic', async () => {
+  // Istio 1.3.0 cluster.go 886–890 (envoy-circuit-breaking.md §8.2): with outlierDetection set,
+  // pilot always writes healthy_panic_threshold = minHealthPercent (0 = panic off); 1.1–1.2 left
+  // Envoy's 50 %.
+  it.each(['current', '1.4', '1.3'])('Istio %s: all endpoints ejected → 503 no healthy upstream (panic off)', async (istioVersion) => {
     const bad = await startScriptedServer([500]);
     const dr = od('  consecutive5xxErrors: 1').replace('400ms', '10s');
-    const cur = await startRig({ dr, istioVersion: 'current', onlyUpstreams: [`127.0.0.1:${bad.port}`] });
+    const cur = await startRig({ dr, istioVersion, onlyUpstreams: [`127.0.0.1:${bad.port}`] });
     try {
       expect((await get(`${cur.sidecar.url}/get`)).status).toBe(500);
       const r = await get(`${cur.sidecar.url}/get`);
@@ -70,8 +73,14 @@ describe('outlier detection', () => {
       expect(cur.sidecar.stat('upstream_cx_none_healthy')).toBe(1);
     } finally {
       await cur.close();
+      await bad.close();
     }
-    const old = await startRig({ dr, istioVersion: '1.4', onlyUpstreams: [`127.0.0.1:${bad.port}`] });
+  });
+
+  it('Istio 1.2 keeps Envoy’s 50 % panic threshold: an ejected single host keeps serving', async () => {
+    const bad = await startScriptedServer([500]);
+    const dr = od('  consecutive5xxErrors: 1').replace('400ms', '10s');
+    const old = await startRig({ dr, istioVersion: '1.2', onlyUpstreams: [`127.0.0.1:${bad.port}`] });
     try {
       expect((await get(`${old.sidecar.url}/get`)).status).toBe(500);
       expect((await get(`${old.sidecar.url}/get`)).status).toBe(500);
@@ -142,13 +151,22 @@ describe('route timeout and faults', () => {
 });
 
 describe('retries and local failures', () => {
-  it('connect failure: 503 connection failure, retried by Istio’s default policy', async () => {
+  // Envoy source/common/http/utility.cc local reply text (envoy-circuit-breaking.md §8.9): the
+  // "retried and the latest" form from Envoy 1.22 (8a1d8a74); "remote connection failure,
+  // transport failure reason: …" from 1.27 (2bba781a).
+  const PREFIX = 'upstream connect error or disconnect/reset before headers. ';
+  it.each([
+    ['1.4', 'reset reason: connection failure'],
+    ['1.18', 'retried and the latest reset reason: connection failure'],
+    ['1.20', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111'],
+    ['current', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused'],
+  ])('connect failure at Istio %s: 503 "%s", retried by Istio’s default policy', async (istioVersion, tail) => {
     const port = await closedPort();
-    const rig = await startRig({ onlyUpstreams: [`127.0.0.1:${port}`] });
+    const rig = await startRig({ istioVersion, onlyUpstreams: [`127.0.0.1:${port}`] });
     try {
       const r = await get(`${rig.sidecar.url}/get`);
       expect(r.status).toBe(503);
-      expect(r.body).toBe('upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure');
+      expect(r.body).toBe(PREFIX + tail);
       expect(rig.sidecar.stat('upstream_rq_retry')).toBe(2);
       expect(rig.sidecar.stat('upstream_cx_connect_fail')).toBe(3);
       expect(rig.sidecar.stat('upstream_rq_pending_failure_eject')).toBe(3);

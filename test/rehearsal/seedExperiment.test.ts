@@ -166,7 +166,8 @@ describe('seed experiment through the CLI (`tripbench load` child process, admin
 
   async function overflowFromAdmin(): Promise<number> {
     const text = (await get(`${rig.sidecar.adminUrl as string}/stats`)).body;
-    const m = new RegExp(`^cluster\\.${rig.sidecar.clusterName.replace(/[|.]/g, '\\$&')}\\.upstream_rq_pending_overflow: (\\d+)$`, 'm').exec(text);
+    // The stat prefix is the cluster's stat name (Istio >= 1.23: name + ";").
+    const m = new RegExp(`^${rig.sidecar.cluster.stats.prefix.replace(/[|.]/g, '\\$&')}upstream_rq_pending_overflow: (\\d+)$`, 'm').exec(text);
     expect(m, text).not.toBeNull();
     return Number(m?.[1]);
   }

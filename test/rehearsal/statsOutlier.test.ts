@@ -67,8 +67,9 @@ describe('outlier detection', () => {
     const { d, stats } = detector({ consecutiveGatewayFailure: 1, enforcingConsecutiveGatewayFailure: 100, enforcingConsecutive5xx: 0 }, [h]);
     for (let i = 0; i < 10; i++) d.putHttpCode(h, 500);
     expect(h.ejected).toBe(false);
-    // Detected (not enforced) once: the counter equals 5 once and then runs past it.
-    expect(stats.get('outlier_detection.ejections_detected_consecutive_5xx')).toBe(1);
+    // Detected (not enforced) at the 5th and the 10th: Envoy resets the counter after every
+    // detection (outlier_detection_impl.cc onConsecutiveErrorWorker).
+    expect(stats.get('outlier_detection.ejections_detected_consecutive_5xx')).toBe(2);
     d.putLocalOrigin(h, 'connect-failed');
     expect(h.ejected).toBe(true);
     expect(stats.get('outlier_detection.ejections_enforced_consecutive_gateway_failure')).toBe(1);
@@ -92,9 +93,9 @@ describe('outlier detection', () => {
     expect(d.ejectionDurationMs(h)).toBe(3000);
   });
 
-  it('max ejection percent caps ejections but one host may always go', () => {
+  it('max ejection percent caps ejections but one host may always go (Envoy 1.27 rule)', () => {
     const hosts = [1, 2, 3].map((p) => new UpstreamHost('127.0.0.1', p));
-    const { d, stats } = detector({ consecutive5xx: 1, maxEjectionPercent: 10 }, hosts);
+    const { d, stats } = detector({ consecutive5xx: 1, maxEjectionPercent: 10, ejectionRule: 'after-le-or-first' }, hosts);
     for (const h of hosts) d.putHttpCode(h, 500);
     expect(hosts.filter((h) => h.ejected)).toHaveLength(1);
     expect(stats.get('outlier_detection.ejections_overflow')).toBe(2);

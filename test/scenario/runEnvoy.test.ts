@@ -45,8 +45,10 @@ describe('reading /stats', () => {
 
   it('asks for the cluster only, with a filter Envoy (RE2) and the emulator read alike', () => {
     const f = statsFilter(CLUSTER, ['server.live']);
-    expect(f).toBe('^cluster\\.outbound\\|8000\\|\\|httpbin\\.default\\.svc\\.cluster\\.local\\.|^server\\.live$');
+    expect(f).toBe('^cluster\\.outbound\\|8000\\|\\|httpbin\\.default\\.svc\\.cluster\\.local;?\\.|^server\\.live$');
     expect(new RegExp(f).test(`cluster.${CLUSTER}.upstream_rq_total`)).toBe(true);
+    // Istio >= 1.23 (alt_stat_name = name + ";")
+    expect(new RegExp(f).test(`cluster.${CLUSTER};.upstream_rq_total`)).toBe(true);
     expect(new RegExp(f).test('cluster.outbound|8000||other.default.svc.cluster.local.upstream_rq_total')).toBe(false);
     expect(statsUrl('http://127.0.0.1:15000', { format: 'json' })).toBe('http://127.0.0.1:15000/stats?format=json');
   });
@@ -64,7 +66,8 @@ describe('reading /stats', () => {
     expect(counters.length).toBeGreaterThan(3);
     for (const k of counters) expect(json.get(k), k).toBe(text.get(k));
     expect(text.get('server.live')).toBe(1);
-    expect([...text.keys()].every((k) => k.startsWith(`cluster.${CLUSTER}.`) || k === 'server.live')).toBe(true);
+    // The rehearsal's default Istio (>= 1.23) names cluster stats `cluster.<name>;.` (alt_stat_name).
+    expect([...text.keys()].every((k) => k.startsWith(`cluster.${CLUSTER};.`) || k === 'server.live')).toBe(true);
     const d = statDeltas(before, text, CLUSTER);
     expect(d[`cluster.${CLUSTER}.upstream_rq_total`]).toBe(1);
     expect(d[`cluster.${CLUSTER}.upstream_rq_200`]).toBe(1);

@@ -1,0 +1,128 @@
+/**
+ * The one table of what changes with the Istio release and the Envoy it ships: every
+ * version-dependent behaviour of the emulator is a field of `Behaviour`, read nowhere but here
+ * from version numbers. Sources are named per field (envoy-circuit-breaking.md §8 and the Envoy /
+ * Istio files it cites); docs/rehearsal.md lists the same table for readers.
+ */
+
+/** An Istio 1.x release and the Envoy 1.y its proxy runs (unless -envoy-version overrides it). */
+export interface MeshVersion {
+  istio: { label: string; minor: number };
+  envoy: { label: string; minor: number };
+}
+
+/** The newest Istio release modelled; `-istio-version` defaults to it. */
+export const NEWEST_ISTIO_MINOR = 30;
+export const DEFAULT_ISTIO_VERSION = `1.${NEWEST_ISTIO_MINOR}`;
+
+/**
+ * Envoy minor per Istio minor: each Istio release branch pins the Envoy of its time (istio.deps
+ * at the tag). From 1.16 ↔ 1.24 on the pairing is Istio minor + 8 (1.18 ↔ 1.26, 1.20 ↔ 1.28,
+ * 1.24 ↔ 1.32, 1.28 ↔ 1.36 in §8); before, release dates (1.1 ↔ 1.10, 1.4 ↔ 1.13, 1.6 ↔ 1.14).
+ */
+const ENVOY_OF_ISTIO: readonly number[] = [8, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+
+export function envoyMinorOf(istioMinor: number): number {
+  return istioMinor < ENVOY_OF_ISTIO.length ? (ENVOY_OF_ISTIO[istioMinor] as number) : istioMinor + 8;
+}
+
+function minorOf(s: string): number | undefined {
+  const m = /^v?1\.(\d+)(?:\.\d+)?(?:-dev)?$/.exec(s.trim().toLowerCase());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** "1.N", "1.N.P", "current"/"latest" (= the newest modelled); undefined if unreadable or beyond the table. */
+export function parseIstioMinor(s: string): number | undefined {
+  const t = s.trim().toLowerCase();
+  if (t === 'current' || t === 'latest') return NEWEST_ISTIO_MINOR;
+  const m = minorOf(t);
+  return m !== undefined && m <= NEWEST_ISTIO_MINOR ? m : undefined;
+}
+
+/** An Envoy version "1.N" for -envoy-version; undefined if unreadable or beyond the newest modelled. */
+export function parseEnvoyMinor(s: string): number | undefined {
+  const m = minorOf(s);
+  return m !== undefined && m >= 8 && m <= envoyMinorOf(NEWEST_ISTIO_MINOR) ? m : undefined;
+}
+
+export function meshVersion(istioMinor: number, envoyMinor: number = envoyMinorOf(istioMinor)): MeshVersion {
+  return { istio: { label: `1.${istioMinor}`, minor: istioMinor }, envoy: { label: `1.${envoyMinor}`, minor: envoyMinor } };
+}
+
+/** "Istio 1.30 (Envoy 1.38)" — how every result names what it emulated. */
+export function describeVersion(v: MeshVersion): string {
+  return `Istio ${v.istio.label} (Envoy ${v.envoy.label})`;
+}
+
+/** The emulator's rule for `max_ejection_percent` (Envoy outlier_detection_impl.cc ejectHost). */
+export type EjectionRule =
+  /** Envoy ≤ 1.26: eject while 100 × ejected / hosts < max (before this ejection) */
+  | 'before-lt'
+  /** Envoy 1.27: 100 × (ejected + 1) / hosts ≤ max, or no host ejected yet */
+  | 'after-le-or-first'
+  /** Envoy ≥ 1.28 (ecd6bdd0): 100 × (ejected + 1) / hosts ≤ max, nothing else (always_eject_one_host unset by Istio) */
+  | 'after-le';
+
+export interface Behaviour {
+  // ---- what Istio's pilot writes ----
+  /** DEFAULT thresholds when the DR leaves one unset: 1.0–1.3 Envoy's, max_retries 1024 from 1.1; 1.4+ 2^32−1 (§8.2) */
+  thresholdsUnlimited: boolean;
+  /** 1.1–1.3 wrote max_retries 1024 over Envoy's 3 (1.1.0 cluster.go 52–59) */
+  maxRetries1024: boolean;
+  /** 1.3+ always writes healthy_panic_threshold (= minHealthPercent, 0 = panic off) with outlierDetection (1.3.0 cluster.go 886–890) */
+  panicThresholdAlwaysWritten: boolean;
+  /** deprecated `consecutiveErrors`: 1.0 → consecutive_5xx; 1.1–1.6 → consecutive_gateway_failure (istio/api#617); 1.7+ ignored (a291ab60) */
+  consecutiveErrors: '5xx' | 'gateway' | 'ignored';
+  /** Istio's default route retry policy retries 503 (≤ 1.23); 1.24 EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY=true drops it (retry.go) */
+  defaultRetry503: boolean;
+  /** default load balancer: LEAST_REQUEST from 1.14, ROUND_ROBIN before */
+  defaultLeastRequest: boolean;
+  /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): inferred from the task pages, 1.6+ */
+  trackRemaining: boolean;
+  /** alt_stat_name = cluster name + ";" from 1.23 (cluster_builder.go 488, istio/istio#51861) */
+  statNameSemicolon: boolean;
+  // ---- what the Envoy binary does ----
+  /** max_requests applies to HTTP/1.1 pools only since the unified pools (be8d4caf, Envoy 1.14) */
+  maxRequestsOnHttp1: boolean;
+  /** old ejection back-off: multiplier = ejections, uncapped (Envoy < 1.17 added max_ejection_time) */
+  legacyBackoff: boolean;
+  ejectionRule: EjectionRule;
+  /** "retried and the latest reset reason:" (Envoy ≥ 1.22, 8a1d8a74) */
+  retriedWording: boolean;
+  /** connect failures read "remote connection failure, transport failure reason: …" (Envoy ≥ 1.27, 2bba781a) */
+  remoteConnectionFailure: boolean;
+  /** errno rendering in "delayed connect error: …": the number before Envoy 1.33, strerror's text after (inferred from logs) */
+  connectErrorText: boolean;
+  /** a max_requests overflow counts in upstream_rq_active_overflow (Envoy ≥ 1.38, PR #44164) */
+  activeOverflowStat: boolean;
+}
+
+export function behaviourOf(v: MeshVersion): Behaviour {
+  const i = v.istio.minor;
+  const e = v.envoy.minor;
+  return {
+    thresholdsUnlimited: i >= 4,
+    maxRetries1024: i >= 1 && i <= 3,
+    panicThresholdAlwaysWritten: i >= 3,
+    consecutiveErrors: i === 0 ? '5xx' : i <= 6 ? 'gateway' : 'ignored',
+    defaultRetry503: i <= 23,
+    defaultLeastRequest: i >= 14,
+    trackRemaining: i >= 6,
+    statNameSemicolon: i >= 23,
+    maxRequestsOnHttp1: e >= 14,
+    legacyBackoff: e < 17,
+    ejectionRule: e <= 26 ? 'before-lt' : e === 27 ? 'after-le-or-first' : 'after-le',
+    retriedWording: e >= 22,
+    remoteConnectionFailure: e >= 27,
+    connectErrorText: e >= 33,
+    activeOverflowStat: e >= 38,
+  };
+}
+
+/** What the rehearsal does not model, stated with every result so a PASS is read as what it is. */
+export const NOT_MODELLED: readonly string[] = [
+  'one client sidecar (no server-side sidecar: its hop is a fixed latency)',
+  'no real mTLS (a handshake delay at most)',
+  'no locality or priority load balancing',
+  'one outbound cluster and one route table',
+];
