@@ -50,6 +50,11 @@ describe('distributed-job.yaml run locally', () => {
     const results = join(dir, 'results');
     const local = { RESULTS_DIR: results, TARGET_URL: srv.url, CALLS: '103', QPS: '0', CONNECTIONS: '2' };
     const pod = podTemplate(job).spec.containers[0] as Container;
+    // the init container makes the run's folder, as in the pod (-json does not create folders)
+    const init = (podTemplate(job).spec.initContainers ?? [])[0] as Container;
+    const made = containerArgv(init, { RESULTS_DIR: results });
+    const mk = await exec(made.argv[0] as string, made.argv.slice(1), made.env);
+    expect(mk.code, mk.stderr).toBe(0);
     const runs = await Promise.all(
       Array.from({ length: shards }, (_, i) => {
         const { argv } = containerArgv(pod, { ...local, SHARD_INDEX: String(i) });

@@ -55,6 +55,7 @@ export interface Container {
 
 export interface PodSpec {
   containers: Container[];
+  initContainers?: Container[];
   volumes?: { name: string; configMap?: { name: string }; persistentVolumeClaim?: { claimName: string } }[];
   restartPolicy?: string;
   securityContext?: Record<string, unknown>;

@@ -22,7 +22,7 @@ describe('admin ?filter=', () => {
     const rig = await startRig({ dr: TASK_POOL_DR, admin: '127.0.0.1:0' });
     try {
       const admin = rig.sidecar.adminUrl as string;
-      expect((await get(`${admin}/stats?filter=${q('pending_overflow$')}`)).body).toBe(`cluster.${CN}.upstream_rq_pending_overflow: 0\n`);
+      expect((await get(`${admin}/stats?filter=${q('pending_overflow$')}`)).body).toBe(`cluster.${CN};.upstream_rq_pending_overflow: 0\n`);
       expect((await get(`${admin}/stats?filter=${q('rq_pending_overflow')}`)).body).toContain('upstream_rq_pending_overflow: 0\n');
       const redos = await get(`${admin}/stats?filter=${q(REDOS)}`);
       expect([redos.status, redos.body]).toEqual([200, '']);
@@ -32,7 +32,7 @@ describe('admin ?filter=', () => {
         expect([bad, r.status, r.body]).toEqual([bad, 400, 'Invalid re2 regex\n']);
       }
       const json = JSON.parse((await get(`${admin}/stats?format=json&usedonly&filter=${q('default\\.remaining_pending$')}`)).body) as { stats: unknown[] };
-      expect(json.stats).toEqual([{ name: `cluster.${CN}.circuit_breakers.default.remaining_pending`, value: 1 }]);
+      expect(json.stats).toEqual([{ name: `cluster.${CN};.circuit_breakers.default.remaining_pending`, value: 1 }]);
       expect((await get(`${admin}/stats?filter=x&format=yaml`)).status).toBe(400);
     } finally {
       await rig.close();
