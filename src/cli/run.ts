@@ -56,7 +56,7 @@ export const RUN_FLAGS: FlagSpecs = {
 
 const USAGE = `Usage: tripbench run [flags] FILE|DIR...
 Runs scenario files and judges every expectation: PASS, FAIL or INCONCLUSIVE.
-Exit codes: 0 all PASS, 1 some FAIL, 2 bad scenario or flags, 3 INCONCLUSIVE/NOT RUN without FAIL, 4 target unreachable.
+Exit codes: 0 all PASS, 1 some FAIL, 2 bad scenario or flags, 3 INCONCLUSIVE/NOT RUN without FAIL, 4 UNREACHABLE (target unreachable before the first step).
 ${formatUsage(RUN_FLAGS)}`;
 
 const INCONCLUSIVE_AS: readonly InconclusiveAs[] = ['pass', 'fail', 'inconclusive'];
