@@ -9,7 +9,7 @@ export interface CallResult {
   /** fortio's details: the status code, -1 for a transport failure. Drives -abort-on and progress. */
   code: number;
   /** Human detail for a failed warmup message, e.g. "132 bytes" or the socket error. */
-  detail?: string;
+  detail?: string | undefined;
 }
 
 export interface ThreadRunnable {

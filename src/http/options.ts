@@ -73,14 +73,17 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
 });
 
 /** What a caller (CLI, scenario) knows before fortio's rules are applied. */
-export interface HttpOptionsInput extends Partial<Omit<HttpOptions, 'url' | 'headers' | 'payload' | 'method'>> {
+export type HttpOptionsInput = {
+  // undefined = the default, as when the field is left out.
+  [K in Exclude<keyof HttpOptions, 'url' | 'headers' | 'payload' | 'method'>]?: HttpOptions[K] | undefined;
+} & {
   url: string;
   /** `-H` values ("Key: Value") or already split pairs, in order. */
-  headers?: readonly (string | HeaderPair)[];
-  payload?: Uint8Array | string | null;
+  headers?: readonly (string | HeaderPair)[] | undefined;
+  payload?: Uint8Array | string | null | undefined;
   /** -X; '' or undefined = fortio's GET/POST choice. */
-  method?: string;
-}
+  method?: string | undefined;
+};
 
 export interface MadeHttpOptions {
   options: HttpOptions;

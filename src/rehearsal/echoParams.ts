@@ -15,7 +15,7 @@ export interface EchoLimits {
 }
 
 export interface EchoParams {
-  status?: number;
+  status?: number | undefined;
   delayMs?: number;
   size?: number;
   headers: Array<[string, string]>;

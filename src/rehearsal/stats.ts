@@ -59,7 +59,7 @@ export class Gauge {
 
 export interface SnapshotOptions {
   /** partial-match regex on the full name, like Envoy's ?filter= */
-  filter?: RegExp;
+  filter?: RegExp | undefined;
   /** only stats touched at least once (?usedonly) */
   usedOnly?: boolean;
   /** ignore the Istio inclusion list (library callers and tests) */

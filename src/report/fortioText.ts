@@ -116,7 +116,7 @@ export interface ReportOptions {
   /** The -p list, used only for histograms whose data carries no percentiles. */
   percentiles?: readonly number[];
   /** Adds the `Successfully wrote …` line. */
-  jsonWritten?: { bytes: number; target: string };
+  jsonWritten?: { bytes: number; target: string } | undefined;
 }
 
 // fortio's sleep histogram: offset -0.001 s, divider 0.001 s; bucket 0 holds sleeps <= -1 ms.

@@ -26,7 +26,7 @@ export interface StepLoads {
   /** a batch cut short by an interrupt or a failure: written out, never judged */
   partial?: FortioResult;
   /** the whole batches as one result (exact merge), or the only batch; absent when the merge failed (StepResult.error says why) */
-  pooled?: FortioResult;
+  pooled?: FortioResult | undefined;
 }
 
 export interface StepContext {

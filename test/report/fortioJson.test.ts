@@ -114,7 +114,7 @@ describe('encodeFortioJson', () => {
 
   it('still writes a file when a producer left required Tripbench fields out', () => {
     const r = currentExampleResult();
-    r.Tripbench = { Version: 'x' } as unknown as FortioResult['Tripbench'];
+    r.Tripbench = { Version: 'x' } as unknown as NonNullable<FortioResult['Tripbench']>;
     const tb = topLevelBlocks(encodeFortioJson(r)).get('Tripbench');
     expect(tb).toBe('{\n    "Version": "x",\n    "WarmupCalls": 0,\n    "ThreadsFlag": 0,\n    "Interrupted": false,\n    "ErrorKinds": {},\n    "ThreadCalls": [],\n    "ThreadDurations": [],\n    "Workers": []\n  }');
   });

@@ -22,7 +22,7 @@ export interface WarmupOutcome {
   threadId: number;
   ok: boolean;
   code: number;
-  detail?: string;
+  detail?: string | undefined;
   /** Absolute epoch ms when the warmup call ended (orders parallel failures). */
   endEpochMs: number;
   /** Absolute epoch ms when it started. */
@@ -51,7 +51,7 @@ export type WorkerToMain =
   | { type: 'abortOn'; code: number }
   | { type: 'done'; part: WorkerPart }
   | { type: 'closed' }
-  | { type: 'fatal'; message: string; stack?: string };
+  | { type: 'fatal'; message: string; stack?: string | undefined };
 
 export type WorkerMessageType = WorkerToMain['type'];
 export type WorkerMessage<T extends WorkerMessageType> = Extract<WorkerToMain, { type: T }>;
