@@ -157,10 +157,10 @@ function checkBounds(f: ParsedFlags): void {
 function readPayloadFile(path: string): Uint8Array {
   try {
     if (path !== '-' && statSync(path).size > LIMITS.payloadBytes) {
-      throw new Error(`larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
+      throw new Error(`larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`);
     }
     const b = readFileSync(path === '-' ? 0 : path);
-    if (b.length > LIMITS.payloadBytes) throw new Error(`larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
+    if (b.length > LIMITS.payloadBytes) throw new Error(`larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`);
     return b;
   } catch (e) {
     throw new LoadSetupError(`Error: unable to read -payload-file ${path}: ${errorMessage(e)}`);
@@ -234,7 +234,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     payload = randomBytes(Math.min(payloadSize, LIMITS.randomPayloadBytes));
   } else if (payloadFile !== '') payload = readPayloadFile(payloadFile);
   else if (Buffer.byteLength(flagString(f, 'payload')) > LIMITS.payloadBytes) {
-    throw new FlagError(`invalid value for flag -payload: larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`);
+    throw new FlagError(`invalid value for flag -payload: larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`);
   } else if (flagString(f, 'payload') !== '') payload = Buffer.from(flagString(f, 'payload'));
 
   let contentType = flagString(f, 'content-type');

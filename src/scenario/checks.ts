@@ -98,7 +98,7 @@ function checkLoad(doc: YamlDocument, base: PathSegment[], load: unknown, out: P
     if (m !== undefined) out.push(doc.problem([...base, 'contentType'], m));
   }
   if (typeof load.payload === 'string' && Buffer.byteLength(load.payload) > LIMITS.payloadBytes) {
-    out.push(doc.problem([...base, 'payload'], `larger than ${LIMITS.payloadBytes} bytes (16 MiB), the largest request body tripbench sends`));
+    out.push(doc.problem([...base, 'payload'], `larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`));
   }
   checkMax(doc, [...base, 'c'], load.c, LIMITS.connections, ' connections in one process', out);
   checkMax(doc, [...base, 'n'], load.n, LIMITS.calls, ' calls in one load', out);

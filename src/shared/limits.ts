@@ -17,7 +17,7 @@ export const LIMITS = {
   /** -timeout: a day (Node timers overflow past 24.8 days and would fire after 1 ms). */
   timeoutNs: 24 * 3600 * 1e9,
   /** -payload-file and a scenario's payload: one request body held in memory per worker thread. */
-  payloadBytes: 16 * 1024 * 1024,
+  payloadBytes: 4 * 1024 * 1024,
   /** -payload-size: fortio's own cap (it warns and uses the cap). */
   randomPayloadBytes: 256 * 1024,
   /** Points of one sweep, batches of one until-conclusive budget, repeats of one step. */

@@ -65,12 +65,12 @@ describe('upper bounds: checked before anything starts', () => {
     expect(r.stderr).toBe(`tripbench load: ${message}\nRun 'tripbench load -h' for usage.\n`);
   });
 
-  it('a payload file over 16 MiB: exit 1 like an unreadable one (fortio), before any call', async () => {
+  it('a payload file over 4 MiB: exit 1 like an unreadable one (fortio), before any call', async () => {
     const big = join(dir, 'big.bin');
-    writeFileSync(big, Buffer.alloc(16 * 1024 * 1024 + 1));
+    writeFileSync(big, Buffer.alloc(4 * 1024 * 1024 + 1));
     const r = await runCli(['load', '-n', '1', '-payload-file', big, ka.url]);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe(`Error: unable to read -payload-file ${big}: larger than 16777216 bytes (16 MiB), the largest request body tripbench sends`);
+    expect(r.stderr.split('\n')[0]).toBe(`Error: unable to read -payload-file ${big}: larger than 4194304 bytes (4 MiB), the largest request body tripbench sends`);
   });
 
   it('scenario c: 1e12, n: 1e15: --dry-run refuses what run would, file:line:col, exit 2', async () => {
