@@ -4,6 +4,7 @@
  * a 200 with a 2-byte body; bodies are not expected (the tests send none).
  */
 import * as net from 'node:net';
+import { listenLoopback } from './listenLoopback.js';
 
 export interface CaptureServer {
   url: string;
@@ -21,9 +22,7 @@ const OK = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'latin1
 export async function startCaptureServer(): Promise<CaptureServer> {
   let received: Buffer[] = [];
   let heads: string[] = [];
-  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    sockets.add(socket);
     let pending = '';
     socket.on('data', (d: Buffer) => {
       received.push(d);
@@ -35,10 +34,8 @@ export async function startCaptureServer(): Promise<CaptureServer> {
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const { port, close } = await listenLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
@@ -48,11 +45,7 @@ export async function startCaptureServer(): Promise<CaptureServer> {
       received = [];
       heads = [];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import * as net from 'node:net';
 import { seededRng } from '../../src/shared/random.js';
+import { listenLoopback } from './listenLoopback.js';
 
 export interface TestServer {
   url: string;
@@ -81,10 +82,8 @@ function parseRequests(buf: Buffer): { requests: Omit<RawRequest, 'index' | 'con
 export async function startRawServer(respond: Responder): Promise<TestServer> {
   let connections = 0;
   let requests = 0;
-  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     connections++;
-    sockets.add(socket);
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
     let connIndex = 0;
@@ -99,10 +98,8 @@ export async function startRawServer(respond: Responder): Promise<TestServer> {
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const { port, close } = await listenLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
@@ -112,11 +109,7 @@ export async function startRawServer(respond: Responder): Promise<TestServer> {
     get requests() {
       return requests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
