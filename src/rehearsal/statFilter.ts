@@ -32,6 +32,8 @@ interface Pending {
 
 export class StatFilter {
   private worker: Worker | undefined;
+  /** Resolves once the current worker runs: its start-up (seconds on a busy machine) is not the pattern's cost. */
+  private online: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private chain: Promise<unknown> = Promise.resolve();
@@ -68,15 +70,22 @@ export class StatFilter {
         this.pending.delete(id);
       }
     };
+    this.online = new Promise<void>((resolve) => {
+      w.once('online', () => resolve());
+      w.once('error', () => resolve());
+      w.once('exit', () => resolve());
+    });
     w.on('error', (e) => fail(e.message));
     w.on('exit', () => fail('its worker exited'));
     this.worker = w;
     return w;
   }
 
-  private run(pattern: string, names: string[]): Promise<FilterOutcome> {
-    if (this.closed) return Promise.resolve({ ok: false, status: 503, body: 'admin is shutting down\n' });
+  private async run(pattern: string, names: string[]): Promise<FilterOutcome> {
+    if (this.closed) return { ok: false, status: 503, body: 'admin is shutting down\n' };
     const w = this.ensureWorker();
+    await this.online;
+    if (this.closed || this.worker !== w) return { ok: false, status: 503, body: this.closed ? 'admin is shutting down\n' : 'stats filter failed: its worker exited\n' };
     const id = this.nextId++;
     return new Promise<FilterOutcome>((resolve) => {
       const timer = setTimeout(() => {

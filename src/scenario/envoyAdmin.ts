@@ -9,6 +9,13 @@ import { parseStats, type StatMap } from './envoyStats.js';
 export type StatsFormat = 'text' | 'json';
 export const STATS_FORMATS: readonly StatsFormat[] = ['text', 'json'];
 
+/**
+ * A snapshot slower than this makes the Envoy checks INCONCLUSIVE. Generous on purpose: on a
+ * busy 2-core runner a local admin answer took over 5 s (load average 20); a hung endpoint
+ * still cannot hold a step for long.
+ */
+export const STATS_TIMEOUT_MS = 20_000;
+
 export interface StatsRequest {
   format?: StatsFormat;
   timeoutMs?: number;
@@ -40,7 +47,7 @@ export function statsUrl(adminUrl: string, req: StatsRequest = {}): string {
 export async function fetchEnvoyStats(adminUrl: string, req: StatsRequest = {}): Promise<StatMap | Error> {
   const url = statsUrl(adminUrl, req);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(req.timeoutMs ?? 5000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(req.timeoutMs ?? STATS_TIMEOUT_MS) });
     const body = await res.text();
     if (res.status !== 200) return new Error(`GET ${url}: HTTP ${res.status} ${body.trim().slice(0, 120)}`);
     return parseStats(body);
