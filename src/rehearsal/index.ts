@@ -26,8 +26,8 @@ export {
   sidecarConfigFromYaml,
   targetClusterName,
   toSidecarConfig,
-} from './istio.js';
-export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './istio.js';
+} from './pilot.js';
+export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './pilot.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
 export { behaviourOf, describeVersion, meshVersion, NEWEST_ISTIO_MINOR, NOT_MODELLED } from './versions.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadYamlDocuments, validate } from '../../src/shared/yamlConfig.js';
-import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO, defaultClusterName, targetClusterName } from '../../src/rehearsal/istio.js';
+import { loadIstioResources, parseIstioVersion, toSidecarConfig, CURRENT_ISTIO, defaultClusterName, targetClusterName } from '../../src/rehearsal/pilot.js';
 import type { MeshResource } from '../../src/scenario/types.js';
-import type { IstioVersion } from '../../src/rehearsal/istio.js';
+import type { IstioVersion } from '../../src/rehearsal/pilot.js';
 import { UNLIMITED } from '../../src/rehearsal/envoyConfig.js';
 import { matchRoute } from '../../src/rehearsal/routeMatch.js';
 import { TASK_DR, destinationRule, virtualService } from '../helpers/meshFixtures.js';

@@ -7,7 +7,7 @@
  */
 import { parseGoDuration } from '../shared/duration.js';
 import { urlPort } from '../shared/urlPort.js';
-import { compileRe2 } from './re2.js';
+import { compileRe2 } from '../istio/re2.js';
 import { ENVOY_DEFAULT_OUTLIER, ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
 import type {
   ClusterConfig,
@@ -22,15 +22,15 @@ import type {
   Thresholds,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
-import { collectMesh, IstioConfigError, loadIstioResources } from './istioResources.js';
-import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
+import { collectMesh, IstioConfigError, loadIstioResources } from '../istio/resources.js';
+import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
 
 export { collectMesh, IstioConfigError, loadIstioResources };
 export type { DestinationRule, HttpRoute, IstioResources, ServiceEntry, SourceText, TrafficPolicy, VirtualService };
-export type { MeshOptions } from './istioResources.js';
+export type { MeshOptions } from '../istio/resources.js';
 import { behaviourOf, DEFAULT_ISTIO_VERSION, meshVersion, NEWEST_ISTIO_MINOR, parseEnvoyMinor, parseIstioMinor } from './versions.js';
 import type { Behaviour, MeshVersion } from './versions.js';
-export type { LoadResult } from './istioResources.js';
+export type { LoadResult } from '../istio/resources.js';
 
 // ---- Istio version ----
 
