@@ -22,7 +22,8 @@ export const arrows = {
   merge: ['report', 'stats', 'load/resultId.ts'],
   html: ['report', 'scenario', 'stats'],
   metrics: ['scenario'],
-  history: ['merge', 'report', 'scenario', 'stats'],
+  runs: ['html', 'report', 'scenario'],
+  history: ['merge', 'report', 'runs', 'scenario', 'stats'],
 };
 
 function layer(from, to) {

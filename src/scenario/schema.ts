@@ -13,7 +13,7 @@ import { ProblemsError, loadYamlDocuments, readYamlFile, validate } from '../sha
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
 import type { MeshCheck, Raw } from './checks.js';
-import { parseExpect } from './expect.js';
+import { parseExpect } from './expectParse.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 

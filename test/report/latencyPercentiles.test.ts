@@ -8,7 +8,7 @@ import { latencyAt } from '../../src/html/chartData.js';
 import { parseFortioJson } from '../../src/report/fortioJsonParse.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { latencyPercentiles, type LatencyPercentiles } from '../../src/report/latencyPercentiles.js';
-import { evaluateExpectations, parseExpect } from '../../src/scenario/expect.js';
+import { evaluateExpectations, parseExpect } from '../../src/scenario/expectParse.js';
 import { observe } from '../../src/scenario/observe.js';
 import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { decodeHdr, encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';

@@ -7,7 +7,7 @@ import {
   notRunResults,
   parseCondition,
   parseExpect,
-} from '../../src/scenario/expect.js';
+} from '../../src/scenario/expectParse.js';
 import type { Expectation, Metric, Observed, Policy } from '../../src/scenario/types.js';
 
 const RATIO: Metric = { kind: 'ratio', code: '503' };

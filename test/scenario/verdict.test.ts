@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/exitCodes.js';
-import { evaluateExpectations, notRunResults, parseExpect } from '../../src/scenario/expect.js';
+import { evaluateExpectations, notRunResults, parseExpect } from '../../src/scenario/expectParse.js';
 import {
   RunExit,
   budgetSpent,

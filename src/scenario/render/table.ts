@@ -4,7 +4,7 @@
  * to a terminal, a log file or a test assertion.
  */
 import Table from 'cli-table3';
-import { codeCount, describeCondition } from '../expect.js';
+import { codeCount, describeCondition } from '../expectParse.js';
 import { wilson } from '../wilson.js';
 import { formatInterval, formatRatio } from '../format.js';
 import { loadCommand, stepUrl } from '../plan.js';
