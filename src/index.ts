@@ -21,11 +21,11 @@ export { curl } from './http/curl.js';
 export type { CurlResult } from './http/curl.js';
 
 // ---- the target and the sidecar: `tripbench server`, `tripbench sidecar` ----
+export { IstioConfigError, loadIstioResources } from './istio/resources.js';
+export type { IstioResources, SourceText } from './istio/resources.js';
 export {
   CURRENT_ISTIO,
   DEFAULT_ISTIO_VERSION,
-  IstioConfigError,
-  loadIstioResources,
   parseIstioVersion,
   sidecarConfigFromYaml,
   startSidecar,
@@ -33,12 +33,10 @@ export {
   toSidecarConfig,
 } from './rehearsal/index.js';
 export type {
-  IstioResources,
   IstioVersion,
   SidecarConfig,
   SidecarHandle,
   SidecarOptions,
-  SourceText,
   StatStore,
   TargetHandle,
   TargetOptions,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { targetClusterName } from '../rehearsal/pilot.js';
+import { targetClusterName } from '../istio/naming.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
 import { ProblemsError, loadYamlDocuments, readYamlFile, validate } from '../shared/yamlConfig.js';
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';

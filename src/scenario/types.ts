@@ -152,7 +152,7 @@ export interface Scenario {
   description: string;
   target: string;
   envoyAdmin?: string;
-  /** Explicit, or derived from the mesh host and the target port (rehearsal/istio.ts targetClusterName). */
+  /** Explicit, or derived from the mesh host and the target port (istio/naming.ts targetClusterName). */
   cluster?: string;
   mesh: MeshResource[];
   /** The mesh resources as multi-document YAML, for reports and `kubectl apply -f -`. */
