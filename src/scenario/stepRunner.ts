@@ -12,7 +12,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { Level } from '../shared/log.js';
 import { fetchEnvoyStats, type StatsFormat } from './envoyAdmin.js';
 import { addDeltas, envoyObserved, envoyStatNames, statDeltas, type StatMap } from './envoyStats.js';
-import { evaluateExpectations, notRunResults } from './expectParse.js';
+import { evaluateExpectations, notRunResults } from './expectEvaluate.js';
 import { loadRequestFor, type StepLoadRequest } from './loadRequest.js';
 import { neededPercentiles, observe } from './observe.js';
 import { stepUrl } from './plan.js';

@@ -7,7 +7,7 @@ import { DEFAULT_RUN_OPTIONS } from '../../src/engine/options.js';
 import { runLoad } from '../../src/load/runLoad.js';
 import { encodeFortioJson, parseFortioJson } from '../../src/report/fortioJson.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
-import { evaluateExpectations, notRunResults } from '../../src/scenario/expectParse.js';
+import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
 import { planScenario } from '../../src/scenario/plan.js';
 import type { ScenarioResult, StepResult } from '../../src/scenario/types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundsOf } from '../../src/scenario/bounds.js';
-import { evaluateExpectation, notRunResults } from '../../src/scenario/expectParse.js';
+import { evaluateExpectation, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import type { Expectation, Observed } from '../../src/scenario/types.js';
 
 describe('numeric bounds on every result (charts draw them instead of parsing the text)', () => {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  codeCount,
-  describeCondition,
-  evaluateExpectation,
-  evaluateExpectations,
-  notRunResults,
-  parseCondition,
-  parseExpect,
-} from '../../src/scenario/expectParse.js';
+import { codeCount, evaluateExpectation, evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
+import { describeCondition, parseCondition, parseExpect } from '../../src/scenario/expectParse.js';
 import type { Expectation, Metric, Observed, Policy } from '../../src/scenario/types.js';
 
 const RATIO: Metric = { kind: 'ratio', code: '503' };

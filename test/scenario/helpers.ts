@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FortioResult } from '../../src/report/fortioResult.js';
-import { evaluateExpectations, notRunResults } from '../../src/scenario/expectParse.js';
+import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
 import { DEFAULT_PERCENTILES } from '../../src/report/fortioText.js';
 import { planScenario } from '../../src/scenario/plan.js';

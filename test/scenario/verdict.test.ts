@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/exitCodes.js';
-import { evaluateExpectations, notRunResults, parseExpect } from '../../src/scenario/expectParse.js';
+import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
+import { parseExpect } from '../../src/scenario/expectParse.js';
 import {
   RunExit,
   budgetSpent,

@@ -4,7 +4,8 @@
  * to a terminal, a log file or a test assertion.
  */
 import Table from 'cli-table3';
-import { codeCount, describeCondition } from '../expectParse.js';
+import { codeCount } from '../expectEvaluate.js';
+import { describeCondition } from '../expectParse.js';
 import { wilson } from '../wilson.js';
 import { formatInterval, formatRatio } from '../format.js';
 import { loadCommand, stepUrl } from '../plan.js';
