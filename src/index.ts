@@ -49,7 +49,8 @@ export type { RunAllOptions, Selected, SelectOptions } from './scenario/runFiles
 export { runScenario } from './scenario/run.js';
 export type { RunScenarioOptions, ScenarioRun } from './scenario/run.js';
 export { planScenario } from './scenario/plan.js';
-export type { ExpectationResult, Scenario, ScenarioResult, Step, StepResult, StepRun, Verdict } from './scenario/types.js';
+export type { Scenario, Step, StepRun } from './scenario/types.js';
+export type { ExpectationResult, ScenarioResult, StepResult, Verdict } from './scenario/results.js';
 
 // ---- reports: fortio text and JSON, HTML, JUnit, Markdown, verdicts JSON, Prometheus ----
 export { formatReport } from './report/fortioText.js';

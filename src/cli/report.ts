@@ -12,7 +12,7 @@ import { FlagError, type FlagSpecs, type ParsedFlags, formatUsage, parseFlags } 
 import { parseFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatReport } from '../report/fortioText.js';
-import type { ScenarioResult } from '../scenario/types.js';
+import type { ScenarioResult } from '../scenario/results.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { renderResultHtml } from '../html/resultReport.js';
 import { shortLabels } from '../html/labels.js';

@@ -10,7 +10,7 @@ import { parseFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import { codeCount } from '../scenario/expectEvaluate.js';
-import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.js';
+import type { ScenarioResult, StepResult, StepStatus } from '../scenario/results.js';
 import { OUTCOMES, type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
 import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
 import { UsageError, oneLineMessage } from '../shared/errors.js';

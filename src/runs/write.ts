@@ -15,7 +15,7 @@ import { renderMarkdownSummary } from '../scenario/render/markdown.js';
 import { renderVerdictsJson } from '../scenario/render/verdictsJson.js';
 import type { ScenarioRun } from '../scenario/run.js';
 import type { StepLoads } from '../scenario/stepRunner.js';
-import type { StepResult } from '../scenario/types.js';
+import type { StepResult } from '../scenario/results.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import type { Level } from '../shared/log.js';

@@ -2,7 +2,8 @@
  * An expectation judged: a typed Expectation (expectParse.ts) + one pooled observation → a
  * verdict, as a pure function of the observed numbers. Missing data is INCONCLUSIVE, never a throw.
  */
-import type { CodeSel, Condition, Expectation, ExpectationResult, Observed, Policy, Ref } from './types.js';
+import type { CodeSel, Condition, Expectation, Policy, Ref } from './types.js';
+import type { ExpectationResult, Observed } from './results.js';
 import { describeCondition, refName } from './expectParse.js';
 import { formatInterval, formatNumber, formatRatio, formatSeconds } from './format.js';
 import { compare, decideRatio } from './verdict.js';

@@ -10,7 +10,7 @@ import type { FortioResult } from '../../src/report/fortioResult.js';
 import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
 import { planScenario } from '../../src/scenario/plan.js';
-import type { ScenarioResult, StepResult } from '../../src/scenario/types.js';
+import type { ScenarioResult, StepResult } from '../../src/scenario/results.js';
 import { exportHistogram, newFortioHistogram, recordValue } from '../../src/stats/fortioHistogram.js';
 import { encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';
 import { seededRng } from '../../src/shared/random.js';

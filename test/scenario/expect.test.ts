@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { codeCount, evaluateExpectation, evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import { describeCondition, parseCondition, parseExpect } from '../../src/scenario/expectParse.js';
-import type { Expectation, Metric, Observed, Policy } from '../../src/scenario/types.js';
+import type { Expectation, Metric, Policy } from '../../src/scenario/types.js';
+import type { Observed } from '../../src/scenario/results.js';
 
 const RATIO: Metric = { kind: 'ratio', code: '503' };
 const COUNT: Metric = { kind: 'count', code: '503' };

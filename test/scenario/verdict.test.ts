@@ -16,7 +16,8 @@ import {
   scenarioOutcome,
   tally,
 } from '../../src/scenario/verdict.js';
-import type { Condition, ExpectationResult, Observed, Policy, Verdict } from '../../src/scenario/types.js';
+import type { Condition, Policy } from '../../src/scenario/types.js';
+import type { ExpectationResult, Observed, Verdict } from '../../src/scenario/results.js';
 import { wilson } from '../../src/scenario/wilson.js';
 
 const range = (lo: number, hi: number): Condition => ({ kind: 'range', lo, hi });

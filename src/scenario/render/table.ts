@@ -10,7 +10,8 @@ import { wilson } from '../wilson.js';
 import { formatInterval, formatRatio } from '../format.js';
 import { loadCommand, stepUrl } from '../plan.js';
 import { type InconclusiveAs, exitCodeFor, outcomeOf, tally } from '../verdict.js';
-import type { ExpectationResult, StepResult, StepRun } from '../types.js';
+import type { StepRun } from '../types.js';
+import type { ExpectationResult, StepResult } from '../results.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 // One line per row: verdict tables get long, and their cells never wrap.
