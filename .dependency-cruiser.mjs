@@ -16,12 +16,14 @@ export const arrows = {
   http: ['stats', 'engine/runnable.ts'],
   report: ['stats'],
   load: ['engine', 'http', 'report', 'stats'],
-  rehearsal: [],
-  scenario: ['load', 'engine', 'http', 'report', 'stats', 'rehearsal', 'merge'],
+  istio: [],
+  rehearsal: ['istio'],
+  scenario: ['load', 'engine', 'http', 'report', 'stats', 'rehearsal', 'istio', 'merge'],
   merge: ['report', 'stats', 'load/resultId.ts'],
   html: ['report', 'scenario', 'stats'],
   metrics: ['scenario'],
-  history: ['merge', 'report', 'scenario', 'stats'],
+  runs: ['html', 'report', 'scenario'],
+  history: ['merge', 'report', 'runs', 'scenario', 'stats'],
 };
 
 function layer(from, to) {

@@ -21,11 +21,11 @@ export { curl } from './http/curl.js';
 export type { CurlResult } from './http/curl.js';
 
 // ---- the target and the sidecar: `tripbench server`, `tripbench sidecar` ----
+export { IstioConfigError, loadIstioResources } from './istio/resources.js';
+export type { IstioResources, SourceText } from './istio/resources.js';
 export {
   CURRENT_ISTIO,
   DEFAULT_ISTIO_VERSION,
-  IstioConfigError,
-  loadIstioResources,
   parseIstioVersion,
   sidecarConfigFromYaml,
   startSidecar,
@@ -33,12 +33,10 @@ export {
   toSidecarConfig,
 } from './rehearsal/index.js';
 export type {
-  IstioResources,
   IstioVersion,
   SidecarConfig,
   SidecarHandle,
   SidecarOptions,
-  SourceText,
   StatStore,
   TargetHandle,
   TargetOptions,
@@ -51,7 +49,8 @@ export type { RunAllOptions, Selected, SelectOptions } from './scenario/runFiles
 export { runScenario } from './scenario/run.js';
 export type { RunScenarioOptions, ScenarioRun } from './scenario/run.js';
 export { planScenario } from './scenario/plan.js';
-export type { ExpectationResult, Scenario, ScenarioResult, Step, StepResult, StepRun, Verdict } from './scenario/types.js';
+export type { Scenario, Step, StepRun } from './scenario/types.js';
+export type { ExpectationResult, ScenarioResult, StepResult, Verdict } from './scenario/results.js';
 
 // ---- reports: fortio text and JSON, HTML, JUnit, Markdown, verdicts JSON, Prometheus ----
 export { formatReport } from './report/fortioText.js';

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { errorMessage } from '../shared/errors.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { pushMetrics, pushUrl } from '../metrics/pushgateway.js';
-import type { ScenarioResult } from '../scenario/types.js';
+import type { ScenarioResult } from '../scenario/results.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 
 export interface MetricsOptions {

@@ -12,15 +12,17 @@ import { FlagError, type FlagSpecs, type ParsedFlags, formatUsage, parseFlags } 
 import { parseFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatReport } from '../report/fortioText.js';
-import type { ScenarioResult } from '../scenario/types.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { renderResultHtml } from '../html/resultReport.js';
 import { shortLabels } from '../html/labels.js';
 import { renderRunHtml } from '../html/runReport.js';
 import { compareRows, formatCompareText } from '../html/summary.js';
 import { Level } from '../shared/log.js';
-import { UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
+import { HTML_FILE, VERDICTS_FILE } from '../runs/layout.js';
+import { isVerdictsDocument, readRunFolder, readStepResults } from '../runs/read.js';
+import type { RunFolder } from '../runs/read.js';
 
 export interface ReportIo {
   err: (s: string) => void;
@@ -61,14 +63,7 @@ function parseArgs(argv: readonly string[]): ParsedFlags {
 
 // ---- inputs ----
 
-interface RunInput {
-  dir: string;
-  scenario: ScenarioResult;
-  steps: Record<string, FortioResult>;
-  doc: Record<string, unknown>;
-}
-
-const VERDICTS = 'verdicts.json';
+type RunInput = RunFolder & { steps: Record<string, FortioResult> };
 
 async function readText(path: string): Promise<string> {
   try {
@@ -80,76 +75,13 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isVerdicts(v: unknown): v is Record<string, unknown> {
-  return isObj(v) && typeof v['format'] === 'string' && v['format'].startsWith('tripbench.verdicts/');
-}
-
-/** The fields the page reads, checked so a hand-edited file fails with its name, not a stack. */
-function scenarioOf(doc: Record<string, unknown>, path: string): ScenarioResult {
-  const bad = (what: string): never => {
-    throw new UsageError(`${path}: ${what}`);
-  };
-  if (typeof doc['scenario'] !== 'string') bad('scenario: expected a string');
-  if (!Array.isArray(doc['steps'])) bad('steps: expected an array');
-  (doc['steps'] as unknown[]).forEach((s, i) => {
-    if (!isObj(s)) bad(`steps[${i}]: expected an object`);
-    const st = s as Record<string, unknown>;
-    for (const k of ['step', 'key', 'label', 'status']) if (typeof st[k] !== 'string') bad(`steps[${i}].${k}: expected a string`);
-    if (!Array.isArray(st['results'])) bad(`steps[${i}].results: expected an array`);
-    (st['results'] as unknown[]).forEach((r, j) => {
-      if (!isObj(r) || typeof r['verdict'] !== 'string' || typeof r['expected'] !== 'string') bad(`steps[${i}].results[${j}]: expected an expectation result`);
-    });
-  });
-  const str = (k: string): string => (typeof doc[k] === 'string' ? (doc[k] as string) : '');
-  return {
-    ...(doc as unknown as ScenarioResult),
-    description: str('description'),
-    file: str('file'),
-    target: str('target'),
-    meshYaml: str('meshYaml'),
-    startedAt: str('startedAt'),
-    finishedAt: str('finishedAt'),
-    interrupted: doc['interrupted'] === true,
-  };
-}
-
-/** A run directory: verdicts.json and each step's load JSON (`<key>.json`, else the first JSON it lists). */
+/** A run directory: verdicts.json and each step's load JSON; what could not be read is said on stderr. */
 async function readRunDir(dir: string, err: (s: string) => void): Promise<RunInput> {
-  const path = join(dir, VERDICTS);
-  const text = await readText(path);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON: ${oneLineMessage(e)}`);
-  }
-  if (!isVerdicts(doc)) throw new UsageError(`${path}: not a tripbench verdicts file (no "format": "tripbench.verdicts/…")`);
-  const scenario = scenarioOf(doc, path);
-  const steps: Record<string, FortioResult> = {};
-  for (const s of scenario.steps) {
-    if (s.status === 'not-run') continue;
-    const listed = (s.files ?? []).filter((f) => f.endsWith('.json'));
-    const own = `${s.key}.json`;
-    const candidates = listed.includes(own) || listed.length === 0 ? [own] : listed;
-    const file = join(dir, candidates[0] as string);
-    let stepText: string;
-    try {
-      stepText = await readFile(file, 'utf8');
-    } catch {
-      err(`tripbench report: ${file}: missing, step ${s.label} is shown without charts\n`);
-      continue;
-    }
-    try {
-      steps[s.key] = parseFortioJson(stepText, file);
-    } catch (e) {
-      err(`tripbench report: ${errorMessage(e)}; step ${s.label} is shown without charts\n`);
-    }
-  }
-  return { dir, scenario, steps, doc };
+  const run = await readRunFolder(dir);
+  const { steps, warnings } = await readStepResults(run);
+  for (const w of warnings) err(`tripbench report: ${w}
+`);
+  return { ...run, steps };
 }
 
 type Located = { kind: 'result'; path: string; result: FortioResult } | { kind: 'run'; dir: string };
@@ -164,9 +96,9 @@ async function locate(path: string): Promise<Located> {
   }
   if (isDir) return { kind: 'run', dir: path };
   const text = await readText(path);
-  if (basename(path) === VERDICTS) {
+  if (basename(path) === VERDICTS_FILE) {
     try {
-      if (isVerdicts(JSON.parse(text))) return { kind: 'run', dir: dirname(path) };
+      if (isVerdictsDocument(JSON.parse(text))) return { kind: 'run', dir: dirname(path) };
     } catch {
       // not JSON: parseFortioJson below reports it
     }
@@ -236,7 +168,7 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
     const runs: RunInput[] = [];
     for (const d of dirs) runs.push(await readRunDir(d.dir, err));
     const first = runs[0] as RunInput;
-    const target = out !== '' ? out : join(first.dir, 'report.html');
+    const target = out !== '' ? out : join(first.dir, HTML_FILE);
     const curve = first.doc['curveCode'];
     const runLabels = shortLabels(runs.map((r) => r.dir));
     if (runs.length > 1) err(runsCompareText(runs, runLabels));

@@ -14,7 +14,7 @@ import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
 import { DEFAULT_PUSH_JOB, writeMetrics } from './metrics.js';
 import { createProgressLine, type ProgressLine } from './progress.js';
 import { dryRunText, stepBanner, verdictText } from './runOutput.js';
-import { makeRunDir, writeScenarioFiles, writeStepFiles } from './runReports.js';
+import { makeRunDir, writeScenarioFiles, writeStepFiles } from '../runs/write.js';
 import { installStopSignals } from './signals.js';
 import { STATS_FORMATS, type StatsFormat } from '../scenario/envoyAdmin.js';
 import { renderJUnit } from '../scenario/render/junit.js';

@@ -7,7 +7,8 @@ import { effectiveTarget } from '../scenario/run.js';
 import type { ScenarioRun } from '../scenario/run.js';
 import { planScenario } from '../scenario/plan.js';
 import { renderOutcomeLine, renderPlanTable, renderSweepCurve, renderVerdictTable, sweepCurve } from '../scenario/render/table.js';
-import type { Scenario, ScenarioResult, StepRun } from '../scenario/types.js';
+import type { Scenario, StepRun } from '../scenario/types.js';
+import type { ScenarioResult } from '../scenario/results.js';
 import { RunExit, allResults, type InconclusiveAs } from '../scenario/verdict.js';
 
 /** `==> istio-circuit-breaking: c3 (batch 2, policy until-conclusive) <==` before a batch's report. */

@@ -19,7 +19,8 @@ import {
   sidecarConfigFromYaml,
   startSidecar,
 } from '../rehearsal/index.js';
-import type { SidecarHandle, SourceText, WorkerAssignment } from '../rehearsal/index.js';
+import type { SidecarHandle, WorkerAssignment } from '../rehearsal/index.js';
+import type { SourceText } from '../istio/resources.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';

@@ -1,19 +1,19 @@
 /**
- * Past runs of one scenario, read back from `reports/<scenario>/<timestamp>/` (reports/README.md):
+ * Past runs of one scenario, read back from `reports/<scenario>/<timestamp>/` by the run folder's
+ * reader (runs/read.ts):
  * verdicts.json gives the verdicts and observed codes of every step; the step JSON files (fortio
  * results) give latency when verdicts.json has no p99. A run folder that cannot be read becomes a
  * row saying why, so one damaged run never hides the others.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseFortioJson } from '../report/fortioJson.js';
-import type { FortioResult } from '../report/fortioResult.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
-import { codeCount } from '../scenario/expect.js';
-import type { ScenarioResult, StepResult, StepStatus } from '../scenario/types.js';
+import { codeCount } from '../scenario/expectEvaluate.js';
+import type { ScenarioResult, StepResult, StepStatus } from '../scenario/results.js';
 import { OUTCOMES, type Outcome, type Tally, scenarioOutcome, stepOutcome, tally, allResults } from '../scenario/verdict.js';
-import { VERDICTS_FORMAT } from '../scenario/render/verdictsJson.js';
-import { UsageError, oneLineMessage } from '../shared/errors.js';
+import { isRunFolderName, VERDICTS_FILE } from '../runs/layout.js';
+import { readRunFolder, readStepData, RunFolderError } from '../runs/read.js';
+import { UsageError } from '../shared/errors.js';
 
 export interface HistoryStep {
   key: string;
@@ -61,17 +61,8 @@ async function exists(p: string): Promise<boolean> {
 
 /** p99 from the step's result files, by the one estimator (latencyPercentiles: HDR, else fortio's buckets). */
 async function p99FromFiles(dir: string, step: StepResult): Promise<Pick<HistoryStep, 'p99' | 'p99Source'>> {
-  let files = (step.files ?? []).filter((f) => f.endsWith('.json'));
-  if (files.length === 0 && (await exists(join(dir, `${step.key}.json`)))) files = [`${step.key}.json`];
-  if (files.length === 0) return {};
-  const results: FortioResult[] = [];
-  for (const f of files) {
-    try {
-      results.push(parseFortioJson(await readFile(join(dir, f), 'utf8'), f));
-    } catch {
-      return {};
-    }
-  }
+  const results = await readStepData(dir, step);
+  if (results === undefined) return {};
   const at = latencyPercentiles(results, [99]);
   if (!at || 'note' in at) return {};
   return { p99: at.seconds[0] as number, p99Source: at.source };
@@ -79,16 +70,13 @@ async function p99FromFiles(dir: string, step: StepResult): Promise<Pick<History
 
 async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
   const id = basename(dir);
-  const file = join(dir, 'verdicts.json');
   let doc: ScenarioResult & { format?: string; curveCode?: string; outcome?: string };
   try {
-    doc = JSON.parse(await readFile(file, 'utf8')) as typeof doc;
+    doc = (await readRunFolder(dir)).doc as unknown as typeof doc;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no verdicts.json (run still going, or stopped hard)' : `verdicts.json: ${oneLineMessage(e)}`;
+    if (!(e instanceof RunFolderError)) throw e;
+    const why = e.problem === 'missing' ? `no ${VERDICTS_FILE} (run still going, or stopped hard)` : `${VERDICTS_FILE}: ${e.detail}`;
     return { id, dir, steps: [], error: why };
-  }
-  if (doc.format !== VERDICTS_FORMAT || !Array.isArray(doc.steps)) {
-    return { id, dir, steps: [], error: `verdicts.json: not a ${VERDICTS_FORMAT} document` };
   }
   const code = opts.code ?? doc.curveCode ?? '503';
   const steps: HistoryStep[] = [];
@@ -126,7 +114,7 @@ async function readRun(dir: string, opts: HistoryOptions): Promise<HistoryRun> {
  */
 export async function readHistory(scenarioDir: string, opts: HistoryOptions = {}): Promise<HistoryRun[]> {
   if (!(await isDir(scenarioDir))) throw new UsageError(`${scenarioDir}: not a directory (expected reports/<scenario>)`);
-  if (await exists(join(scenarioDir, 'verdicts.json'))) {
+  if (await exists(join(scenarioDir, VERDICTS_FILE))) {
     throw new UsageError(`${scenarioDir} is one run; give its scenario folder: tripbench history ${join(scenarioDir, '..')}`);
   }
   const names = (await readdir(scenarioDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -134,8 +122,8 @@ export async function readHistory(scenarioDir: string, opts: HistoryOptions = {}
   const scenarios: string[] = [];
   for (const n of names) {
     const p = join(scenarioDir, n);
-    if (/^\d{4}-\d\d-\d\dT/.test(n) || (await exists(join(p, 'verdicts.json')))) runs.push(p);
-    else if ((await readdir(p)).some((c) => /^\d{4}-\d\d-\d\dT/.test(c))) scenarios.push(n);
+    if (isRunFolderName(n) || (await exists(join(p, VERDICTS_FILE)))) runs.push(p);
+    else if ((await readdir(p)).some(isRunFolderName)) scenarios.push(n);
   }
   if (runs.length === 0 && scenarios.length > 0) {
     const what = scenarios.length === 1 ? 'a scenario folder, not runs' : 'several scenarios';

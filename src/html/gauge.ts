@@ -3,7 +3,7 @@
  * interval as a whisker and the observed ratio as a dot. Static SVG, drawn here rather than by
  * the chart library because it sits inside a table cell, one per verdict row.
  */
-import type { ExpectationResult, Verdict } from '../scenario/types.js';
+import type { ExpectationResult, Verdict } from '../scenario/results.js';
 import { escapeHtml } from './escape.js';
 
 export const VERDICT_COLORS: Record<Verdict, string> = {

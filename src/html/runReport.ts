@@ -6,7 +6,7 @@
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatInterval } from '../scenario/format.js';
 import { sweepCurve } from '../scenario/render/table.js';
-import type { ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
+import type { ScenarioResult, StepResult, Verdict } from '../scenario/results.js';
 import { type InconclusiveAs, type Outcome, RunExit, allResults, combineOutcomes, countsAsFailure, scenarioOutcome, tally } from '../scenario/verdict.js';
 import { type SweepChart, paletteColor, percentileChart, percentileCurve } from './chartData.js';
 import { escapeHtml, slug } from './escape.js';

@@ -8,7 +8,7 @@
  * current one and 0 for the rest, so `tripbench_expectation_verdict{verdict="FAIL"} == 1` alerts
  * and a verdict change never leaves a stale 1 behind.
  */
-import type { ExpectationResult, ScenarioResult, StepResult, Verdict } from '../scenario/types.js';
+import type { ExpectationResult, ScenarioResult, StepResult, Verdict } from '../scenario/results.js';
 import { OUTCOMES, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
 import { pushAll } from '../shared/arrays.js';
 

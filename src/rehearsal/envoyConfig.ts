@@ -2,7 +2,7 @@
  * The Envoy-side configuration the emulator runs on: what pilot would have pushed for one
  * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
  */
-import type { Re2Matcher } from './re2.js';
+import type { Re2Matcher } from '../istio/re2.js';
 import type { Behaviour, EjectionRule, MeshVersion } from './versions.js';
 
 /** Envoy's own threshold defaults (what a pre-1.5 Istio left in place, and always the HIGH priority). */

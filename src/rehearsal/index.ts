@@ -15,19 +15,8 @@ export {
 export { formatAccessLog } from './accessLog.js';
 export type { AccessLogEntry } from './accessLog.js';
 export type { SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
-export {
-  CURRENT_ISTIO,
-  DEFAULT_ISTIO_VERSION,
-  IstioConfigError,
-  collectMesh,
-  defaultClusterName,
-  loadIstioResources,
-  parseIstioVersion,
-  sidecarConfigFromYaml,
-  targetClusterName,
-  toSidecarConfig,
-} from './istio.js';
-export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './istio.js';
+export { CURRENT_ISTIO, DEFAULT_ISTIO_VERSION, parseIstioVersion, sidecarConfigFromYaml, toSidecarConfig } from './pilot.js';
+export type { IstioVersion, MappingOptions } from './pilot.js';
 export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
 export { OVERFLOW_BODY } from './localReply.js';
 export { behaviourOf, describeVersion, meshVersion, NEWEST_ISTIO_MINOR, NOT_MODELLED } from './versions.js';

@@ -2,7 +2,8 @@
  * An expectation's accepted set as numbers, kept on every result so that charts and gauges draw
  * the range from data instead of reading it back from the `expected` text.
  */
-import type { Bounds, Condition } from './types.js';
+import type { Condition } from './types.js';
+import type { Bounds } from './results.js';
 
 /** The accepted set as numbers; a reference needs its resolved value. */
 export function boundsOf(c: Condition, resolved?: number): Bounds | undefined {

@@ -11,8 +11,8 @@ import { headerValueProblem, methodProblem } from '../http/requestValidation.js'
 import { schemeProblem } from '../http/urlScheme.js';
 import { formatProblem, subDocument } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
-import { parseExpect } from './expect.js';
-import type { Issue } from './expect.js';
+import { parseExpect } from './expectParse.js';
+import type { Issue } from './expectParse.js';
 import { DEFAULT_POLICY } from './types.js';
 
 export type Raw = Record<string, unknown>;

@@ -3,7 +3,8 @@
  * before/after deltas a step is judged on. Pure parsing: fetching the admin endpoint belongs to
  * the orchestrator.
  */
-import type { EnvoyObserved, Expectation } from './types.js';
+import type { Expectation } from './types.js';
+import type { EnvoyObserved } from './results.js';
 
 export type StatMap = Map<string, number>;
 

@@ -5,7 +5,8 @@
  */
 import type { FortioResult } from '../report/fortioResult.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
-import type { EnvoyObserved, Expectation, LatencyObserved, Observed } from './types.js';
+import type { Expectation } from './types.js';
+import type { EnvoyObserved, LatencyObserved, Observed } from './results.js';
 
 export interface ObserveOptions {
   /** Percentiles to compute: the expectations' (see neededPercentiles) and the run's -p list. */

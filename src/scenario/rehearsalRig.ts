@@ -8,8 +8,9 @@ import { UsageError } from '../shared/errors.js';
 import { urlPort } from '../shared/urlPort.js';
 import { loadYamlDocuments, ProblemsError } from '../shared/yamlConfig.js';
 import { meshDocuments } from './checks.js';
+import { collectMesh } from '../istio/resources.js';
+import type { VirtualService } from '../istio/resources.js';
 import {
-  collectMesh,
   DEFAULT_ISTIO_VERSION,
   parseIstioVersion,
   startSidecar,
@@ -19,7 +20,6 @@ import {
   type SidecarHandle,
   type TargetDefaults,
   type TargetHandle,
-  type VirtualService,
   type MeshVersion,
 } from '../rehearsal/index.js';
 import type { Scenario } from './types.js';

@@ -13,7 +13,8 @@ import { planScenario, stepUrl } from './plan.js';
 import { NOT_MODELLED } from '../rehearsal/index.js';
 import { rehearsalTarget, startRehearsal, type Rehearsal } from './rehearsalRig.js';
 import { notRunStep, runStep, type StepEnv, type StepEvents, type StepLoads } from './stepRunner.js';
-import type { Scenario, ScenarioResult, StepResult, StepRun } from './types.js';
+import type { Scenario, StepRun } from './types.js';
+import type { ScenarioResult, StepResult } from './results.js';
 
 export interface ScenarioRun {
   scenario: Scenario;

@@ -4,7 +4,7 @@
  * The default is one at a time: scenarios usually load the same target and would skew each other.
  */
 import pLimit from 'p-limit';
-import { collectMesh } from '../rehearsal/istioResources.js';
+import { collectMesh } from '../istio/resources.js';
 import { UsageError } from '../shared/errors.js';
 import type { MeshCheck } from './checks.js';
 import { ONE_CLUSTER, rehearsalConfig } from './rehearsalRig.js';

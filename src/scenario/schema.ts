@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { targetClusterName } from '../rehearsal/istio.js';
+import { targetClusterName } from '../istio/naming.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
 import { ProblemsError, loadYamlDocuments, readYamlFile, validate } from '../shared/yamlConfig.js';
 import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
 import type { MeshCheck, Raw } from './checks.js';
-import { parseExpect } from './expect.js';
+import { parseExpect } from './expectParse.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 

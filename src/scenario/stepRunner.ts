@@ -12,11 +12,12 @@ import { errorMessage } from '../shared/errors.js';
 import type { Level } from '../shared/log.js';
 import { fetchEnvoyStats, type StatsFormat } from './envoyAdmin.js';
 import { addDeltas, envoyObserved, envoyStatNames, statDeltas, type StatMap } from './envoyStats.js';
-import { evaluateExpectations, notRunResults } from './expect.js';
+import { evaluateExpectations, notRunResults } from './expectEvaluate.js';
 import { loadRequestFor, type StepLoadRequest } from './loadRequest.js';
 import { neededPercentiles, observe } from './observe.js';
 import { stepUrl } from './plan.js';
-import type { EnvoyObserved, ExpectationResult, Scenario, StepResult, StepRun } from './types.js';
+import type { Scenario, StepRun } from './types.js';
+import type { EnvoyObserved, ExpectationResult, StepResult } from './results.js';
 import { repeatDecision, type RepeatDecision } from './verdict.js';
 
 /** The load results of one step, for the report files and the HTML page. */

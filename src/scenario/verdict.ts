@@ -4,7 +4,8 @@
  */
 import { ExitCode } from '../shared/exitCodes.js';
 import { DEFAULT_BUDGET } from './types.js';
-import type { Budget, CmpOp, Condition, ExpectationResult, Policy, ScenarioResult, StepResult, StepRun, Verdict } from './types.js';
+import type { Budget, CmpOp, Condition, Policy, StepRun } from './types.js';
+import type { ExpectationResult, ScenarioResult, StepResult, Verdict } from './results.js';
 
 export function compare(a: number, op: CmpOp, b: number): boolean {
   switch (op) {

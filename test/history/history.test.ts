@@ -13,7 +13,7 @@ import { readHistory } from '../../src/history/readRuns.js';
 import { renderHistoryTable } from '../../src/history/table.js';
 import { parseFortioJson } from '../../src/report/fortioJson.js';
 import { renderVerdictsJson } from '../../src/scenario/render/verdictsJson.js';
-import type { ScenarioResult } from '../../src/scenario/types.js';
+import type { ScenarioResult } from '../../src/scenario/results.js';
 import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { runCli } from '../helpers/cli.js';

@@ -9,7 +9,7 @@ import { renderResultHtml } from '../../src/html/resultReport.js';
 import { renderRunHtml, stepResultKey, sweepChart } from '../../src/html/runReport.js';
 import { parseFortioJson } from '../../src/report/fortioJson.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
-import type { ScenarioResult } from '../../src/scenario/types.js';
+import type { ScenarioResult } from '../../src/scenario/results.js';
 import { UNREACHABLE_REASON, fakeResult, istioRun, unreachableRun } from '../scenario/helpers.js';
 import { hourResult, zeroCallResult } from './fixtures.js';
 

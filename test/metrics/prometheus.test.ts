@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, formatValue, renderPrometheus, VERDICTS } from '../../src/metrics/prometheus.js';
-import type { ScenarioResult } from '../../src/scenario/types.js';
+import type { ScenarioResult } from '../../src/scenario/results.js';
 import { istioRun, unreachableRun } from '../scenario/helpers.js';
 import { readExposition, sample } from './exposition.js';
 

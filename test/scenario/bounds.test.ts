@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { boundsOf } from '../../src/scenario/bounds.js';
-import { evaluateExpectation, notRunResults } from '../../src/scenario/expect.js';
-import type { Expectation, Observed } from '../../src/scenario/types.js';
+import { evaluateExpectation, notRunResults } from '../../src/scenario/expectEvaluate.js';
+import type { Expectation } from '../../src/scenario/types.js';
+import type { Observed } from '../../src/scenario/results.js';
 
 describe('numeric bounds on every result (charts draw them instead of parsing the text)', () => {
   it('ranges, comparisons and resolved references', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpect } from '../../src/scenario/expect.js';
+import { parseExpect } from '../../src/scenario/expectParse.js';
 import { addDeltas, envoyStatNames, envoyObserved, parseStats, parseStatsJson, parseStatsText, statDeltas } from '../../src/scenario/envoyStats.js';
 
 const C = 'outbound|8000||httpbin.default.svc.cluster.local';

@@ -4,12 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FortioResult } from '../../src/report/fortioResult.js';
-import { evaluateExpectations, notRunResults } from '../../src/scenario/expect.js';
+import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
 import { DEFAULT_PERCENTILES } from '../../src/report/fortioText.js';
 import { planScenario } from '../../src/scenario/plan.js';
 import { loadScenario } from '../../src/scenario/schema.js';
-import type { EnvoyObserved, Scenario, ScenarioResult, StepResult } from '../../src/scenario/types.js';
+import type { Scenario } from '../../src/scenario/types.js';
+import type { EnvoyObserved, ScenarioResult, StepResult } from '../../src/scenario/results.js';
 
 export function fixtureScenario(): Scenario {
   const file = new URL('./fixtures/circuit-breaking.yaml', import.meta.url);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeXmlAttr, renderJUnit } from '../../src/scenario/render/junit.js';
-import type { ScenarioResult } from '../../src/scenario/types.js';
+import type { ScenarioResult } from '../../src/scenario/results.js';
 import { XMLLINT, parseJUnit, type JUnitSuite, xsdErrors } from '../helpers/runArtifacts.js';
 import { UNREACHABLE_REASON, fixtureScenario, istioRun, scenarioResult, unreachableRun } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { neededPercentiles, observe } from '../../src/scenario/observe.js';
-import { parseExpect } from '../../src/scenario/expect.js';
+import { parseExpect } from '../../src/scenario/expectParse.js';
 import { calcPercentile } from '../../src/stats/fortioHistogram.js';
 import { encodeHdr, newHdr, recordNs } from '../../src/stats/hdr.js';
 

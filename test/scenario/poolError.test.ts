@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeStepFiles } from '../../src/cli/runReports.js';
+import { writeStepFiles } from '../../src/runs/write.js';
 import { parseFortioJson } from '../../src/report/fortioJsonParse.js';
 import type { FortioResult } from '../../src/report/fortioResult.js';
 import { renderVerdictTable } from '../../src/scenario/render/table.js';
 import { renderVerdictsJson } from '../../src/scenario/render/verdictsJson.js';
 import { poolBatches } from '../../src/scenario/stepRunner.js';
-import type { StepResult } from '../../src/scenario/types.js';
+import type { StepResult } from '../../src/scenario/results.js';
 import { Level } from '../../src/shared/log.js';
 import { istioRun } from './helpers.js';
 

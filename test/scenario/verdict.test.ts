@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/exitCodes.js';
-import { evaluateExpectations, notRunResults, parseExpect } from '../../src/scenario/expect.js';
+import { evaluateExpectations, notRunResults } from '../../src/scenario/expectEvaluate.js';
+import { parseExpect } from '../../src/scenario/expectParse.js';
 import {
   RunExit,
   budgetSpent,
@@ -15,7 +16,8 @@ import {
   scenarioOutcome,
   tally,
 } from '../../src/scenario/verdict.js';
-import type { Condition, ExpectationResult, Observed, Policy, Verdict } from '../../src/scenario/types.js';
+import type { Condition, Policy } from '../../src/scenario/types.js';
+import type { ExpectationResult, Observed, Verdict } from '../../src/scenario/results.js';
 import { wilson } from '../../src/scenario/wilson.js';
 
 const range = (lo: number, hi: number): Condition => ({ kind: 'range', lo, hi });

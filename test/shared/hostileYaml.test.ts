@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadIstioResources } from '../../src/rehearsal/istio.js';
+import { loadIstioResources } from '../../src/istio/resources.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { seededRng } from '../../src/shared/random.js';
 import type { Rng } from '../../src/shared/random.js';

@@ -7,7 +7,7 @@
  */
 import { formatInterval } from '../format.js';
 import { type InconclusiveAs, allResults, countsAsFailure, scenarioOutcome, tally } from '../verdict.js';
-import type { ExpectationResult, ScenarioResult, StepResult } from '../types.js';
+import type { ExpectationResult, ScenarioResult, StepResult } from '../results.js';
 
 export interface JUnitOptions {
   inconclusiveAs?: InconclusiveAs;

@@ -5,7 +5,7 @@
 import { formatInterval, formatRatio } from '../format.js';
 import { type InconclusiveAs, RunExit, allResults, combineOutcomes, countsAsFailure, runExitCode, scenarioOutcome, tally } from '../verdict.js';
 import type { Outcome } from '../verdict.js';
-import type { ScenarioResult, Verdict } from '../types.js';
+import type { ScenarioResult, Verdict } from '../results.js';
 import { sweepCurve } from './table.js';
 import { pushAll } from '../../shared/arrays.js';
 

@@ -4,12 +4,14 @@
  * to a terminal, a log file or a test assertion.
  */
 import Table from 'cli-table3';
-import { codeCount, describeCondition } from '../expect.js';
+import { codeCount } from '../expectEvaluate.js';
+import { describeCondition } from '../expectParse.js';
 import { wilson } from '../wilson.js';
 import { formatInterval, formatRatio } from '../format.js';
 import { loadCommand, stepUrl } from '../plan.js';
 import { type InconclusiveAs, exitCodeFor, outcomeOf, tally } from '../verdict.js';
-import type { ExpectationResult, StepResult, StepRun } from '../types.js';
+import type { StepRun } from '../types.js';
+import type { ExpectationResult, StepResult } from '../results.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 // One line per row: verdict tables get long, and their cells never wrap.

@@ -3,7 +3,7 @@
  * for diffing runs. Versioned by `format` so readers can tell shapes apart later.
  */
 import { type InconclusiveAs, type Outcome, type Tally, allResults, runExitCode, scenarioOutcome, tally } from '../verdict.js';
-import type { ScenarioResult } from '../types.js';
+import type { ScenarioResult } from '../results.js';
 import { type CurvePoint, sweepCurve } from './table.js';
 
 export const VERDICTS_FORMAT = 'tripbench.verdicts/v1';

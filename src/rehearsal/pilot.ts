@@ -6,8 +6,9 @@
  * Istio version mapped it.
  */
 import { parseGoDuration } from '../shared/duration.js';
-import { urlPort } from '../shared/urlPort.js';
-import { compileRe2 } from './re2.js';
+import { compileRe2 } from '../istio/re2.js';
+import { defaultClusterName } from '../istio/naming.js';
+import type { HostResource } from '../istio/naming.js';
 import { ENVOY_DEFAULT_OUTLIER, ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
 import type {
   ClusterConfig,
@@ -22,15 +23,10 @@ import type {
   Thresholds,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
-import { collectMesh, IstioConfigError, loadIstioResources } from './istioResources.js';
-import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from './istioResources.js';
-
-export { collectMesh, IstioConfigError, loadIstioResources };
-export type { DestinationRule, HttpRoute, IstioResources, ServiceEntry, SourceText, TrafficPolicy, VirtualService };
-export type { MeshOptions } from './istioResources.js';
+import { IstioConfigError, loadIstioResources } from '../istio/resources.js';
+import type { DestinationRule, HttpRoute, IstioResources, Percent, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
 import { behaviourOf, DEFAULT_ISTIO_VERSION, meshVersion, NEWEST_ISTIO_MINOR, parseEnvoyMinor, parseIstioMinor } from './versions.js';
 import type { Behaviour, MeshVersion } from './versions.js';
-export type { LoadResult } from './istioResources.js';
 
 // ---- Istio version ----
 
@@ -56,47 +52,6 @@ const ms = (d: string | undefined): number | undefined => {
   const ns = parseGoDuration(d);
   return ns === undefined ? undefined : ns / 1e6;
 };
-
-/** What a cluster name reads of a mesh resource: parsed rules and a scenario's YAML maps alike. */
-export interface HostResource {
-  kind: string;
-  metadata?: { namespace?: string | undefined };
-  spec: { host?: unknown; hosts?: unknown };
-}
-
-/**
- * Istio's outbound cluster name `outbound|<port>||<fqdn>`, e.g.
- * `outbound|8000||httpbin.default.svc.cluster.local`: the host of the first DestinationRule, else
- * of the first ServiceEntry, else `fallbackHost`; a short name (no dot) is completed with its
- * resource's namespace, as Istio does.
- */
-export function defaultClusterName(mesh: readonly HostResource[], port: number, fallbackHost = 'httpbin'): string {
-  const dr = mesh.find((r) => r.kind === 'DestinationRule');
-  const se = mesh.find((r) => r.kind === 'ServiceEntry');
-  const seHost = Array.isArray(se?.spec.hosts) ? (se.spec.hosts[0] as unknown) : undefined;
-  let host = fallbackHost;
-  let ns: string | undefined;
-  if (typeof dr?.spec.host === 'string') {
-    host = dr.spec.host;
-    ns = dr.metadata?.namespace;
-  } else if (typeof seHost === 'string') {
-    host = seHost;
-    ns = se?.metadata?.namespace;
-  }
-  const fqdn = host.includes('.') ? host : `${host}.${ns ?? 'default'}.svc.cluster.local`;
-  return `outbound|${port}||${fqdn}`;
-}
-
-/** The cluster a target URL reaches through this mesh (the URL's host when no rule names one); undefined for a bad URL. */
-export function targetClusterName(target: string, mesh: readonly HostResource[]): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    return undefined;
-  }
-  return defaultClusterName(mesh, urlPort(url), url.hostname);
-}
 
 function thresholds(tp: TrafficPolicy | undefined, b: Behaviour): Thresholds {
   const base = b.thresholdsUnlimited

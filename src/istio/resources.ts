@@ -8,7 +8,7 @@ import { parseGoDuration } from '../shared/duration.js';
 import { re2Problem } from './re2.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
-import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, virtualServiceSchema } from './istioSchema.js';
+import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, virtualServiceSchema } from './schema.js';
 
 // ---- resource shapes (only what the schema admits and the mapping reads) ----
 

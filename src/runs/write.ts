@@ -1,8 +1,8 @@
 /**
- * The files of a `tripbench run` (reports/README.md): `reports/<scenario>/<YYYY-MM-DDTHHMMSSZ>/`
- * with each step's fortio JSON and text as soon as the step ends (so a hard kill still leaves the
- * finished steps), then scenario.yaml, verdicts.json, junit.xml, summary.md and report.html.
- * Every file is written atomically.
+ * The run folder's writer (layout.ts names the files): each step's fortio JSON and text as soon
+ * as the step ends (so a hard kill still leaves the finished steps), then scenario.yaml,
+ * verdicts.json, junit.xml, summary.md and report.html. Every file is written atomically, so a
+ * reader never sees half a file; nothing here prints.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,16 +15,12 @@ import { renderMarkdownSummary } from '../scenario/render/markdown.js';
 import { renderVerdictsJson } from '../scenario/render/verdictsJson.js';
 import type { ScenarioRun } from '../scenario/run.js';
 import type { StepLoads } from '../scenario/stepRunner.js';
-import type { StepResult } from '../scenario/types.js';
+import type { StepResult } from '../scenario/results.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import type { Level } from '../shared/log.js';
 import { VERSION } from '../shared/version.js';
-
-/** `2026-11-25T172822Z`: sorts by time, and has no ':' (not allowed in Windows names or CI artifacts). */
-export function runFolderName(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
-}
+import { HTML_FILE, JUNIT_FILE, runFolderName, SCENARIO_FILE, stepBatchFile, stepJsonFile, stepTextFile, SUMMARY_FILE, VERDICTS_FILE } from './layout.js';
 
 /** A fresh folder for this run; two runs in the same second get `…Z-2`, `…Z-3`. */
 export async function makeRunDir(reportsRoot: string, scenario: string, startedAt: Date): Promise<string> {
@@ -60,12 +56,12 @@ export async function writeStepFiles(dir: string, step: StepResult, loads: StepL
   if (!result && all.length === 0) return [];
   const files: string[] = [];
   if (result) {
-    await writeFileAtomic(join(dir, `${step.key}.json`), encodeFortioJson(result));
-    files.push(`${step.key}.json`);
+    await writeFileAtomic(join(dir, stepJsonFile(step.key)), encodeFortioJson(result));
+    files.push(stepJsonFile(step.key));
   }
   if (all.length > 1 || !result) {
     for (const [i, r] of all.entries()) {
-      const name = `${step.key}.batch${i + 1}.json`;
+      const name = stepBatchFile(step.key, i + 1);
       await writeFileAtomic(join(dir, name), encodeFortioJson(r));
       // Without a pooled file the batches are the step's data: listed, so readers merge them.
       if (!result) files.push(name);
@@ -75,8 +71,8 @@ export async function writeStepFiles(dir: string, step: StepResult, loads: StepL
   if (loads.batches.length > 1 && loads.pooled) {
     text += `\n# ${step.label}: ${loads.batches.length} batches pooled (what the verdicts were judged on)\n${formatReport(loads.pooled, { level })}`;
   }
-  await writeFileAtomic(join(dir, `${step.key}.txt`), text);
-  files.push(`${step.key}.txt`);
+  await writeFileAtomic(join(dir, stepTextFile(step.key)), text);
+  files.push(stepTextFile(step.key));
   return files;
 }
 
@@ -96,17 +92,17 @@ export async function writeScenarioFiles(dir: string, run: ScenarioRun, opts: Sc
   };
   // The file exactly as run, so the folder alone reproduces the experiment: the text that was
   // validated, not what the file holds after a long run (someone may be editing it meanwhile).
-  await put('scenario.yaml', run.scenario.source);
-  await put('verdicts.json', renderVerdictsJson(sr, { version: VERSION, inconclusiveAs: ia }));
-  await put('junit.xml', renderJUnit([sr], { inconclusiveAs: ia }));
-  await put('summary.md', renderMarkdownSummary([sr], { inconclusiveAs: ia }));
+  await put(SCENARIO_FILE, run.scenario.source);
+  await put(VERDICTS_FILE, renderVerdictsJson(sr, { version: VERSION, inconclusiveAs: ia }));
+  await put(JUNIT_FILE, renderJUnit([sr], { inconclusiveAs: ia }));
+  await put(SUMMARY_FILE, renderMarkdownSummary([sr], { inconclusiveAs: ia }));
   if (opts.html) {
     const steps: Record<string, FortioResult> = {};
     for (const s of sr.steps) {
       const r = stepResultJson(run.loads[s.key]);
       if (r) steps[s.key] = r;
     }
-    await put('report.html', renderRunHtml({ scenarios: [sr], steps, inconclusiveAs: ia, version: VERSION }));
+    await put(HTML_FILE, renderRunHtml({ scenarios: [sr], steps, inconclusiveAs: ia, version: VERSION }));
   }
   return written;
 }
