@@ -36,7 +36,7 @@ export interface RunHistograms {
   duration: FortioHistogramState;
   /** Latencies of calls whose ok was false. */
   errors: FortioHistogramState;
-  /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
+  /** Paced-mode sleeps, seconds (SLEEP_SHAPE). */
   sleep: FortioHistogramState;
 }
 

@@ -11,7 +11,8 @@ import { Level, formatLogLine, getLevel } from '../../shared/log.js';
 import { compiledUrl } from '../../shared/modulePath.js';
 import { newFortioHistogram } from '../../stats/fortioHistogram.js';
 import type { RunOptions } from '../options.js';
-import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDuration } from '../schedule.js';
+import { type RunPlan, buildPlan, finalRequestedDuration } from '../schedule.js';
+import { SLEEP_SHAPE } from '../../stats/fortioShapes.js';
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
 import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
 import { InlineWorker } from './inline.js';
@@ -155,7 +156,7 @@ function baseHistograms(plan: RunPlan): RunHistograms {
   return {
     duration: newFortioHistogram(plan.offset, plan.resolution),
     errors: newFortioHistogram(plan.offset, plan.resolution),
-    sleep: newFortioHistogram(SLEEP_OFFSET, SLEEP_DIVIDER),
+    sleep: newFortioHistogram(SLEEP_SHAPE.offset, SLEEP_SHAPE.divider),
   };
 }
 
