@@ -178,7 +178,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     );
   }
   const urlTyped = f.positional[0] as string;
-  const percentiles = parsePercentiles(flagString(f, 'p'));
+  const knobs = loadSpecFromFlags(f);
 
   let body: Uint8Array | undefined;
   const payloadFile = flagString(f, 'payload-file');
@@ -201,12 +201,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     if (exactly <= 0 || durationNs <= 0) throw new LoadSetupError("Error: can't use `-calc-qps` without also specifying `-n` and `-t`");
     qps = exactly / (durationNs / 1e9);
   }
-  const spec: LoadSpec = {
-    ...loadSpecFromFlags(f),
-    qps,
-    p: percentiles,
-    k: flagBool(f, 'k') || flagBool(f, 'https-insecure'),
-  };
+  const spec: LoadSpec = { ...knobs, qps, k: flagBool(f, 'k') || flagBool(f, 'https-insecure') };
   let made;
   try {
     made = loadOptions(spec, urlTyped, body);
