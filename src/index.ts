@@ -7,7 +7,9 @@
  */
 
 // ---- a load: `tripbench load` ----
-export { runLoad, prepareHttp } from './load/runLoad.js';
+export { runLoad, prepareHttp, checkTarget } from './load/runLoad.js';
+export { LOAD_KNOBS, loadArgv, loadOptions, loadSpecFromYaml } from './load/loadSpec.js';
+export type { LoadOptions, LoadSpec, LoadSpecYaml } from './load/loadSpec.js';
 export type { LoadOutcome, LoadRequest } from './load/runLoad.js';
 export type { Shard } from './load/shard.js';
 export { DEFAULT_RUN_OPTIONS } from './engine/options.js';

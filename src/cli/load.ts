@@ -9,9 +9,8 @@ import { ExitCode } from '../shared/exitCodes.js';
 import { createProgressLine } from './progress.js';
 import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
 import { installStopSignals } from './signals.js';
-import { prepareHttp, runLoad } from '../load/runLoad.js';
+import { checkTarget, runLoad } from '../load/runLoad.js';
 import { curl, curlExitCode } from '../http/curl.js';
-import type { HttpOptionsInput } from '../http/options.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
 import { Level, LEVEL_NAMES, configureLog, info, log, setLevel, warn, error as logError } from '../shared/log.js';
 import { StartError, UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
@@ -51,34 +50,10 @@ function setupLogging(cfg: LoadConfig): void {
   for (const w of cfg.warnings) warn(w);
 }
 
-function httpInput(cfg: LoadConfig): HttpOptionsInput {
-  const headers = [...cfg.headers];
-  if (cfg.user !== '') headers.push(['Authorization', `Basic ${Buffer.from(cfg.user).toString('base64')}`]);
-  return {
-    url: cfg.urlTyped,
-    method: cfg.flags.set.has('X') ? cfg.method : '',
-    headers,
-    payload: cfg.payload,
-    contentType: cfg.contentType,
-    keepAlive: cfg.keepAlive,
-    halfClose: cfg.halfClose,
-    http10: cfg.http10,
-    timeoutMs: cfg.timeoutMs,
-    insecure: cfg.insecure,
-    stdClient: cfg.stdClient,
-    h2: cfg.h2,
-    logErrors: cfg.logErrors,
-    resolve: cfg.resolve,
-    connectionReuse: cfg.connectionReuse,
-    resolution: cfg.run.resolution,
-    offset: cfg.run.offset,
-  };
-}
-
 async function runCurl(cfg: LoadConfig): Promise<number> {
   let prepared;
   try {
-    prepared = await prepareHttp(httpInput(cfg));
+    prepared = await checkTarget({ options: cfg.http, warnings: cfg.httpWarnings });
   } catch (e) {
     logError(`Unable to create client: ${errorMessage(e)}`);
     return ExitCode.FAILURE;
@@ -148,7 +123,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
 
   let prepared;
   try {
-    prepared = await prepareHttp(httpInput(cfg));
+    prepared = await checkTarget({ options: cfg.http, warnings: cfg.httpWarnings });
   } catch (e) {
     err(`Aborting because of ${errorMessage(e)}\n`);
     return ExitCode.FAILURE;
@@ -164,7 +139,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     outcome = await runLoad(
       {
         run,
-        http: httpInput(cfg),
+        http: cfg.http,
         urlTyped: cfg.urlTyped,
         labels: cfg.labels,
         runId: cfg.runId,
@@ -172,7 +147,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
         shard: cfg.shard,
         signal: stop.graceful,
         forceSignal: stop.forced,
-        onStart: (plan) => err(loadStartLine(plan, run, cfg.level, cfg.url)),
+        onStart: (plan, workers) => err(loadStartLine(plan, workers, cfg.level)),
         onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
         log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
         // this thread only draws the progress line meanwhile; the logger above is the engine's log

@@ -1,44 +1,36 @@
 /**
- * fortio's `load`/`curl` flags (fortio-compat.md §1) with fortio's defaults, turned into the
- * engine's RunOptions and the HTTP layer's options. Flag syntax errors exit 2 (Go flag package);
+ * fortio's `load`/`curl` flags (fortio-compat.md §1) with fortio's defaults: the load knobs of
+ * src/load/loadSpec.ts, read into a LoadSpec that loadOptions turns into the engine's RunOptions
+ * and the HTTP layer's options, plus the flags of the command line alone (output, logging,
+ * -payload-file/-payload-size, -calc-qps, -shard). Flag syntax errors exit 2 (Go flag package);
  * semantic errors that fortio reports after parsing (no URL, bad -p, -calc-qps misuse,
  * unreadable -payload-file) exit 1, as fortio does.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type FlagSpecs, type ParsedFlags, FlagError, flagBool, flagNumber, flagString, flagStrings, parseFlags } from './flags.js';
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../engine/options.js';
+import { type FlagSpec, type FlagSpecs, type ParsedFlags, FlagError, flagBool, flagNumber, flagString, flagStrings, parseFlags } from './flags.js';
+import type { RunOptions } from '../engine/options.js';
 import { Level, parseLevel } from '../shared/log.js';
-import { TripbenchError } from '../shared/errors.js';
-import { parseConnectionReuse, parseHeaderFlag } from '../http/options.js';
-import { targetSharesHost } from '../http/resolve.js';
+import { TripbenchError, UsageError } from '../shared/errors.js';
+import { parseConnectionReuse, parseHeaderFlag, type HttpOptions } from '../http/options.js';
 import { headerValueProblem, methodProblem } from '../http/requestValidation.js';
-import { withScheme } from '../http/urlScheme.js';
+import { KNOB_NAMES, knobDef, loadOptions, type KnobDef, type LoadSpec } from '../load/loadSpec.js';
 import { LIMITS } from '../shared/limits.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
 
-const S = 1e9;
+/** A load knob as a Go flag: -p is typed as a comma list. */
+function knobFlag(def: KnobDef): FlagSpec {
+  if (def.kind === 'percentiles') return { type: 'string', default: (def.default as number[]).join(','), usage: def.usage };
+  return { type: def.kind, default: def.default as FlagSpec['default'], usage: def.usage };
+}
 
+/** The load knobs (src/load/loadSpec.ts) and the flags only the command line has. */
 export const LOAD_FLAGS: FlagSpecs = {
-  c: { type: 'int', default: 4, usage: 'Number of connections/goroutine/threads' },
-  n: { type: 'int', default: 0, usage: 'Run for exactly this number of calls instead of duration. Default (0) is to use duration (-t).' },
-  qps: { type: 'float', default: 8, usage: 'Queries Per Seconds or 0 for no wait/max qps' },
-  t: { type: 'duration', default: 5 * S, usage: 'How long to run the test or 0 to run until ^C' },
-  p: { type: 'string', default: '50,75,90,99,99.9', usage: 'List of pXX to calculate' },
-  r: { type: 'float', default: 0.001, usage: 'Resolution of the histogram lowest buckets in seconds' },
-  offset: { type: 'duration', default: 0, usage: 'Offset of the histogram data' },
-  H: { type: 'strings', default: [], usage: 'Additional header(s) (repeatable), "Key: Value"' },
-  timeout: { type: 'duration', default: 3 * S, usage: 'Connection and read timeout value (for http)' },
-  X: { type: 'string', default: '', usage: 'HTTP method to use instead of GET/POST' },
-  payload: { type: 'string', default: '', usage: 'Payload string to send along (switches to POST)' },
+  ...Object.fromEntries(KNOB_NAMES.map((name) => [name, knobFlag(knobDef(name))])),
   'payload-file': { type: 'string', default: '', usage: 'File path to be use as payload (POST), - for stdin' },
   'payload-size': { type: 'int', default: 0, usage: 'Additional random payload size, replaces -payload when set > 0' },
-  'content-type': { type: 'string', default: '', usage: 'Sets http content type. Setting this value switches the request method from GET to POST.' },
-  keepalive: { type: 'bool', default: true, usage: 'Keep connection alive (only for fast http 1.1)' },
-  halfclose: { type: 'bool', default: false, usage: 'When not keepalive, whether to half close the connection' },
-  'http1.0': { type: 'bool', default: false, usage: 'Use http1.0 (instead of http 1.1)' },
   json: { type: 'string', default: '', usage: 'Json output to provided file path or \'-\' for stdout (empty = no json output)' },
   a: { type: 'bool', default: false, usage: 'Automatically save JSON result with filename based on labels & timestamp' },
   'data-dir': { type: 'string', default: '.', usage: 'Directory where JSON results are stored/read' },
@@ -46,46 +38,22 @@ export const LOAD_FLAGS: FlagSpecs = {
   loglevel: { type: 'string', default: 'Info', usage: 'log level, one of [Debug Verbose Info Warning Error Critical Fatal]' },
   quiet: { type: 'bool', default: false, usage: 'Quiet mode, sets loglevel to Error (quietly) to reduces the output' },
   'logger-json': { type: 'bool', default: !process.stderr.isTTY, usage: 'Log in JSON format, defaults to true when stderr is not a terminal' },
-  'allow-initial-errors': { type: 'bool', default: false, usage: 'Allow and don\'t abort on initial warmup errors' },
-  'abort-on': { type: 'int', default: 0, usage: 'Http `code` that if encountered aborts the run. e.g. 503 or -1 for socket errors.' },
-  uniform: { type: 'bool', default: false, usage: 'Should requests be uniformly spread among threads (in qps mode only)' },
-  jitter: { type: 'bool', default: false, usage: 'set to true to de-synchronize parallel clients\' by 10%' },
-  nocatchup: { type: 'bool', default: false, usage: 'set to exact fixed qps and prevent fortio from trying to catchup when the target fails to keep up temporarily' },
-  k: { type: 'bool', default: false, usage: 'Do not verify certs in https connections' },
   'https-insecure': { type: 'bool', default: false, usage: 'Long form of the -k flag' },
   curl: { type: 'bool', default: false, usage: 'Just fetch the content once' },
-  stdclient: { type: 'bool', default: false, usage: 'Use the slower undici client instead of the lean HTTP/1.1 client' },
-  h2: { type: 'bool', default: false, usage: 'Attempt to use http2.0 / h2 (instead of http 1.1) for both TLS and h2c' },
-  workers: { type: 'int', default: 0, usage: 'Number of worker threads (0 = one per core, leaving one core to a target on this machine; never more than -c)' },
-  'sequential-warmup': { type: 'bool', default: false, usage: 'http(s) runner warmup done sequentially instead of parallel' },
-  'connection-reuse': { type: 'string', default: '', usage: 'Range min:max for the max number of connections to reuse for each thread, default to unlimited' },
-  'log-errors': { type: 'bool', default: true, usage: 'Log http non 2xx/418 error codes as they occur' },
   'calc-qps': { type: 'bool', default: false, usage: 'Calculate the qps based on number of requests (-n) and duration (-t)' },
-  resolve: { type: 'string', default: '', usage: 'Resolve host name to this IP' },
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
-  user: { type: 'string', default: '', usage: 'User credentials for basic authentication (for http). Input data format should be user:password' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
 };
 
 export interface LoadConfig {
   urlTyped: string;
-  url: string;
+  /** The load as its flags describe it (what loadOptions mapped to `run` and `http`). */
+  spec: LoadSpec;
   run: RunOptions;
-  method: string;
-  headers: [string, string][];
-  payload: Uint8Array | null;
-  contentType: string;
-  keepAlive: boolean;
-  halfClose: boolean;
-  http10: boolean;
-  timeoutMs: number;
-  insecure: boolean;
-  stdClient: boolean;
-  h2: boolean;
-  logErrors: boolean;
-  resolve: string;
-  connectionReuse: [number, number];
+  http: HttpOptions;
+  /** The HTTP layer's remarks ("Assuming http:// …"), logged when fortio logs them. */
+  httpWarnings: string[];
   user: string;
   level: Level;
   /** -loglevel was given with another level than the default (fortio logs the change) */
@@ -191,12 +159,12 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     throw new FlagError(`invalid value "${flagString(f, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
   }
   checkBounds(f);
-  const headers = flagStrings(f, 'H').map((h) => asFlagError('H', h, () => parseHeaderFlag(h)));
+  for (const h of flagStrings(f, 'H')) asFlagError('H', h, () => parseHeaderFlag(h));
   const methodOverride = flagString(f, 'X');
   if (f.set.has('X')) asFlagError('X', methodOverride, () => refuse(methodProblem(methodOverride)));
   asFlagError('content-type', flagString(f, 'content-type'), () => refuse(headerValueProblem(flagString(f, 'content-type'))));
   const reuse = flagString(f, 'connection-reuse');
-  const connectionReuse = asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
+  asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
   if (f.positional.length === 0) {
     throw new LoadSetupError(`Error: tripbench ${command} needs a url or destination`);
@@ -210,20 +178,9 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     );
   }
   const urlTyped = f.positional[0] as string;
-  let url: string;
-  try {
-    url = withScheme(urlTyped).url;
-  } catch (e) {
-    throw new LoadSetupError(`Error: ${errorMessage(e)}`);
-  }
-  try {
-    new URL(url);
-  } catch {
-    throw new LoadSetupError(`Error: invalid url '${urlTyped}'`);
-  }
-  const percentiles = parsePercentiles(flagString(f, 'p'));
+  const knobs = loadSpecFromFlags(f);
 
-  let payload: Uint8Array | null = null;
+  let body: Uint8Array | undefined;
   const payloadFile = flagString(f, 'payload-file');
   const payloadSize = flagNumber(f, 'payload-size');
   const warnings: string[] = [];
@@ -231,61 +188,34 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     if (payloadSize > LIMITS.randomPayloadBytes) {
       warnings.push(`Requested size ${payloadSize} greater than max size ${LIMITS.randomPayloadBytes}, using max instead`);
     }
-    payload = randomBytes(Math.min(payloadSize, LIMITS.randomPayloadBytes));
-  } else if (payloadFile !== '') payload = readPayloadFile(payloadFile);
+    body = randomBytes(Math.min(payloadSize, LIMITS.randomPayloadBytes));
+  } else if (payloadFile !== '') body = readPayloadFile(payloadFile);
   else if (Buffer.byteLength(flagString(f, 'payload')) > LIMITS.payloadBytes) {
     throw new FlagError(`invalid value for flag -payload: larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`);
-  } else if (flagString(f, 'payload') !== '') payload = Buffer.from(flagString(f, 'payload'));
-
-  let contentType = flagString(f, 'content-type');
-  const ctHeader = headers.find(([k]) => k.toLowerCase() === 'content-type');
-  if (ctHeader) contentType = ctHeader[1];
-  const method = methodOverride !== '' ? methodOverride.toUpperCase() : payload !== null || contentType !== '' ? 'POST' : 'GET';
+  }
 
   let qps = flagNumber(f, 'qps');
-  const exactly = flagNumber(f, 'n');
-  const durationNs = flagNumber(f, 't');
   if (flagBool(f, 'calc-qps')) {
+    const exactly = flagNumber(f, 'n');
+    const durationNs = flagNumber(f, 't');
     if (exactly <= 0 || durationNs <= 0) throw new LoadSetupError("Error: can't use `-calc-qps` without also specifying `-n` and `-t`");
     qps = exactly / (durationNs / 1e9);
   }
+  const spec: LoadSpec = { ...knobs, qps, k: flagBool(f, 'k') || flagBool(f, 'https-insecure') };
+  let made;
+  try {
+    made = loadOptions(spec, urlTyped, body);
+  } catch (e) {
+    if (e instanceof UsageError) throw new LoadSetupError(`Error: ${e.message}`);
+    throw e;
+  }
   const quiet = flagBool(f, 'quiet');
-  const run: RunOptions = {
-    ...DEFAULT_RUN_OPTIONS,
-    threads: flagNumber(f, 'c'),
-    qps,
-    exactly,
-    durationNs,
-    uniform: flagBool(f, 'uniform'),
-    jitter: flagBool(f, 'jitter'),
-    noCatchUp: flagBool(f, 'nocatchup'),
-    abortOn: flagNumber(f, 'abort-on'),
-    allowInitialErrors: flagBool(f, 'allow-initial-errors'),
-    sequentialWarmup: flagBool(f, 'sequential-warmup'),
-    resolution: flagNumber(f, 'r') > 0 ? flagNumber(f, 'r') : 0.001,
-    offset: flagNumber(f, 'offset') / 1e9,
-    percentiles,
-    workers: Math.max(0, flagNumber(f, 'workers')),
-    reserveCores: targetSharesHost(url, flagString(f, 'resolve')) ? 1 : 0,
-  };
   return {
     urlTyped,
-    url,
-    run,
-    method,
-    headers,
-    payload,
-    contentType,
-    keepAlive: flagBool(f, 'keepalive'),
-    halfClose: flagBool(f, 'halfclose'),
-    http10: flagBool(f, 'http1.0'),
-    timeoutMs: flagNumber(f, 'timeout') / 1e6,
-    insecure: flagBool(f, 'k') || flagBool(f, 'https-insecure'),
-    stdClient: flagBool(f, 'stdclient'),
-    h2: flagBool(f, 'h2'),
-    logErrors: flagBool(f, 'log-errors'),
-    resolve: flagString(f, 'resolve'),
-    connectionReuse,
+    spec,
+    run: made.run,
+    http: made.http,
+    httpWarnings: made.warnings,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,
     levelChanged: !quiet && f.set.has('loglevel') && lv !== Level.Info,
@@ -301,4 +231,15 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     warnings,
     flags: f,
   };
+}
+
+/** Every load knob's value as parsed (its default when not given). */
+function loadSpecFromFlags(f: ParsedFlags): LoadSpec {
+  const out: Record<string, unknown> = {};
+  for (const name of KNOB_NAMES) {
+    const kind = knobDef(name).kind;
+    out[name] =
+      kind === 'bool' ? flagBool(f, name) : kind === 'string' ? flagString(f, name) : kind === 'strings' ? [...flagStrings(f, name)] : kind === 'percentiles' ? parsePercentiles(flagString(f, name)) : flagNumber(f, name);
+  }
+  return out as LoadSpec;
 }

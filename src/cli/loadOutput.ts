@@ -10,26 +10,29 @@ import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
 import type { Level } from '../shared/log.js';
-import { reservedCores } from '../load/runLoad.js';
 
-/** `Fortio … running at … queries per second, 2->1 procs, for 20 calls: URL` */
+/**
+ * `Fortio … running at … queries per second, 2->1 procs, for 20 calls: URL`, before the run:
+ * fortio's GOMAXPROCS setting, so the engine's rule for the workers of any -c (the cores less
+ * the reserve that loadOptions set, or -workers).
+ */
 export function loadFirstLine(run: RunOptions, qpsTyped: number, urlTyped: string, cores = availableParallelism()): string {
   return formatFirstLine({
     qps: qpsTyped,
     cores,
-    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores, reservedCores(run, urlTyped)),
+    workers: workerCount(run.workers, Number.MAX_SAFE_INTEGER, cores, run.reserveCores ?? 0),
     ...(run.exactly > 0 ? { calls: run.exactly } : {}),
     durationNs: run.durationNs,
     url: urlTyped,
   });
 }
 
-/** The `Starting at …` line once the plan is final; '' when fortio would not print it at this level. */
-export function loadStartLine(plan: RunPlan, run: RunOptions, level: Level, url: string, cores = availableParallelism()): string {
+/** The `Starting at …` line once the plan is final, with the workers the engine started; '' when fortio would not print it at this level. */
+export function loadStartLine(plan: RunPlan, workers: number, level: Level): string {
   const startInfo = {
     qps: plan.maxQps ? 0 : plan.qps,
     threads: plan.threads,
-    workers: workerCount(run.workers, plan.threads, cores, reservedCores(run, url)),
+    workers,
     exactly: plan.exactly,
     durationNs: plan.durationNs,
     perThread: plan.perThread,

@@ -180,7 +180,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       show(keyOf(ctx), loadFirstLine(ctx.request.run, ctx.request.qpsTyped, ctx.url));
       progress.set(keyOf(ctx), createProgressLine(cfg.level, 0));
     },
-    onLoadStart: (ctx, plan) => show(keyOf(ctx), loadStartLine(plan, ctx.request.run, cfg.level, ctx.request.http.url)),
+    onLoadStart: (ctx, plan, workers) => show(keyOf(ctx), loadStartLine(plan, workers, cfg.level)),
     onProgress: (ctx, pr) => progress.get(keyOf(ctx))?.update({ calls: pr.calls, codes: pr.codes, elapsedNs: pr.elapsedNs }),
     onBatchEnd: (ctx, result) => {
       progress.get(keyOf(ctx))?.stop();

@@ -2,6 +2,8 @@
  * fortio's periodic.RunnerOptions: what the pacing engine needs, nothing about HTTP.
  * Values are as typed by the user; schedule.ts normalises them (fortio's rules) into a plan.
  */
+import { DEFAULT_PERCENTILES, LATENCY_SHAPE } from '../stats/fortioShapes.js';
+
 export interface RunOptions {
   /** -c as typed: 0 → 4, negative → 1 */
   threads: number;
@@ -45,8 +47,8 @@ export const DEFAULT_RUN_OPTIONS: Readonly<RunOptions> = Object.freeze({
   abortOn: 0,
   allowInitialErrors: false,
   sequentialWarmup: false,
-  resolution: 0.001,
-  offset: 0,
-  percentiles: [50, 75, 90, 99, 99.9],
+  resolution: LATENCY_SHAPE.divider,
+  offset: LATENCY_SHAPE.offset,
+  percentiles: [...DEFAULT_PERCENTILES],
   workers: 0,
 });

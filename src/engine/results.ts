@@ -36,7 +36,7 @@ export interface RunHistograms {
   duration: FortioHistogramState;
   /** Latencies of calls whose ok was false. */
   errors: FortioHistogramState;
-  /** Paced-mode sleeps, seconds (offset -0.001, divider 0.001). */
+  /** Paced-mode sleeps, seconds (SLEEP_SHAPE). */
   sleep: FortioHistogramState;
 }
 
@@ -64,6 +64,8 @@ export interface EngineResults extends Omit<MergedParts, 'endEpochMs'> {
   startTime: string;
   /** Same instant as epoch milliseconds (fractional). */
   startEpochMs: number;
+  /** Worker threads (or the one inline worker) the engine started: fortio's `[gomax N]`. */
+  workersStarted: number;
   /** Start of the timed run → end of the last thread, ns. */
   actualDurationNs: number;
   /** true when a stop signal, -abort-on or a forced stop ended the run before its plan did. */

@@ -7,12 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type FortioHistogramState, newFortioHistogram, recordValue } from '../stats/fortioHistogram.js';
 import { type HdrHistogram, newHdr, recordNs } from '../stats/hdr.js';
+import { SLEEP_SHAPE } from '../stats/fortioShapes.js';
 import { info, warn } from '../shared/log.js';
 import type { ThreadRunnable } from './runnable.js';
 import {
   type RunPlan,
-  SLEEP_DIVIDER,
-  SLEEP_OFFSET,
   goSeconds,
   jitterNs,
   nextCallIndex,
@@ -75,7 +74,7 @@ function wakeThread(t: ThreadLoop): void {
 export class ThreadGroup {
   readonly duration: FortioHistogramState;
   readonly errors: FortioHistogramState;
-  readonly sleep: FortioHistogramState = newFortioHistogram(SLEEP_OFFSET, SLEEP_DIVIDER);
+  readonly sleep: FortioHistogramState = newFortioHistogram(SLEEP_SHAPE.offset, SLEEP_SHAPE.divider);
   readonly durationHdr: HdrHistogram = newHdr();
   readonly errorsHdr: HdrHistogram = newHdr();
   /** code → counter cell: one map lookup per call. */

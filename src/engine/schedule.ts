@@ -4,6 +4,7 @@
  * result echoes, and the pacing formulas. No I/O, no clock: callers pass elapsed times in.
  */
 import type { RunOptions } from './options.js';
+import { effectiveResolution } from '../stats/fortioShapes.js';
 import { formatDuration as formatGoDuration, formatPrecG } from '../shared/goFormat.js';
 
 export type RunMode = 'exactly' | 'duration' | 'until-interrupted';
@@ -53,10 +54,6 @@ export interface RunPlan {
   offset: number;
 }
 
-export const DEFAULT_RESOLUTION = 0.001;
-/** Sleep histogram shape (fortio: negative offset so every late sleep lands in bucket 0). */
-export const SLEEP_OFFSET = -0.001;
-export const SLEEP_DIVIDER = 0.001;
 
 /** -c: 0 → 4, negative → 1. */
 export function normalizeThreads(c: number): number {
@@ -151,7 +148,7 @@ export function buildPlan(o: RunOptions): RunPlan {
     uniform: !maxQps && o.uniform,
     jitter: !maxQps && o.jitter,
     noCatchUp: !maxQps && o.noCatchUp,
-    resolution: o.resolution > 0 ? o.resolution : DEFAULT_RESOLUTION,
+    resolution: effectiveResolution(o.resolution),
     offset: o.offset,
   };
 }

@@ -4,6 +4,7 @@
  * method choice, the special -H keys) once, in the main thread; clients read the result as is.
  */
 import { UsageError } from '../shared/errors.js';
+import { LATENCY_SHAPE, effectiveResolution } from '../stats/fortioShapes.js';
 import { USER_AGENT } from '../shared/version.js';
 import { withScheme } from './urlScheme.js';
 import { headerNameProblem, headerProblem, headerValueProblem, methodProblem, wireHeaderValue } from './requestValidation.js';
@@ -68,8 +69,8 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
   logErrors: true,
   resolve: '',
   connectionReuse: [0, 0] as [number, number],
-  resolution: 0.001,
-  offset: 0,
+  resolution: LATENCY_SHAPE.divider,
+  offset: LATENCY_SHAPE.offset,
 });
 
 /** What a caller (CLI, scenario) knows before fortio's rules are applied. */
@@ -165,7 +166,7 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
     if (timeoutMs < 0) warnings.push(`Invalid timeout ${timeoutMs}ms, setting to ${DEFAULT_TIMEOUT_MS}ms`);
     timeoutMs = DEFAULT_TIMEOUT_MS;
   }
-  const resolution = input.resolution !== undefined && input.resolution > 0 ? input.resolution : d.resolution;
+  const resolution = effectiveResolution(input.resolution);
   const options: HttpOptions = {
     url: norm.url,
     method,

@@ -8,6 +8,7 @@ import {
   mergeFortioHistogram,
   newFortioHistogram,
 } from '../stats/fortioHistogram.js';
+import { HEADER_SIZES_SHAPE, LATENCY_SHAPE, SIZES_SHAPE } from '../stats/fortioShapes.js';
 
 /** What a client records about its connections (also what curl's throwaway stats hold). */
 export interface ConnectionStats {
@@ -31,16 +32,16 @@ export interface HttpThreadStats extends ConnectionStats {
   errorKinds: Record<string, number>;
 }
 
-export const SIZES_DIVIDER = 100;
-export const HEADER_SIZES_DIVIDER = 5;
+export const SIZES_DIVIDER = SIZES_SHAPE.divider;
+export const HEADER_SIZES_DIVIDER = HEADER_SIZES_SHAPE.divider;
 
 /** `offset` and `resolution` are fortio's -offset and -r, in seconds. */
 export function newHttpThreadStats(threadId: number, offset: number, resolution: number): HttpThreadStats {
   return {
     threadId,
     retCodes: {},
-    sizes: newFortioHistogram(0, SIZES_DIVIDER),
-    headerSizes: newFortioHistogram(0, HEADER_SIZES_DIVIDER),
+    sizes: newFortioHistogram(SIZES_SHAPE.offset, SIZES_SHAPE.divider),
+    headerSizes: newFortioHistogram(HEADER_SIZES_SHAPE.offset, HEADER_SIZES_SHAPE.divider),
     sockets: 0,
     connectionTime: newFortioHistogram(offset, resolution),
     addresses: {},
@@ -78,13 +79,13 @@ function addCounts(dst: Record<string, number>, src: Readonly<Record<string, num
  * Exact merge. `offset`/`resolution` only matter when `stats` is empty (the connection-time
  * histogram still needs its scale).
  */
-export function mergeHttpStats(stats: readonly HttpThreadStats[], offset = 0, resolution = 0.001): MergedHttpStats {
+export function mergeHttpStats(stats: readonly HttpThreadStats[], offset = LATENCY_SHAPE.offset, resolution = LATENCY_SHAPE.divider): MergedHttpStats {
   const sorted = [...stats].sort((a, b) => a.threadId - b.threadId);
   const first = sorted[0];
   const merged: MergedHttpStats = {
     retCodes: {},
-    sizes: newFortioHistogram(0, SIZES_DIVIDER),
-    headerSizes: newFortioHistogram(0, HEADER_SIZES_DIVIDER),
+    sizes: newFortioHistogram(SIZES_SHAPE.offset, SIZES_SHAPE.divider),
+    headerSizes: newFortioHistogram(HEADER_SIZES_SHAPE.offset, HEADER_SIZES_SHAPE.divider),
     sockets: [],
     socketCount: 0,
     connectionTime: first

@@ -6,8 +6,9 @@ import { runEngine, type EngineProgress } from '../engine/index.js';
 import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
-import { makeHttpOptions, type HttpOptions, type HttpOptionsInput } from '../http/options.js';
-import { resolveTarget, targetSharesHost } from '../http/resolve.js';
+import { makeHttpOptions, type HttpOptions, type HttpOptionsInput, type MadeHttpOptions } from '../http/options.js';
+import { resolveTarget } from '../http/resolve.js';
+import { reservedCores } from './loadSpec.js';
 import { workerResourceLimits } from '../http/httpRunnable.js';
 import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
 import type { FortioResult } from '../report/fortioResult.js';
@@ -29,8 +30,8 @@ export interface LoadRequest {
   shard?: Shard | null;
   signal?: AbortSignal;
   forceSignal?: AbortSignal;
-  /** After warmup, when the plan is final: the moment fortio prints "Starting at …". */
-  onStart?: (plan: RunPlan) => void;
+  /** After warmup, when the plan is final: the moment fortio prints "Starting at …" (with the workers started). */
+  onStart?: (plan: RunPlan, workers: number) => void;
   /** Awaited after warmup, before the timed run (see EngineSpec.beforeTimedRun). */
   beforeTimedRun?: () => Promise<void>;
   onProgress?: (p: EngineProgress) => void;
@@ -52,8 +53,12 @@ export function httpRunnableUrl(): URL {
 }
 
 /** Prepares HTTP options and checks that the target resolves (fortio exits 1 when it does not). */
-export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: HttpOptions; warnings: string[] }> {
-  const made = makeHttpOptions(input);
+export async function prepareHttp(input: HttpOptionsInput): Promise<MadeHttpOptions> {
+  return checkTarget(makeHttpOptions(input));
+}
+
+/** Checks that the target of options already made (loadOptions) resolves; a StartError when not. */
+export async function checkTarget(made: MadeHttpOptions): Promise<MadeHttpOptions> {
   try {
     await resolveTarget(made.options);
   } catch (e) {
@@ -62,12 +67,7 @@ export async function prepareHttp(input: HttpOptionsInput): Promise<{ options: H
   return made;
 }
 
-/** Cores the engine leaves free: as the caller set them, else one when the target is on this machine. */
-export function reservedCores(run: RunOptions, url: string, resolve = ''): number {
-  return run.reserveCores ?? (targetSharesHost(url, resolve) ? 1 : 0);
-}
-
-export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
+export async function runLoad(req: LoadRequest, prepared?: MadeHttpOptions): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const sharded = applyShard(req.run, req.shard ?? null);
   const run = { ...sharded, reserveCores: reservedCores(sharded, http.url, http.resolve) };

@@ -6,7 +6,7 @@
  * fortio's own JSON has buckets only, so a merge that includes it is bucket-approximate.
  */
 import type { FortioResult, TripbenchExtras } from '../report/fortioResult.js';
-import { DEFAULT_PERCENTILES } from '../report/fortioText.js';
+import { DEFAULT_PERCENTILES, HEADER_SIZES_SHAPE, SIZES_SHAPE, SLEEP_SHAPE, effectiveResolution } from '../stats/fortioShapes.js';
 import { exportHistogram, mergeFortioHistogram, newFortioHistogram, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
@@ -50,10 +50,9 @@ export interface MergeOutcome {
   hdrPercentiles?: Percentile[];
 }
 
-// Offsets and dividers of the histograms a load result carries (src/http/stats.ts, runner.ts).
-const SIZES = { offset: 0, divider: 100 };
-const HEADER_SIZES = { offset: 0, divider: 5 };
-const SLEEP = { offset: -0.001, divider: 0.001 };
+const SIZES = SIZES_SHAPE;
+const HEADER_SIZES = HEADER_SIZES_SHAPE;
+const SLEEP = SLEEP_SHAPE;
 
 interface HistMerge {
   data: HistogramData;
@@ -140,7 +139,7 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
   const f = first.result;
   const ps = opts.percentiles ?? f.DurationHistogram.Percentiles?.map((p) => p.Percentile) ?? DEFAULT_PERCENTILES;
   const offset = f.Offset / 1e9;
-  const divider = f.Resolution > 0 ? f.Resolution : 0.001;
+  const divider = effectiveResolution(f.Resolution);
 
   const duration = mergeHistograms(results.map((r) => r.DurationHistogram), offset, divider, ps);
   const errors = mergeHistograms(results.map((r) => r.ErrorsDurationHistogram), offset, divider, ps);

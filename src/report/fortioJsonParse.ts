@@ -6,6 +6,7 @@
  */
 import type { FortioResult, TripbenchExtras } from './fortioResult.js';
 import type { Bucket, HistogramData, Percentile } from '../stats/fortioHistogram.js';
+import { DEFAULT_RESOLUTION } from '../stats/fortioShapes.js';
 import { UsageError, oneLineMessage } from '../shared/errors.js';
 
 type Obj = Record<string, unknown>;
@@ -211,7 +212,7 @@ export function parseFortioJson(text: string, source = 'JSON result'): FortioRes
     ConnReuseRange: [reuse[0] ?? 0, reuse[1] ?? 0],
     NoResolveEachConn: rd.bool(o, 'NoResolveEachConn', ''),
     Offset: rd.num(o, 'Offset', ''),
-    Resolution: rd.num(o, 'Resolution', '', 0.001),
+    Resolution: rd.num(o, 'Resolution', '', DEFAULT_RESOLUTION),
     Sizes: rd.histogram(o, 'Sizes', ''),
     HeaderSizes: rd.histogram(o, 'HeaderSizes', ''),
     Sockets: rd.numList(o, 'Sockets', ''),

@@ -4,11 +4,12 @@
  */
 import type { FortioResult } from './fortioResult.js';
 import { calcPercentiles, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
+import { SLEEP_SHAPE } from '../stats/fortioShapes.js';
 import { Level } from '../shared/log.js';
 import { LONG_VERSION } from '../shared/version.js';
 import { formatD, formatDuration, formatF, formatG, formatPrecG, formatT } from '../shared/goFormat.js';
 
-export const DEFAULT_PERCENTILES: readonly number[] = [50, 75, 90, 99, 99.9];
+export { DEFAULT_PERCENTILES } from '../stats/fortioShapes.js';
 
 /** Line 1 of the report. */
 export interface FirstLineInfo {
@@ -119,14 +120,11 @@ export interface ReportOptions {
   jsonWritten?: { bytes: number; target: string } | undefined;
 }
 
-// fortio's sleep histogram: offset -0.001 s, divider 0.001 s; bucket 0 holds sleeps <= -1 ms.
-const SLEEP_OFFSET = -0.001;
-const SLEEP_DIVIDER = 0.001;
 
 /** Share of sleeps in bucket 0 ("falling behind"), as fortio computes it from Hdata[0]. */
 export function sleepBehindPercent(h: HistogramData): number {
   const first = h.Data?.[0];
-  const inBucket0 = first !== undefined && (h.Min - SLEEP_OFFSET) / SLEEP_DIVIDER <= 0 ? first.Count : 0;
+  const inBucket0 = first !== undefined && (h.Min - SLEEP_SHAPE.offset) / SLEEP_SHAPE.divider <= 0 ? first.Count : 0;
   return (100 * inBucket0) / h.Count;
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../stats/fortioHistogram.js';
 import { type HdrHistogram, mergeEncodedHdr } from '../stats/hdr.js';
 import { rebucket } from '../stats/rebucket.js';
+import { effectiveResolution } from '../stats/fortioShapes.js';
 import type { FortioResult } from './fortioResult.js';
 
 /** hdr: HDR histogram; histogram: fortio's buckets (results without HDR data) */
@@ -63,7 +64,7 @@ function pooledBuckets(results: readonly FortioResult[]): HistogramData | undefi
   let total: FortioHistogramState | undefined;
   for (const r of results) {
     // Our results record -r / -offset; fortio's own JSON may not, then its defaults apply.
-    const divider = typeof r.Resolution === 'number' && r.Resolution > 0 ? r.Resolution : 0.001;
+    const divider = effectiveResolution(typeof r.Resolution === 'number' ? r.Resolution : undefined);
     const offset = typeof r.Offset === 'number' && Number.isFinite(r.Offset) ? r.Offset / 1e9 : 0;
     const d = r.DurationHistogram;
     if (!d.Data || d.Data.length === 0) return undefined;

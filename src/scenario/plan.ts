@@ -4,6 +4,8 @@
  * and which lets a reader rerun one step by hand.
  */
 import { UsageError } from '../shared/errors.js';
+import { loadArgv } from '../load/loadSpec.js';
+import { stepLoadSpec } from './loadRequest.js';
 import type { LoadSpec, Scenario, StepRun } from './types.js';
 
 /** The runs of a scenario in order; `only` keeps the named steps (unknown names are a usage error). */
@@ -44,44 +46,9 @@ export function stepUrl(target: string, load: LoadSpec): string {
   return `${u.origin}${load.path}`;
 }
 
-function dur(ns: number): string {
-  return ns % 1e9 === 0 ? `${ns / 1e9}s` : ns % 1e6 === 0 ? `${ns / 1e6}ms` : `${ns / 1e3}us`;
-}
-
-/** The load as `tripbench load` flags (fortio's names and syntax), URL last. */
+/** The load as `tripbench load` flags (fortio's names and syntax), URL last: load/loadSpec.ts loadArgv. */
 export function loadArgs(load: LoadSpec, url: string): string[] {
-  const a: string[] = [];
-  const flag = (name: string, v: string | number | undefined): void => {
-    if (v !== undefined) a.push(`-${name}`, String(v));
-  };
-  const bool = (name: string, v: boolean | undefined, dflt = false): void => {
-    if (v !== undefined && v !== dflt) a.push(v ? `-${name}` : `-${name}=false`);
-  };
-  flag('c', load.c);
-  flag('qps', load.qps);
-  flag('n', load.n);
-  if (load.t !== undefined) flag('t', dur(load.t));
-  if (load.timeout !== undefined) flag('timeout', dur(load.timeout));
-  flag('X', load.method);
-  for (const h of load.headers ?? []) flag('H', h);
-  flag('payload', load.payload);
-  flag('content-type', load.contentType);
-  bool('keepalive', load.keepalive, true);
-  bool('http1.0', load.http10);
-  bool('h2', load.h2);
-  bool('stdclient', load.stdclient);
-  bool('uniform', load.uniform);
-  bool('jitter', load.jitter);
-  bool('nocatchup', load.nocatchup);
-  bool('allow-initial-errors', load.allowInitialErrors);
-  bool('k', load.insecure);
-  flag('abort-on', load.abortOn);
-  flag('connection-reuse', load.connectionReuse);
-  if (load.percentiles) flag('p', load.percentiles.join(','));
-  flag('r', load.resolution);
-  flag('workers', load.workers);
-  a.push(url);
-  return a;
+  return loadArgv(stepLoadSpec(load), url);
 }
 
 /** Shell-quoted for display: `tripbench load -c 2 -qps 0 -n 20 http://httpbin:8000/get`. */

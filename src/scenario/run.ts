@@ -5,7 +5,7 @@
  * unreadable admin endpoint, failed load, Ctrl-C): those become verdicts with reasons.
  */
 import { curl } from '../http/curl.js';
-import { prepareHttp } from '../load/runLoad.js';
+import { checkTarget } from '../load/runLoad.js';
 import { errorMessage } from '../shared/errors.js';
 import type { StatsFormat } from './envoyAdmin.js';
 import { loadRequestFor } from './loadRequest.js';
@@ -74,9 +74,9 @@ export function effectiveTarget(scenarioTarget: string, override: string): strin
  * HTTP status, even a 503, is an answer, and what the scenario is about.
  */
 export async function probeTarget(url: string, run: StepRun, timeoutMs?: number): Promise<string | undefined> {
-  const req = loadRequestFor(run.load, url, { logErrors: false });
   try {
-    const p = await prepareHttp({ ...req.http, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const req = loadRequestFor(run.load, url, { logErrors: false });
+    const p = await checkTarget({ options: { ...req.http, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, warnings: req.warnings });
     const r = await curl(p.options);
     if (r.code === -1) return `${url}: ${r.error !== '' ? r.error : (r.errorKind ?? 'no answer')}`;
     return undefined;

@@ -14,6 +14,7 @@ import type { JsonSchema, Problem, YamlDocument } from '../shared/yamlConfig.js'
 import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from './checks.js';
 import type { MeshCheck, Raw } from './checks.js';
 import { parseExpect } from './expectParse.js';
+import { KNOB_NAMES, knobDef } from '../load/loadSpec.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 
@@ -57,7 +58,8 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
 
 // ---- normalisation (input is valid here) ----
 
-const DURATION_KEYS = new Set(['t', 'timeout']);
+/** The YAML keys of duration knobs (LOAD_KNOBS), written as Go durations or seconds. */
+const DURATION_KEYS = new Set(KNOB_NAMES.map(knobDef).filter((k) => k.kind === 'duration' && k.yaml !== undefined).map((k) => k.yaml));
 
 export function toLoadSpec(raw: Raw | undefined): LoadSpec {
   const out: Record<string, unknown> = {};

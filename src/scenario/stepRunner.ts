@@ -5,7 +5,7 @@
  */
 import type { EngineProgress } from '../engine/index.js';
 import type { RunPlan } from '../engine/schedule.js';
-import { prepareHttp, runLoad } from '../load/runLoad.js';
+import { checkTarget, runLoad } from '../load/runLoad.js';
 import { mergeResults } from '../merge/mergeResults.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { errorMessage } from '../shared/errors.js';
@@ -42,7 +42,7 @@ export interface StepContext {
 export interface StepEvents {
   onBatchStart?(ctx: StepContext): void;
   /** the plan is final: the moment `tripbench load` prints `Starting at …` */
-  onLoadStart?(ctx: StepContext, plan: RunPlan): void;
+  onLoadStart?(ctx: StepContext, plan: RunPlan, workers: number): void;
   onProgress?(ctx: StepContext, p: EngineProgress): void;
   onBatchEnd?(ctx: StepContext, result: FortioResult): void;
 }
@@ -103,7 +103,6 @@ export function poolBatches(batches: readonly FortioResult[], percentiles: reado
 
 export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> {
   const url = stepUrl(env.base, run.load);
-  const request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
   const loads: StepLoads = { batches: [] };
   const asked = envoyStatNames(run.expectations);
   const cluster = env.cluster;
@@ -111,9 +110,11 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
   const snapshot = (): Promise<StatMap | Error> =>
     fetchEnvoyStats(admin as string, { format: env.statsFormat ?? 'text', cluster: cluster as string, names: asked });
 
+  let request: StepLoadRequest;
   let prepared;
   try {
-    prepared = await prepareHttp(request.http);
+    request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
+    prepared = await checkTarget({ options: request.http, warnings: request.warnings });
   } catch (e) {
     return { step: notRunStep(run, `the load could not start: ${errorMessage(e)}`), loads, interrupted: false };
   }
@@ -154,7 +155,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
           labels: `${env.scenario.name} ${run.label}`,
           ...(env.signal ? { signal: env.signal } : {}),
           ...(env.forceSignal ? { forceSignal: env.forceSignal } : {}),
-          onStart: (plan) => env.onLoadStart?.(ctx, plan),
+          onStart: (plan, workers) => env.onLoadStart?.(ctx, plan, workers),
           ...(reading
             ? {
                 beforeTimedRun: async () => {

@@ -4,6 +4,7 @@
  * structured-clone/JSON safe. The published shape of the YAML is schema/scenario.schema.json;
  * docs/scenarios.md explains it.
  */
+import type { LoadSpecYaml } from '../load/loadSpec.js';
 
 /** How a ratio expectation turns an observed k/n into a verdict (docs/scenarios.md §Policies). */
 export type Policy = 'strict' | 'confident' | 'until-conclusive';
@@ -11,39 +12,14 @@ export const POLICIES: readonly Policy[] = ['strict', 'confident', 'until-conclu
 export const DEFAULT_POLICY: Policy = 'confident';
 
 /**
- * The knobs of `tripbench load` for one step, named like the YAML keys. Durations are
- * nanoseconds (Go time.Duration, as RunOptions.durationNs); absent = the load command's default.
+ * The knobs of `tripbench load` for one step, keyed as the YAML spells them (LOAD_KNOBS in
+ * src/load/loadSpec.ts gives each its flag, kind and default). Durations are nanoseconds (Go
+ * time.Duration, as RunOptions.durationNs); absent = the load command's default.
  */
-export interface LoadSpec {
-  c?: number;
-  n?: number;
-  qps?: number;
-  t?: number;
-  timeout?: number;
+export type LoadSpec = LoadSpecYaml & {
   /** Path (and query) appended to the target's origin; default: the target URL's own path. */
   path?: string;
-  method?: string;
-  headers?: string[];
-  payload?: string;
-  contentType?: string;
-  keepalive?: boolean;
-  http10?: boolean;
-  h2?: boolean;
-  stdclient?: boolean;
-  uniform?: boolean;
-  jitter?: boolean;
-  nocatchup?: boolean;
-  allowInitialErrors?: boolean;
-  abortOn?: number;
-  /** "min:max" as fortio's -connection-reuse */
-  connectionReuse?: string;
-  /** -p */
-  percentiles?: number[];
-  /** -r, seconds */
-  resolution?: number;
-  workers?: number;
-  insecure?: boolean;
-}
+};
 
 /** until-conclusive stops repeating a step when any limit is reached. */
 export interface Budget {

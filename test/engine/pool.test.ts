@@ -2,6 +2,7 @@
  * The real engine: real worker_threads (compiled entry from dist/), real timers, the noop
  * runnable as protocol. Bounds are loose on purpose: these check behaviour, not speed.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { RunOptions } from '../../src/engine/options.js';
 import { type EngineResults, type EngineSpec, runEngine } from '../../src/engine/index.js';
@@ -184,6 +185,18 @@ describe('runEngine: workers and merge', () => {
       expect(endedLines(two.lines)).toHaveLength(4);
     } finally {
       configureLog({ level: 2, json: !process.stderr.isTTY, write: (l) => void process.stderr.write(l) });
+    }
+  });
+
+  it('reports the workers it started, on onStart and on the result: never more than the threads', async () => {
+    for (const [o, want] of [
+      [{ threads: 4, workers: 2 }, 2],
+      [{ threads: 1, workers: 3 }, 1],
+      [{ threads: 3, workers: 0, reserveCores: 0 }, Math.min(3, availableParallelism())],
+    ] as const) {
+      let started = -1;
+      const { r } = await run({ qps: 0, exactly: 8, ...o }, {}, { onStart: (_plan, workers) => (started = workers) });
+      expect([started, r.workersStarted], JSON.stringify(o)).toEqual([want, want]);
     }
   });
 

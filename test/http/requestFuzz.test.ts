@@ -82,7 +82,7 @@ describe(`fuzz (seed ${SEED}, ${CASES} cases each): one-line usage error or a cl
         continue;
       }
       accepted++;
-      await expectClean({ url: cfg.urlTyped, method: cfg.method, headers: cfg.headers }, what, i % 2 === 1);
+      await expectClean({ url: cfg.urlTyped, method: cfg.http.method, headers: cfg.spec.H ?? [] }, what, i % 2 === 1);
     }
     expect(accepted).toBeGreaterThan(10);
   }, 30_000);

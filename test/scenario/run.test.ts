@@ -6,11 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_OPTIONS } from '../../src/engine/options.js';
 import { loadRequestFor } from '../../src/scenario/loadRequest.js';
+import { loadArgs } from '../../src/scenario/plan.js';
+import { parseLoadFlags } from '../../src/cli/loadFlags.js';
+import type { RunOptions } from '../../src/engine/options.js';
+import type { HttpOptions } from '../../src/http/options.js';
 import { SCENARIO_TARGET, effectiveTarget, runScenario } from '../../src/scenario/run.js';
 import { rehearsalConfig, rehearsalTarget } from '../../src/scenario/rehearsalRig.js';
 import { MESH_CHECKS } from '../../src/scenario/runFiles.js';
 import { loadScenario } from '../../src/scenario/schema.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import type { LoadSpec, Scenario } from '../../src/scenario/types.js';
 import { meshDestinationRule } from '../helpers/meshFixtures.js';
 import { refusedPort } from '../helpers/servers.js';
 
@@ -51,11 +55,19 @@ steps: [{ name: a, load: {} }]
   });
 
   it('a step load means what its `tripbench load` command line means (fortio defaults when unset)', () => {
+    // the command line --dry-run prints for the step, parsed by the real flag parser
+    const typed = (load: LoadSpec, url: string): { run: RunOptions; http: HttpOptions } => {
+      const cfg = parseLoadFlags(loadArgs(load, url), 'load');
+      return { run: cfg.run, http: cfg.http };
+    };
     const r = loadRequestFor({}, 'http://x/');
-    expect(r.run).toEqual({ ...DEFAULT_RUN_OPTIONS, percentiles: [...DEFAULT_RUN_OPTIONS.percentiles] });
-    expect(r.http.timeoutMs).toBeUndefined();
-    const s = loadRequestFor({ c: 3, n: 30, qps: 0, timeout: 10e9, method: 'post', headers: ['end-user: jason'], connectionReuse: '2:4' }, 'http://x/');
+    expect(r.run).toEqual({ ...DEFAULT_RUN_OPTIONS, percentiles: [...DEFAULT_RUN_OPTIONS.percentiles], reserveCores: 0 });
+    expect(r.http.timeoutMs).toBe(3000);
+    expect({ run: r.run, http: r.http }).toEqual(typed({}, 'http://x/'));
+    const load: LoadSpec = { c: 3, n: 30, qps: 0, timeout: 10e9, method: 'post', headers: ['end-user: jason'], connectionReuse: '2:4' };
+    const s = loadRequestFor(load, 'http://x/');
     expect([s.run.threads, s.run.exactly, s.run.qps, s.http.timeoutMs, s.http.method, s.http.connectionReuse]).toEqual([3, 30, 0, 10_000, 'POST', [2, 4]]);
+    expect({ run: s.run, http: s.http }).toEqual(typed(load, 'http://x/'));
   });
 });
 

@@ -11,7 +11,8 @@ import { Level, formatLogLine, getLevel } from '../../shared/log.js';
 import { compiledUrl } from '../../shared/modulePath.js';
 import { newFortioHistogram } from '../../stats/fortioHistogram.js';
 import type { RunOptions } from '../options.js';
-import { type RunPlan, SLEEP_DIVIDER, SLEEP_OFFSET, buildPlan, finalRequestedDuration } from '../schedule.js';
+import { type RunPlan, buildPlan, finalRequestedDuration } from '../schedule.js';
+import { SLEEP_SHAPE } from '../../stats/fortioShapes.js';
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
 import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
 import { InlineWorker } from './inline.js';
@@ -38,8 +39,8 @@ export interface EngineSpec {
   signal?: AbortSignal;
   /** Forced stop: in-flight calls are aborted and discarded. */
   forceSignal?: AbortSignal;
-  /** After warmup and the plan warnings, just before the timed run (the `Starting at …` line). */
-  onStart?: (plan: RunPlan) => void;
+  /** After warmup and the plan warnings, just before the timed run (the `Starting at …` line), with the workers started. */
+  onStart?: (plan: RunPlan, workers: number) => void;
   /**
    * Awaited once every warmup call has returned (or at once without warmup), before the timed
    * run: a caller that reads counters outside the engine (a system under test's) reads them
@@ -135,7 +136,7 @@ class WorkerHandle {
   }
 }
 
-function emptyResults(plan: RunPlan, startEpochMs: number, warmupCalls: number, reason: StopReason): EngineResults {
+function emptyResults(plan: RunPlan, workersStarted: number, startEpochMs: number, warmupCalls: number, reason: StopReason): EngineResults {
   const { endEpochMs: _none, ...merged } = mergeWorkerParts([], baseHistograms(plan));
   return {
     plan,
@@ -143,6 +144,7 @@ function emptyResults(plan: RunPlan, startEpochMs: number, warmupCalls: number, 
     startEpochMs,
     actualDurationNs: 0,
     ...merged,
+    workersStarted,
     interrupted: true,
     stopReason: reason,
     abortedOn: null,
@@ -155,7 +157,7 @@ function baseHistograms(plan: RunPlan): RunHistograms {
   return {
     duration: newFortioHistogram(plan.offset, plan.resolution),
     errors: newFortioHistogram(plan.offset, plan.resolution),
-    sleep: newFortioHistogram(SLEEP_OFFSET, SLEEP_DIVIDER),
+    sleep: newFortioHistogram(SLEEP_SHAPE.offset, SLEEP_SHAPE.divider),
   };
 }
 
@@ -319,12 +321,12 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         broadcast({ type: 'shutdown' });
         await race(Promise.all(handles.map((h) => h.expect('closed'))));
       }
-      return emptyResults(plan, performance.timeOrigin + performance.now(), warmupCalls, forceRequested ? 'forced' : 'stopped');
+      return emptyResults(plan, handles.length, performance.timeOrigin + performance.now(), warmupCalls, forceRequested ? 'forced' : 'stopped');
     }
 
     // same sink and shape as the workers' lines, so one writer sees the whole run in order
     if (logLevel <= Level.Warning) for (const w of plan.warnings) write(formatLogLine(Level.Warning, w, undefined, logJson, new Date()));
-    spec.onStart?.(plan);
+    spec.onStart?.(plan, handles.length);
     startEpochMs = performance.timeOrigin + performance.now();
     broadcast({ type: 'start', startEpochMs });
 
@@ -343,6 +345,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
       startEpochMs,
       actualDurationNs: Math.max(0, Math.round((endEpochMs - startEpochMs) * 1e6)),
       ...merged,
+      workersStarted: handles.length,
       interrupted: reason !== 'completed',
       stopReason: reason,
       abortedOn,
