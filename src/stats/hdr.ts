@@ -6,8 +6,8 @@
  * The package's index also loads its WebAssembly build (a base64 blob compiled at import) and
  * pako: ~8 MB of RSS and ~60 ms of CPU in every isolate that imports it (docs/benchmarks.md).
  * Recording needs only the Int32 histogram class; the codec is required on first use, and is
- * the same code index.js runs for a JS histogram (`encodeIntoCompressedBase64` and
- * `decodeFromCompressedBase64(s, 32, false)`), so the encoded text is byte for byte the same.
+ * the same code index.js runs for a JS histogram (`decodeFromCompressedBase64(s, 32, false)`);
+ * encoding is ported (encodeHdr), so the encoded text is byte for byte the same.
  */
 import { Module, createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
@@ -44,7 +44,6 @@ function loadCodec(): Codec {
     }
     let enc: Omit<Codec, 'toByteArray'>;
     try {
-      // also installs JsHistogram.prototype.encodeIntoCompressedBase64
       enc = require(path) as Omit<Codec, 'toByteArray'>;
     } finally {
       if (standIn) delete require.cache[pako];
@@ -71,9 +70,84 @@ export function recordNs(h: HdrHistogram, ns: number): void {
   h.recordValue(v);
 }
 
+/** What the encoder reads of an Int32 histogram (JsHistogram / TypedArrayHistogram fields). */
+interface HdrInternals {
+  readonly maxValue: number;
+  readonly numberOfSignificantValueDigits: number;
+  readonly lowestDiscernibleValue: number;
+  readonly highestTrackableValue: number;
+  readonly _counts: ArrayLike<number>;
+  countsArrayIndex(value: number): number;
+}
+
+const V2_COOKIE = 0x1c849303 | 0x10; // the low bit of the word-size nibble: zero runs encoded
+const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+const TWO_POW_32 = 2 ** 32;
+let deflateSync: ((data: Uint8Array) => Buffer) | null = null;
+
+/**
+ * The package's V2 "compressed base64" (JsHistogram.encoding.js doEncodeIntoCompressedBase64),
+ * ported so that encoding needs neither its codec module (~50 ms of CPU to load: it loads every
+ * histogram class and pako) nor its byte-at-a-time buffer: the same bytes, checked against the
+ * package in test/stats/hdr.test.ts. Layout: cookie, payload length, normalizing offset (1),
+ * significant digits, lowest, highest (int64), conversion ratio (int64 1), then the counts up to
+ * the max value's bucket as ZigZag LEB128, a run of zeros as its negated length; all deflated
+ * (zlib, default level) behind the compressed cookie and the deflated length.
+ */
 export function encodeHdr(h: HdrHistogram): string {
-  loadCodec();
-  return (h as HdrHistogram & { encodeIntoCompressedBase64(level?: number): string }).encodeIntoCompressedBase64();
+  const x = h as unknown as HdrInternals;
+  const counts = x._counts;
+  const limit = x.countsArrayIndex(x.maxValue) + 1;
+  let buf = Buffer.allocUnsafe(40 + 64);
+  let pos = 40;
+  const put = (v: number): void => {
+    if (pos === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
+    }
+    buf[pos++] = v;
+  };
+  const putZigZag = (value: number): void => {
+    let v = value >= 0 ? value * 2 : -value * 2 - 1;
+    for (let i = 0; i < 8 && v >= 128; i++) {
+      put((v % 128) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    put(v);
+  };
+  for (let i = 0; i < limit; ) {
+    const count = counts[i++] as number;
+    if (count < 0) throw new Error(`Cannot encode histogram containing negative counts (${count}) at index ${i}`);
+    let zeros = 0;
+    if (count === 0) {
+      zeros = 1;
+      while (i < limit && counts[i] === 0) {
+        zeros++;
+        i++;
+      }
+    }
+    putZigZag(zeros > 1 ? -zeros : count);
+  }
+  const putInt64 = (v: number, at: number): void => {
+    buf.writeUInt32BE(Math.floor(v / TWO_POW_32) >>> 0, at);
+    buf.writeUInt32BE(v >>> 0, at + 4);
+  };
+  buf.writeUInt32BE(V2_COOKIE >>> 0, 0);
+  buf.writeUInt32BE((pos - 40) >>> 0, 4);
+  buf.writeUInt32BE(1, 8);
+  buf.writeUInt32BE(x.numberOfSignificantValueDigits >>> 0, 12);
+  putInt64(x.lowestDiscernibleValue, 16);
+  putInt64(x.highestTrackableValue, 24);
+  putInt64(1, 32);
+  deflateSync ??= (require('node:zlib') as typeof import('node:zlib')).deflateSync;
+  const deflated = deflateSync(buf.subarray(0, pos));
+  // the package's 16-byte starting buffer: a shorter result would keep its zero tail
+  const out = Buffer.alloc(Math.max(16, 8 + deflated.length));
+  out.writeUInt32BE(V2_COMPRESSED_COOKIE >>> 0, 0);
+  out.writeUInt32BE(deflated.length, 4);
+  deflated.copy(out, 8);
+  return out.toString('base64');
 }
 
 export function decodeHdr(s: string): HdrHistogram {

@@ -98,3 +98,23 @@ describe('the trimmed import of hdr-histogram-js (issue 18)', () => {
     expect(summary(back)).toEqual(summary(lib));
   });
 });
+
+describe('the ported encoder (issue 18)', () => {
+  const libHdr = () => hdrLib.build({ bitBucketSize: 32, lowestDiscernibleValue: HDR_LOWEST_NS, highestTrackableValue: HDR_HIGHEST_NS, numberOfSignificantValueDigits: 3, autoResize: false, useWebAssembly: false });
+  const cases: Array<[string, Array<[number, number]>]> = [
+    ['empty', []],
+    ['one value', [[1_234_567, 1]]],
+    ['the lowest and highest values', [[HDR_LOWEST_NS, 3], [HDR_HIGHEST_NS, 2]]],
+    ['counts of several LEB128 bytes', [[50_000, 200], [51_000, 20_000], [9_000_000, 3_000_000]]],
+    ['long zero runs between values', [[1, 1], [2_000_000_000, 1], [3_000_000_000_000, 129]]],
+  ];
+  it.each(cases)('writes the package\'s bytes: %s', (_name, values) => {
+    const ours = newHdr();
+    const lib = libHdr();
+    for (const [ns, n] of values) {
+      for (let i = 0; i < n; i++) recordNs(ours, ns);
+      lib.recordValueWithCount(ns, n);
+    }
+    expect(encodeHdr(ours)).toBe(hdrLib.encodeIntoCompressedBase64(lib));
+  });
+});
