@@ -79,16 +79,23 @@ try {
 }
 
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+/** Median CPU seconds of a tool's near-empty runs, when that row ran. */
+const emptyCpuS = (t) => median((figures.get(`empty/${t}`) ?? []).map((x) => x.cpuS));
 const names = tools.map(([name]) => name);
-process.stdout.write(`\nmedians of ${rounds} rounds, -n ${n}; CPU = user + sys (whole process, start-up included)\n`);
-process.stdout.write(`| case | ${names.map((t) => `${t} CPU µs/call (user+sys) / RSS MB`).join(' | ')} |${fortio.bin ? ' tripbench/fortio CPU |' : ''}\n`);
+process.stdout.write(
+  `\nmedians of ${rounds} rounds, -n ${n}; CPU = user + sys (whole process, start-up included); ` +
+    `"beyond start-up" = (CPU − the near-empty run's median CPU) / (calls − 16), n/a without the empty row\n`,
+);
+process.stdout.write(`| case | ${names.map((t) => `${t}: CPU µs/call (user+sys); beyond start-up / peak RSS MB`).join(' | ')} |${fortio.bin ? ' tripbench/fortio CPU (median of rounds) |' : ''}\n`);
 process.stdout.write(`|---|${names.map(() => '---|').join('')}${fortio.bin ? '---|' : ''}\n`);
 for (const [key, row] of rows) {
   const cell = (t) => {
     const xs = figures.get(`${key}/${t}`) ?? [];
     const md = (f) => median(xs.map(f));
     if (key === 'empty') return `${md((x) => x.cpuS).toFixed(3)} s CPU / ${f1(md((x) => x.rssMb))}`;
-    return `${f1(md((x) => x.cpuUs))} (${f1(md((x) => x.userUs))}+${f1(md((x) => x.sysUs))}) / ${f1(md((x) => x.rssMb))}`;
+    // beyond start-up: (CPU − the near-empty run's median CPU) / (calls − its 16 calls)
+    const beyond = (md((x) => x.cpuS) - emptyCpuS(t)) / (row.calls - 16) * 1e6;
+    return `${f1(md((x) => x.cpuUs))} (${f1(md((x) => x.userUs))}+${f1(md((x) => x.sysUs))}); ${f1(beyond)} / ${f1(md((x) => x.rssMb))}`;
   };
   let ratio = '';
   if (fortio.bin) {
