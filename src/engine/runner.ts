@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type FortioHistogramState, newFortioHistogram, recordValue } from '../stats/fortioHistogram.js';
-import { type HdrHistogram, newHdr, recordNs } from '../stats/hdr.js';
+import { HdrRecorder } from '../stats/hdrRecorder.js';
 import { info, warn } from '../shared/log.js';
 import type { ThreadRunnable } from './runnable.js';
 import {
@@ -76,8 +76,8 @@ export class ThreadGroup {
   readonly duration: FortioHistogramState;
   readonly errors: FortioHistogramState;
   readonly sleep: FortioHistogramState = newFortioHistogram(SLEEP_OFFSET, SLEEP_DIVIDER);
-  readonly durationHdr: HdrHistogram = newHdr();
-  readonly errorsHdr: HdrHistogram = newHdr();
+  readonly durationHdr = new HdrRecorder();
+  readonly errorsHdr = new HdrRecorder();
   /** code → counter cell: one map lookup per call. */
   private readonly codeCells = new Map<number, { n: number }>();
   /** Timed calls recorded so far in this group. */
@@ -220,10 +220,10 @@ export class ThreadGroup {
       const ns = Math.round((f1 - f0) * 1e6);
       const sec = ns / 1e9;
       recordValue(durationHist, sec);
-      recordNs(durationHdr, ns);
+      durationHdr.recordNs(ns);
       if (!r.ok) {
         recordValue(errorsHist, sec);
-        recordNs(errorsHdr, ns);
+        errorsHdr.recordNs(ns);
       }
       const cell = cells.get(r.code);
       if (cell === undefined) cells.set(r.code, { n: 1 });

@@ -12,12 +12,14 @@
 import { Module, createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
 
-const require = createRequire(import.meta.url);
-const Int32Histogram = (require('hdr-histogram-js/dist/Int32Histogram.js') as { default: new (lowest: number, highest: number, digits: number) => HdrHistogram }).default;
+import { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS, type HdrRecorder } from './hdrRecorder.js';
 
-export const HDR_LOWEST_NS = 1;
-export const HDR_HIGHEST_NS = 3_600_000_000_000; // 1 h
-export const HDR_DIGITS = 3;
+export { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS };
+
+const require = createRequire(import.meta.url);
+type Int32HistogramClass = new (lowest: number, highest: number, digits: number) => HdrHistogram;
+// Required on first use: a load run records with HdrRecorder and never needs the package.
+let Int32Histogram: Int32HistogramClass | null = null;
 
 export type HdrHistogram = Histogram;
 
@@ -57,6 +59,7 @@ function loadCodec(): Codec {
 
 export function newHdr(): HdrHistogram {
   // what hdr.build({ bitBucketSize: 32, autoResize: false, useWebAssembly: false, ... }) makes
+  Int32Histogram ??= (require('hdr-histogram-js/dist/Int32Histogram.js') as { default: Int32HistogramClass }).default;
   const h = new Int32Histogram(HDR_LOWEST_NS, HDR_HIGHEST_NS, HDR_DIGITS);
   h.autoResize = false;
   return h;
@@ -94,7 +97,7 @@ let deflateSync: ((data: Uint8Array) => Buffer) | null = null;
  * the max value's bucket as ZigZag LEB128, a run of zeros as its negated length; all deflated
  * (zlib, default level) behind the compressed cookie and the deflated length.
  */
-export function encodeHdr(h: HdrHistogram): string {
+export function encodeHdr(h: HdrHistogram | HdrRecorder): string {
   const x = h as unknown as HdrInternals;
   const counts = x._counts;
   const limit = x.countsArrayIndex(x.maxValue) + 1;

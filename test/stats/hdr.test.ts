@@ -3,6 +3,7 @@ import * as hdrLib from 'hdr-histogram-js';
 import {
   HDR_HIGHEST_NS, HDR_LOWEST_NS, decodeHdr, encodeHdr, hdrPercentileSeconds, mergeEncodedHdr, newHdr, recordNs, type HdrHistogram,
 } from '../../src/stats/hdr.js';
+import { HdrRecorder } from '../../src/stats/hdrRecorder.js';
 
 const PERCENTILES = [0, 1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100];
 
@@ -116,5 +117,27 @@ describe('the ported encoder (issue 18)', () => {
       lib.recordValueWithCount(ns, n);
     }
     expect(encodeHdr(ours)).toBe(hdrLib.encodeIntoCompressedBase64(lib));
+  });
+
+  it.each(cases)('the engine\'s HdrRecorder encodes to the package\'s bytes: %s', (_name, values) => {
+    const rec = new HdrRecorder();
+    const lib = libHdr();
+    for (const [ns, n] of values) {
+      for (let i = 0; i < n; i++) rec.recordNs(ns);
+      lib.recordValueWithCount(ns, n);
+    }
+    expect(encodeHdr(rec)).toBe(hdrLib.encodeIntoCompressedBase64(lib));
+    expect(rec.totalCount).toBe(lib.totalCount);
+  });
+
+  it('HdrRecorder rounds, clamps and indexes like newHdr + recordNs over 20 000 spread latencies', () => {
+    const rec = new HdrRecorder();
+    const ours = newHdr();
+    for (const ns of [...latenciesNs(20_000, 11), 0, -5, 0.4, 1.6, 2_047.5, 2_048, 9e15]) {
+      rec.recordNs(ns);
+      recordNs(ours, ns);
+    }
+    expect(encodeHdr(rec)).toBe(encodeHdr(ours));
+    expect(rec.maxValue).toBe(ours.maxValue);
   });
 });
