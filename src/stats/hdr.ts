@@ -5,13 +5,14 @@
  *
  * The package's index also loads its WebAssembly build (a base64 blob compiled at import) and
  * pako: ~8 MB of RSS and ~60 ms of CPU in every isolate that imports it (docs/benchmarks.md).
- * Recording needs only the Int32 histogram class; the codec is required on first use, and is
- * the same code index.js runs for a JS histogram (`decodeFromCompressedBase64(s, 32, false)`);
- * encoding is ported (encodeHdr), so the encoded text is byte for byte the same.
+ * Only the Int32 histogram class (newHdr) and the codec (decodeHdr) are required, each on first
+ * use; the codec is the same code index.js runs for a JS histogram
+ * (`decodeFromCompressedBase64(s, 32, false)`). Encoding is ported (encodeHdr) and the engine
+ * records with HdrRecorder, so a load run never loads the package; the encoded text is byte for
+ * byte the package's.
  */
 import { Module, createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
-
 import { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS, type HdrRecorder } from './hdrRecorder.js';
 
 export { HDR_DIGITS, HDR_HIGHEST_NS, HDR_LOWEST_NS };
