@@ -12,6 +12,7 @@ import { installStopSignals } from './signals.js';
 import { checkTarget, runLoad } from '../load/runLoad.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
+import type { FortioResult } from '../report/fortioResult.js';
 import { Level, LEVEL_NAMES, configureLog, info, log, setLevel, warn, error as logError } from '../shared/log.js';
 import { StartError, UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
@@ -81,14 +82,16 @@ export async function curlCommand(argv: string[]): Promise<number> {
   return runCurl(cfg);
 }
 
-async function writeJson(cfg: LoadConfig, json: string, id: string): Promise<{ bytes: number; target: string } | null> {
+/** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
+async function writeJson(cfg: LoadConfig, result: FortioResult): Promise<{ bytes: number; target: string } | null> {
+  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
+  if (path === null) return null;
+  const json = encodeFortioJson(result);
   const bytes = Buffer.byteLength(json);
-  if (cfg.jsonPath === '-') {
+  if (path === '-') {
     process.stdout.write(json);
     return { bytes, target: 'stdout' };
   }
-  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${id}.json`) : null;
-  if (path === null) return null;
   try {
     // fortio opens the file as given: a missing directory is an error, never created
     await writeFileAtomic(path, json, { createDirs: false });
@@ -167,11 +170,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
   progress.stop();
   stop.dispose();
 
-  const json = encodeFortioJson(outcome.result);
   let written: { bytes: number; target: string } | null = null;
   let writeError = '';
   try {
-    written = await writeJson(cfg, json, outcome.result.ID);
+    written = await writeJson(cfg, outcome.result);
   } catch (e) {
     writeError = oneLineMessage(e);
   }

@@ -7,7 +7,7 @@
  * unreadable -payload-file) exit 1, as fortio does.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../shared/lazyCrypto.js';
 import { hostname } from 'node:os';
 import { type FlagSpec, type FlagSpecs, type ParsedFlags, FlagError, flagBool, flagNumber, flagString, flagStrings, parseFlags } from './flags.js';
 import type { RunOptions } from '../engine/options.js';

@@ -9,7 +9,8 @@
  * to the end of the bar, and the bar's cursor save/restore would then print the report over
  * them. MultiBar.log() clears the bar's line, prints the log lines and redraws the bar below.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressTypes from 'cli-progress';
 import { Level } from '../shared/log.js';
 import { formatDuration } from '../shared/goFormat.js';
 
@@ -29,6 +30,15 @@ export interface ProgressLine {
 
 const SHOW_AFTER_MS = 2000;
 
+// cli-progress and its dependencies cost ~35 ms of CPU to load: only a run that shows the line
+// (a terminal, two seconds in) loads it (docs/benchmarks.md).
+const require = createRequire(import.meta.url);
+let cliProgress: typeof cliProgressTypes | null = null;
+function loadCliProgress(): typeof cliProgressTypes {
+  cliProgress ??= require('cli-progress') as typeof cliProgressTypes;
+  return cliProgress;
+}
+
 function codesText(codes: Record<string, number>): string {
   return Object.keys(codes)
     .sort((a, b) => Number(a) - Number(b))
@@ -47,8 +57,8 @@ export function createProgressLine(level: Level, total: number, stream: NodeJS.W
   const passThrough = (line: string): void => void stream.write(line);
   if (!stream.isTTY || level >= Level.Warning) return { update: () => {}, log: passThrough, stop: () => {} };
   const started = Date.now();
-  let multi: cliProgress.MultiBar | undefined;
-  let bar: cliProgress.SingleBar | undefined;
+  let multi: cliProgressTypes.MultiBar | undefined;
+  let bar: cliProgressTypes.SingleBar | undefined;
   let lastCalls = 0;
   let lastAt = started;
   let qps = 0;
@@ -69,9 +79,10 @@ export function createProgressLine(level: Level, total: number, stream: NodeJS.W
         if (now - started < SHOW_AFTER_MS) return;
         // linewrap: true keeps the terminal's autowrap on, so long log lines printed above the
         // bar still wrap; the bar itself is cut to the terminal width by cli-progress.
-        multi = new cliProgress.MultiBar(
+        const cp = loadCliProgress();
+        multi = new cp.MultiBar(
           { format, stream, clearOnComplete: true, hideCursor: true, linewrap: true, barsize: 24, fps: 5 },
-          cliProgress.Presets.shades_classic,
+          cp.Presets.shades_classic,
         );
         bar = multi.create(total > 0 ? total : Math.max(p.calls, 1), p.calls, payload);
         return;

@@ -85,7 +85,13 @@ export interface WorkerPart extends RecordedCalls {
   codes: Array<[number, number]>;
 }
 
+/**
+ * One part (every `tripbench load` whose threads share one worker) is already the merge: decoding
+ * and re-encoding it gave the same text for ~40 ms of CPU at the end of each such run (the
+ * histogram spans 1 ns .. 1 h; docs/benchmarks.md).
+ */
 function mergeHdrStrings(encoded: readonly string[]): string {
+  if (encoded.length === 1) return encoded[0] as string;
   const total = mergeEncodedHdr(encoded);
   const s = encodeHdr(total);
   total.destroy();

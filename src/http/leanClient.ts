@@ -39,6 +39,8 @@ export class LeanClient extends ClientBase {
   readonly #parser = new ResponseParser();
 
   #socket: net.Socket | null = null;
+  /** Closed sockets ready for connect() (#newSocket). */
+  readonly #spare: net.Socket[] = [];
   /** Why the kept socket died while idle ('' = alive). */
   #deadReason = '';
   #phase = IDLE;
@@ -79,6 +81,7 @@ export class LeanClient extends ClientBase {
     this.closed = true;
     if (this.#phase !== IDLE) this.abort();
     this.#drop();
+    this.#spare.length = 0;
     clearTimeout(this.timer);
     return Promise.resolve();
   }
@@ -107,20 +110,9 @@ export class LeanClient extends ClientBase {
     this.dest = dest;
     const addresses = this.ctx.stats.addresses;
     addresses[dest] = (addresses[dest] ?? 0) + 1;
-    let s: net.Socket;
+    const s = this.#spare.pop() ?? this.#newSocket();
     try {
-      s = net.connect({
-        host: ip,
-        port: this.port,
-        noDelay: true,
-        onread: {
-          buffer: READ_BUFFER,
-          callback: (n: number): boolean => {
-            this.#onRead(s, n);
-            return true;
-          },
-        },
-      });
+      s.connect({ host: ip, port: this.port });
     } catch (e) {
       this.#connectFailed(errorKindOf(e), errorText(e));
       return;
@@ -128,9 +120,35 @@ export class LeanClient extends ClientBase {
     this.#socket = s;
     this.socketCalls = 0;
     this.#deadReason = '';
+  }
+
+  /**
+   * A socket with its listeners, reused for later connections once its 'close' came (Node's
+   * documented reconnect: connect() again after 'close'): without keep-alive a new net.Socket,
+   * its two stream states and four closures per call were a large share of the CPU per call
+   * (docs/benchmarks.md). noDelay and the shared read buffer apply to every new handle.
+   */
+  #newSocket(): net.Socket {
+    const onread: net.OnReadOpts = {
+      buffer: READ_BUFFER,
+      callback: (n: number): boolean => {
+        this.#onRead(s, n);
+        return true;
+      },
+    };
+    // The constructor takes net.connect()'s onread (net.connect passes its options on); the
+    // typings list it only for connect options.
+    const opts: net.SocketConstructorOpts & { onread: net.OnReadOpts } = { onread };
+    const s: net.Socket = new net.Socket(opts);
+    s.setNoDelay(true); // without a handle yet: recorded, applied to each handle at connect
     s.on('connect', () => this.#onConnect(s));
     s.on('error', (e: Error) => this.#onError(s, e));
     s.on('end', () => this.#onEnd(s));
+    s.on('close', () => {
+      // A socket that closed while still current (the peer ended it) is dropped later and not reused.
+      if (s !== this.#socket && !this.closed) this.#spare.push(s);
+    });
+    return s;
   }
 
   #onConnect(s: net.Socket): void {

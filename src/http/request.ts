@@ -3,7 +3,7 @@
  * holding a placeholder UUID; only then is a fresh copy with new UUIDs made per request, so the
  * common case writes the very same Buffer every call.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../shared/lazyCrypto.js';
 import { urlPort } from '../shared/urlPort.js';
 import type { HeaderPair, HttpOptions } from './options.js';
 import { pushAll } from '../shared/arrays.js';

@@ -14,8 +14,14 @@ type Enc = (indent: string) => string;
 
 const HEX = '0123456789abcdef';
 
+/** Every character goQuote rewrites: control, `"`, `\\`, `<`, `>`, `&`, U+2028/2029, surrogates. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+
 /** Go encoding/json string: HTML-safe (<, >, & escaped), U+2028/2029 escaped, lone surrogates → `\ufffd`. */
 export function goQuote(s: string): string {
+  // Most strings (the HDR base64, URLs, labels) need nothing: one regex scan instead of a
+  // concatenation per character, which was ~40 ms of a near-empty run's CPU.
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

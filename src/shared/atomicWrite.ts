@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './lazyCrypto.js';
 import { basename, dirname, join } from 'node:path';
 
 export type AtomicData = string | Uint8Array;
