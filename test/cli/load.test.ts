@@ -128,11 +128,15 @@ describe('codes, sockets and fortio keep-alive rules', () => {
 
   it('keep-alive with warmup: sockets used equals -c and the warmup is reported', async () => {
     const s = await server(startKeepAliveServer());
+    // Warmup belongs to duration runs. A duration run ends at 1 s with whatever it reached
+    // (24 of the 30 calls once, at load average 21), so the count is read, not assumed.
     const r = await load(['-c', '3', '-qps', '30', '-t', '1s', s.url]);
     expect(r.json!.SocketCount).toBe(3);
-    expect(r.json!.DurationHistogram.Count).toBe(30);
-    expect(r.lines.at(-2)).toMatch(/^All done 30 calls \(plus 3 warmup\)/);
-    expect(s.requests).toBe(33);
+    const calls = r.json!.DurationHistogram.Count;
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThanOrEqual(30);
+    expect(r.lines.at(-2)).toMatch(new RegExp(`^All done ${calls} calls \\(plus 3 warmup\\)`));
+    expect(s.requests).toBe(calls + 3);
   });
 });
 
