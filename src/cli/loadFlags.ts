@@ -18,6 +18,7 @@ import { withScheme } from '../http/urlScheme.js';
 import { LIMITS } from '../shared/limits.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
+import { parseStartTime } from '../merge/timeRanges.js';
 
 const S = 1e9;
 
@@ -66,6 +67,7 @@ export const LOAD_FLAGS: FlagSpecs = {
   user: { type: 'string', default: '', usage: 'User credentials for basic authentication (for http). Input data format should be user:password' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
+  'start-at': { type: 'string', default: '', usage: 'Begin the timed run (after warmup) at this RFC 3339 time, e.g. 2026-12-07T02:00:00Z: the shared start of a distributed run\'s shards' },
 };
 
 export interface LoadConfig {
@@ -178,6 +180,14 @@ export function parseShard(s: string): { index: number; count: number } | null {
   return { index, count };
 }
 
+/** -start-at (load and run): an RFC 3339 time as epoch ms; undefined when not given. */
+export function parseStartAt(s: string, flag = '-start-at'): number | undefined {
+  if (s === '') return undefined;
+  const ms = parseStartTime(s);
+  if (ms === undefined) throw new FlagError(`invalid value "${s}" for flag ${flag}: want an RFC 3339 time such as 2026-12-07T02:00:00Z`);
+  return ms;
+}
+
 /** Default fortio labels: URL without scheme, then the short host name. */
 export function defaultLabels(urlTyped: string): string {
   const short = hostname().split('.')[0] ?? '';
@@ -198,6 +208,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   const reuse = flagString(f, 'connection-reuse');
   const connectionReuse = asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
+  const startAtMs = parseStartAt(flagString(f, 'start-at'));
   if (f.positional.length === 0) {
     throw new LoadSetupError(`Error: tripbench ${command} needs a url or destination`);
   }
@@ -267,6 +278,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     percentiles,
     workers: Math.max(0, flagNumber(f, 'workers')),
     reserveCores: targetSharesHost(url, flagString(f, 'resolve')) ? 1 : 0,
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
   };
   return {
     urlTyped,
