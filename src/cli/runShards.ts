@@ -53,6 +53,8 @@ export function shardFlags(p: ParsedFlags): ShardFlags {
   if (merge === '' && (shards !== 0 || deadlineMs !== undefined)) throw new UsageError('--shards and --deadline go with --merge DIR');
   if (shards < 0) throw new UsageError('--shards must be at least 1');
   if (deadlineMs !== undefined && shards === 0) throw new UsageError('--deadline needs --shards N (the markers to wait for)');
+  const judged = ['junit', 'summary', 'json', 'html', 'prometheus', 'pushgateway'].filter((f) => p.set.has(f));
+  if (shard && judged.length > 0) throw new UsageError(`--shard only measures: ${judged.map((f) => `--${f}`).join(', ')} belong to the run --merge that judges the shards`);
   return {
     ...(shard && shard.count > 0 ? { shard } : {}),
     ...(startAtMs !== undefined ? { startAtMs } : {}),

@@ -76,6 +76,15 @@ describe('run --shard / run --merge: one verdict for a sharded scenario', () => 
     const r = await runCli(['run', '--merge', shards, SCENARIO], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('sharded: shard 1/2 missing: a partial merge is not judged');
+    for (const [args, msg] of [
+      [['--start-at', 'noon'], 'tripbench: invalid value "noon" for flag -start-at: want an RFC 3339 time such as 2026-12-07T02:00:00Z'],
+      [['--shard', '0/2', '--junit', 'j.xml'], 'tripbench: --shard only measures: --junit belong to the run --merge that judges the shards'],
+      [['--merge', shards, '--shard', '0/2'], 'tripbench: --merge judges shards that ran already: it takes no --shard or --start-at'],
+    ] as const) {
+      const bad = await runCli(['run', ...args, SCENARIO], { timeoutMs: 60_000 });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(`${msg}\n`);
+    }
   }, 60_000);
 
   it('a failed shard ends the wait at once, naming the shard; so does the deadline', async () => {
