@@ -19,6 +19,7 @@ import { installStopSignals } from './signals.js';
 import { readShardRecords, shardFlags, waitForShards, writeShardRecord } from './runShards.js';
 import type { Shard } from '../load/shard.js';
 import { judgeShards } from '../scenario/shards.js';
+import { rangeLine } from './merge.js';
 import { planScenario } from '../scenario/plan.js';
 import { loadRequestFor } from '../scenario/loadRequest.js';
 import type { StepLoads } from '../scenario/stepRunner.js';
@@ -199,7 +200,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       for (const step of run.result.steps) {
         const loads = run.loads[step.key];
         const load = plan.find((r) => r.key === step.key)?.load;
-        if (loads?.pooled && load) show(stepKey(sel.scenario.name, step.key), loadReport(loads.pooled, loadRequestFor(load, run.result.target).run, cfg.level));
+        // each batch's shards: how far apart they started (the barrier's result), then the step's report
+        const ranges = (loads?.batches ?? []).map((b) => rangeLine(b)).join('');
+        if (loads?.pooled && load) show(stepKey(sel.scenario.name, step.key), `==> ${sel.scenario.name}: ${step.label}, ${sel.scenario.name} shards merged <==\n${ranges}${loadReport(loads.pooled, loadRequestFor(load, run.result.target).run, cfg.level)}`);
         if (loads) await onStepEnd(sel.scenario, step, loads);
       }
       await onScenarioEnd(run);

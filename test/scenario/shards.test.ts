@@ -58,6 +58,8 @@ describe('run --shard / run --merge: one verdict for a sharded scenario', () => 
     // a FAIL (the 200 >= 0.5 check of the aborted step) in both: exit 1
     expect(merged.code, merged.stderr).toBe(1);
     expect(one.code, one.stderr).toBe(1);
+    // each step's merged report says how far apart the shards started
+    expect(merged.stderr).toMatch(/==> sharded: aborted, sharded shards merged <==\nStart skew \d+\.\d{3} s \(latest minus earliest start\); covers /);
     const m = JSON.parse(merged.stdout) as Verdicts;
     const o = JSON.parse(one.stdout) as Verdicts;
     expect(summary(m)).toEqual(summary(o));
