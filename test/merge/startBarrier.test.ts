@@ -78,6 +78,23 @@ describe('-start-at: a start barrier for shards', () => {
     expect(Object.keys(m).filter((k) => k !== 'Tripbench')).toEqual(Object.keys(one).filter((k) => k !== 'Tripbench'));
   }, 180_000);
 
+  it('Ctrl-C during the wait stops at once and still writes the (empty) result', async () => {
+    const file = join(dir, 'interrupted.json');
+    const startAt = new Date(Date.now() + 600_000).toISOString();
+    let sent = false;
+    const r = await runCli(['load', '-start-at', startAt, '-qps', '0', '-n', '10', '-json', file, srv.url], {
+      timeoutMs: 60_000,
+      onStderr: (soFar, child) => {
+        if (sent || !soFar.includes('waiting until start-at')) return;
+        sent = true;
+        child.kill('SIGINT');
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/waiting until start-at \S+ \(\d+\.\d{3}s from now\)/);
+    expect(parseFortioJson(await readFile(file, 'utf8'), 'interrupted').DurationHistogram.Count).toBe(0);
+  }, 90_000);
+
   it('a time already past starts at once with a warning; a bad one is a one-line flag error', async () => {
     const past = await runCli(['load', '-start-at', '2020-01-01T00:00:00Z', '-qps', '0', '-n', '4', '-c', '1', '-logger-json=false', srv.url], { timeoutMs: 60_000 });
     expect(past.code, past.stderr).toBe(0);

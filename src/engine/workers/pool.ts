@@ -315,6 +315,10 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
       }
     }
     if (options.startAtMs !== undefined && !stopRequested) {
+      const aheadMs = options.startAtMs - (performance.timeOrigin + performance.now());
+      if (aheadMs > 0 && logLevel <= Level.Info) {
+        write(formatLogLine(Level.Info, `waiting until start-at ${formatRfc3339Nano(options.startAtMs)} (${(aheadMs / 1000).toFixed(3)}s from now)`, undefined, logJson, new Date()));
+      }
       const lateMs = await Promise.race([race(waitUntil(options.startAtMs, () => stopRequested)), forcedGate.catch(() => 0)]);
       if (lateMs > 0 && logLevel <= Level.Warning) {
         const at = formatRfc3339Nano(options.startAtMs);
