@@ -95,7 +95,7 @@ function stopped(r: { engine: { stopReason: string } }): boolean {
 }
 
 /** Deltas worth keeping: what the expectations read, and every stat that moved. */
-export function keptDeltas(all: Record<string, number>, cluster: string, asked: readonly string[]): Record<string, number> {
+function keptDeltas(all: Record<string, number>, cluster: string, asked: readonly string[]): Record<string, number> {
   const wanted = new Set(asked.flatMap((n) => [n, `cluster.${cluster}.${n}`]));
   return Object.fromEntries(Object.entries(all).filter(([k, v]) => v !== 0 || wanted.has(k)));
 }
