@@ -19,6 +19,7 @@ import { KNOB_NAMES, knobDef, loadOptions, type KnobDef, type LoadSpec } from '.
 import { LIMITS } from '../shared/limits.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
+import { parseStartTime } from '../merge/timeRanges.js';
 
 /** A load knob as a Go flag: -p is typed as a comma list. */
 function knobFlag(def: KnobDef): FlagSpec {
@@ -44,6 +45,7 @@ export const LOAD_FLAGS: FlagSpecs = {
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
+  'start-at': { type: 'string', default: '', usage: 'Begin the timed run (after warmup) at this RFC 3339 time, e.g. 2026-12-07T02:00:00Z: the shared start of a distributed run\'s shards' },
 };
 
 export interface LoadConfig {
@@ -146,6 +148,14 @@ export function parseShard(s: string): { index: number; count: number } | null {
   return { index, count };
 }
 
+/** -start-at (load and run): an RFC 3339 time as epoch ms; undefined when not given. */
+export function parseStartAt(s: string, flag = '-start-at'): number | undefined {
+  if (s === '') return undefined;
+  const ms = parseStartTime(s);
+  if (ms === undefined) throw new FlagError(`invalid value "${s}" for flag ${flag}: want an RFC 3339 time such as 2026-12-07T02:00:00Z`);
+  return ms;
+}
+
 /** Default fortio labels: URL without scheme, then the short host name. */
 export function defaultLabels(urlTyped: string): string {
   const short = hostname().split('.')[0] ?? '';
@@ -166,6 +176,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   const reuse = flagString(f, 'connection-reuse');
   asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
   const shard = parseShard(flagString(f, 'shard'));
+  const startAtMs = parseStartAt(flagString(f, 'start-at'));
   if (f.positional.length === 0) {
     throw new LoadSetupError(`Error: tripbench ${command} needs a url or destination`);
   }
@@ -213,7 +224,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   return {
     urlTyped,
     spec,
-    run: made.run,
+    run: startAtMs !== undefined ? { ...made.run, startAtMs } : made.run,
     http: made.http,
     httpWarnings: made.warnings,
     user: flagString(f, 'user'),

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   report: { run: async () => (await import('./report.js')).reportCommand, help: 'print a saved result as fortio text, or write its HTML report (-o)' },
   merge: { run: async () => (await import('./merge.js')).mergeCommand, help: 'merge JSON results of shards, pods or runs into one report' },
   run: { run: async () => (await import('./run.js')).runCommand, help: 'run scenario files (local rehearsal or --target) and judge their expectations' },
+  k8s: { run: async () => (await import('./k8s.js')).k8sCommand, help: 'print the Kubernetes manifests of a distributed run (-shards N -run-id ID) or a scheduled check (-schedule)' },
   history: { run: async () => (await import('./history.js')).historyCommand, help: 'tabulate past runs of a scenario (reports/<scenario>) to show drift' },
   version: { run: async () => versionCommand, help: 'print the version' },
 };

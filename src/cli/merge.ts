@@ -8,7 +8,7 @@ import { FlagError, flagBool, flagString, formatUsage, parseFlags, type FlagSpec
 import { flagsFirst } from './argOrder.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { parsePercentiles } from './loadFlags.js';
-import { mergeResults, type MergeInput, type MergeOutcome } from '../merge/mergeResults.js';
+import { mergeResults, type MergeInfo, type MergeInput, type MergeOutcome } from '../merge/mergeResults.js';
 import { encodeFortioJson, parseFortioJson } from '../report/fortioJson.js';
 import { formatReport } from '../report/fortioText.js';
 import { formatPrecG, formatG } from '../shared/goFormat.js';
@@ -46,7 +46,14 @@ function header(outcome: MergeOutcome, inputs: readonly MergeInput[]): string {
   const shards = inputs.map((i) => i.result.Tripbench?.Shard).filter((s): s is string => !!s);
   const what = shards.length > 0 ? ` (shards ${shards.join(', ')})` : '';
   const how = outcome.exact ? 'exact (HDR histograms)' : 'bucket-approximate';
-  return `Merged ${inputs.length} result(s)${what}, ${how}: ${r.URL}\n`;
+  return `Merged ${inputs.length} result(s)${what}, ${how}: ${r.URL}\n${rangeLine(r)}`;
+}
+
+/** The start skew and time range of the inputs (MergeInfo): what `-start-at` is judged by. */
+export function rangeLine(r: MergeOutcome['result']): string {
+  const m = r.Tripbench?.['Merged'] as MergeInfo | undefined;
+  if (!m) return '';
+  return `Start skew ${m.StartSkewSeconds.toFixed(3)} s (latest minus earliest start); covers ${m.RangeStart} to ${m.RangeEnd} (${m.RangeSeconds.toFixed(3)} s)\n`;
 }
 
 function hdrLines(outcome: MergeOutcome): string {

@@ -16,6 +16,13 @@ import { createProgressLine, type ProgressLine } from './progress.js';
 import { dryRunText, stepBanner, verdictText } from './runOutput.js';
 import { makeRunDir, writeScenarioFiles, writeStepFiles } from '../runs/write.js';
 import { installStopSignals } from './signals.js';
+import { readShardRecords, shardFlags, waitForShards, writeShardRecord } from './runShards.js';
+import type { Shard } from '../load/shard.js';
+import { judgeShards } from '../scenario/shards.js';
+import { rangeLine } from './merge.js';
+import { planScenario } from '../scenario/plan.js';
+import { loadRequestFor } from '../scenario/loadRequest.js';
+import type { StepLoads } from '../scenario/stepRunner.js';
 import { STATS_FORMATS, type StatsFormat } from '../scenario/envoyAdmin.js';
 import { renderJUnit } from '../scenario/render/junit.js';
 import { renderMarkdownSummary } from '../scenario/render/markdown.js';
@@ -23,7 +30,7 @@ import { renderVerdictsJson, verdictsDocument } from '../scenario/render/verdict
 import { SCENARIO_TARGET, type ScenarioRun } from '../scenario/run.js';
 import type { StepContext } from '../scenario/stepRunner.js';
 import { loadRunFiles, runScenarios } from '../scenario/runFiles.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario, StepResult } from '../scenario/types.js';
 import { combineOutcomes, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
@@ -52,6 +59,11 @@ export const RUN_FLAGS: FlagSpecs = {
   'logger-json': { type: 'bool', default: !process.stderr.isTTY, usage: 'Log in JSON format, defaults to true when stderr is not a terminal' },
   'log-errors': { type: 'bool', default: true, usage: 'log each non-2xx answer as it occurs (as tripbench load does)' },
   seed: { type: 'int', default: 0, usage: 'seed of the local rehearsal (0 = random)' },
+  shard: { type: 'string', default: '', usage: 'measure shard i/N of every step (-n and -qps split as in load -shard), judge nothing; writes REPORTS/<scenario>/shard-i-of-N.json' },
+  'start-at': { type: 'string', default: '', usage: 'begin the first step\'s timed run at this RFC 3339 time (the shared start of the shards)' },
+  merge: { type: 'string', default: '', usage: 'judge the shard records in DIR (written by --shard) once, as one run, instead of running loads' },
+  shards: { type: 'int', default: 0, usage: 'with --merge: first wait for DIR/shard-<i>.done of shards 0..N-1; fail at the first shard-<i>.failed' },
+  deadline: { type: 'string', default: '', usage: 'with --shards: fail when a shard has no marker by this RFC 3339 time' },
 };
 
 const USAGE = `Usage: tripbench run [flags] FILE|DIR...
@@ -127,8 +139,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const p = parse(argv);
   if (typeof p === 'number') return p;
   const cfg = config(p);
+  const sh = shardFlags(p);
   configureLog({ level: cfg.level, json: flagBool(p, 'logger-json') });
-  const { selected, skipped } = await loadRunFiles(cfg.files, { only: cfg.only, local: cfg.target === undefined });
+  const { selected, skipped } = await loadRunFiles(cfg.files, { only: cfg.only, local: cfg.target === undefined && sh.merge === undefined });
   for (const s of skipped) warn(`${s.file}: none of the --only steps, skipped`);
 
   if (flagBool(p, 'dry-run')) {
@@ -159,8 +172,50 @@ export async function runCommand(argv: string[]): Promise<number> {
   const writeErrors: string[] = [];
   const progress = new Map<string, ProgressLine>();
   const html = flagBool(p, 'html');
+  const onStepEnd = async (s: Scenario, step: StepResult, loads: StepLoads): Promise<void> => {
+    try {
+      step.files = await writeStepFiles(await dirOf(s), step, loads, printed.get(stepKey(s.name, step.key)) ?? '', cfg.level);
+    } catch (e) {
+      writeErrors.push(`${stepKey(s.name, step.key)}: ${errorMessage(e)}`);
+    }
+  };
+  const onScenarioEnd = async (run: ScenarioRun): Promise<void> => {
+    let dir: string | undefined;
+    try {
+      dir = await dirOf(run.scenario);
+      await writeScenarioFiles(dir, run, { inconclusiveAs: cfg.ia, html });
+    } catch (e) {
+      writeErrors.push(`${run.scenario.name}: ${errorMessage(e)}`);
+    }
+    out(verdictText(run, cfg.ia, dir, cfg.target));
+  };
+
+  if (sh.merge !== undefined) {
+    const dir = sh.merge;
+    if (sh.shards !== undefined) await waitForShards(dir, sh.shards, sh.deadlineMs, err);
+    const runs: ScenarioRun[] = [];
+    for (const sel of selected) {
+      const run = judgeShards(sel.scenario, await readShardRecords(dir, sel.scenario.name), { only: sel.only, ...(sh.shards !== undefined ? { shards: sh.shards } : {}) });
+      const plan = planScenario(sel.scenario, sel.only);
+      for (const step of run.result.steps) {
+        const loads = run.loads[step.key];
+        const load = plan.find((r) => r.key === step.key)?.load;
+        // each batch's shards: how far apart they started (the barrier's result), then the step's report
+        const ranges = (loads?.batches ?? []).map((b) => rangeLine(b)).join('');
+        if (loads?.pooled && load) show(stepKey(sel.scenario.name, step.key), `==> ${sel.scenario.name}: ${step.label}, ${sel.scenario.name} shards merged <==\n${ranges}${loadReport(loads.pooled, loadRequestFor(load, run.result.target).run, cfg.level)}`);
+        if (loads) await onStepEnd(sel.scenario, step, loads);
+      }
+      await onScenarioEnd(run);
+      runs.push(run);
+    }
+    await writeRunWide(runs, p, cfg, writeErrors);
+    stop.dispose();
+    return exitCode(runs, cfg.ia, writeErrors, out);
+  }
 
   const runs = await runScenarios(selected, {
+    ...(sh.shard ? { shard: sh.shard } : {}),
+    ...(sh.startAtMs !== undefined ? { startAtMs: sh.startAtMs } : {}),
     ...(cfg.target !== undefined ? { target: cfg.target } : {}),
     ...(cfg.envoyAdmin !== undefined ? { envoyAdmin: cfg.envoyAdmin } : {}),
     statsFormat: cfg.statsFormat,
@@ -174,7 +229,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       for (const w of rig.warnings) warn(`${s.file}: rehearsal: ${w}`);
     },
     // Made when the first step starts, so its name is the run's start; a failure surfaces when the step's files are written.
-    onStepStart: (s) => void dirOf(s).catch(() => undefined),
+    ...(sh.shard ? {} : { onStepStart: (s: Scenario) => void dirOf(s).catch(() => undefined) }),
     onBatchStart: (ctx) => {
       err(stepBanner(ctx.scenario.name, ctx.run, ctx.batch));
       show(keyOf(ctx), loadFirstLine(ctx.request.run, ctx.request.qpsTyped, ctx.url));
@@ -186,24 +241,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       progress.get(keyOf(ctx))?.stop();
       show(keyOf(ctx), loadReport(result, ctx.request.run, cfg.level));
     },
-    onStepEnd: async (s, step, loads) => {
-      try {
-        step.files = await writeStepFiles(await dirOf(s), step, loads, printed.get(stepKey(s.name, step.key)) ?? '', cfg.level);
-      } catch (e) {
-        writeErrors.push(`${stepKey(s.name, step.key)}: ${errorMessage(e)}`);
-      }
-    },
-    onScenarioEnd: async (run) => {
-      let dir: string | undefined;
-      try {
-        dir = await dirOf(run.scenario);
-        await writeScenarioFiles(dir, run, { inconclusiveAs: cfg.ia, html });
-      } catch (e) {
-        writeErrors.push(`${run.scenario.name}: ${errorMessage(e)}`);
-      }
-      out(verdictText(run, cfg.ia, dir, cfg.target));
-    },
+    // A shard measures only: its record is what the merge judges; the verdict files are the merge's.
+    ...(sh.shard ? {} : { onStepEnd }),
+    onScenarioEnd: sh.shard ? (run) => shardEnd(run, sh.shard as Shard, cfg.reports, writeErrors, err) : onScenarioEnd,
   });
+  if (sh.shard) {
+    stop.dispose();
+    return shardExitCode(runs, writeErrors);
+  }
   await writeRunWide(runs, p, cfg, writeErrors);
   stop.dispose();
   return exitCode(runs, cfg.ia, writeErrors, out);
@@ -247,6 +292,24 @@ async function writeRunWide(runs: ScenarioRun[], p: ReturnType<typeof parseFlags
       process.stderr.write(`tripbench run: metrics: ${errorMessage(e)}\n`);
     }
   }
+}
+
+async function shardEnd(run: ScenarioRun, shard: Shard, reports: string, writeErrors: string[], err: (s: string) => void): Promise<void> {
+  try {
+    const file = await writeShardRecord(reports, run, shard);
+    const done = run.result.steps.filter((st) => st.status === 'completed').length;
+    err(`tripbench run: shard ${shard.index}/${shard.count} of ${run.scenario.name}: ${done}/${run.result.steps.length} step(s) measured, not judged (tripbench run --merge judges all shards): ${file}\n`);
+  } catch (e) {
+    writeErrors.push(`${run.scenario.name} shard record: ${errorMessage(e)}`);
+  }
+}
+
+/** A shard's exit code says whether it measured everything: 0, else 1 (4 when the target was unreachable). */
+function shardExitCode(runs: ScenarioRun[], writeErrors: string[]): number {
+  for (const e of writeErrors) process.stderr.write(`tripbench run: cannot write ${e}\n`);
+  if (runs.some((r) => r.unreachable !== undefined)) return ExitCode.UNREACHABLE;
+  const whole = runs.every((r) => r.result.steps.every((st) => st.status === 'completed'));
+  return whole && writeErrors.length === 0 ? ExitCode.OK : ExitCode.FAILURE;
 }
 
 function exitCode(runs: ScenarioRun[], ia: InconclusiveAs, writeErrors: string[], out: (s: string) => void): number {

@@ -34,6 +34,11 @@ export interface RunOptions {
    * a load generator that takes every core starves the server it measures. Undefined = 0.
    */
   reserveCores?: number;
+  /**
+   * -start-at, epoch ms: the timed run (after warmup) begins at this wall-clock instant, the
+   * shared start of a distributed run's shards (startAt.ts); already past = start at once, warned.
+   */
+  startAtMs?: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: Readonly<RunOptions> = Object.freeze({

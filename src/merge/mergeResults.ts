@@ -13,10 +13,10 @@ import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
 import { rebucket } from '../stats/rebucket.js';
 import { resultId } from '../load/resultId.js';
 import { UsageError } from '../shared/errors.js';
-import { formatPrecG } from '../shared/goFormat.js';
+import { formatPrecG, formatRfc3339Nano } from '../shared/goFormat.js';
 import { LONG_VERSION } from '../shared/version.js';
 import { parseStartTime, unionDurationNs } from './timeRanges.js';
-import { minOf, pushAll } from '../shared/arrays.js';
+import { maxOf, minOf, pushAll } from '../shared/arrays.js';
 
 export interface MergeInput {
   /** file name, for messages */
@@ -38,6 +38,13 @@ export interface MergeInfo {
   Shards: string[];
   /** every input had HDR data and fortio buckets on the same edges */
   Exact: boolean;
+  /** latest minus earliest input StartTime, seconds: how far `-start-at` kept the shards together */
+  StartSkewSeconds: number;
+  /** the time range the merged result covers: the first start and the last end (RFC 3339) */
+  RangeStart: string;
+  RangeEnd: string;
+  /** RangeEnd − RangeStart, seconds (ActualDuration is the union: shorter when the inputs left gaps) */
+  RangeSeconds: number;
   /** from the merged HDR histogram, seconds; absent when some input had no HDR data */
   HdrPercentiles?: Percentile[];
 }
@@ -201,7 +208,17 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
   const sleeps = results.map((r) => r.Tripbench?.SleepHistogram).filter((h): h is HistogramData => h !== undefined);
   const labels = unique(results.map((r) => r.Labels)).join(' + ');
   const startStr = (inputs[earliest] as MergeInput).result.StartTime;
-  const merged: MergeInfo = { Sources: inputs.map((i) => i.source), Shards: shards, Exact: exact };
+  const ends = inputs.map((i, k) => (starts[k] as number) + Math.max(0, i.result.ActualDuration) / 1e6);
+  const lastEnd = maxOf(ends);
+  const merged: MergeInfo = {
+    Sources: inputs.map((i) => i.source),
+    Shards: shards,
+    Exact: exact,
+    StartSkewSeconds: (maxOf(starts) - minOf(starts)) / 1000,
+    RangeStart: startStr,
+    RangeEnd: formatRfc3339Nano(lastEnd),
+    RangeSeconds: (lastEnd - minOf(starts)) / 1000,
+  };
   if (hdrPercentiles) merged.HdrPercentiles = hdrPercentiles;
 
   const tripbench: TripbenchExtras = {

@@ -7,6 +7,7 @@
 import { curl } from '../http/curl.js';
 import { checkTarget } from '../load/runLoad.js';
 import { errorMessage } from '../shared/errors.js';
+import type { Shard } from '../load/shard.js';
 import type { StatsFormat } from './envoyAdmin.js';
 import { loadRequestFor } from './loadRequest.js';
 import { planScenario, stepUrl } from './plan.js';
@@ -49,6 +50,10 @@ export interface RunScenarioOptions extends RunEvents {
   seed?: number;
   /** ms to wait for the reachability probe; default: the first step's -timeout */
   probeTimeoutMs?: number;
+  /** `--shard i/N`: measure this share of every step, judge nothing (StepEnv.shard) */
+  shard?: Shard;
+  /** `-start-at`, epoch ms: the first step's timed run begins then; later steps follow on */
+  startAtMs?: number;
 }
 
 /** `--target scenario`: each scenario's own `target` URL, as written (inside a cluster). */
@@ -162,6 +167,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       ...(opts.onLoadStart ? { onLoadStart: opts.onLoadStart } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
+      ...(opts.shard ? { shard: opts.shard } : {}),
     };
     const loads: Record<string, StepLoads> = {};
     let interrupted = false;
@@ -172,7 +178,8 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
         continue;
       }
       opts.onStepStart?.(s, run, stepUrl(base, run.load));
-      const out = await runStep(env, run);
+      const first = run === runs[0] && opts.startAtMs !== undefined ? { startAtMs: opts.startAtMs } : {};
+      const out = await runStep({ ...env, ...first }, run);
       loads[run.key] = out.loads;
       result.steps.push(out.step);
       interrupted = out.interrupted;

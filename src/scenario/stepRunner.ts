@@ -6,6 +6,7 @@
 import type { EngineProgress } from '../engine/index.js';
 import type { RunPlan } from '../engine/schedule.js';
 import { checkTarget, runLoad } from '../load/runLoad.js';
+import type { Shard } from '../load/shard.js';
 import { mergeResults } from '../merge/mergeResults.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { errorMessage } from '../shared/errors.js';
@@ -28,6 +29,8 @@ export interface StepLoads {
   partial?: FortioResult;
   /** the whole batches as one result (exact merge), or the only batch; absent when the merge failed (StepResult.error says why) */
   pooled?: FortioResult | undefined;
+  /** the Envoy stat deltas over the whole batches (or why they could not be read): what a shard hands to the merge */
+  envoy?: EnvoyObserved;
 }
 
 export interface StepContext {
@@ -59,7 +62,18 @@ export interface StepEnv extends StepEvents {
   forceSignal?: AbortSignal;
   log?: { level?: Level; json?: boolean };
   logErrors?: boolean;
+  /**
+   * `run --shard i/N`: this process makes its share of every batch and judges nothing; the
+   * merge (shards.ts) judges all shards' calls together. The step then runs its `repeat`
+   * batches: until-conclusive cannot add batches when no shard sees the whole.
+   */
+  shard?: Shard;
+  /** `-start-at`, epoch ms: the first batch's timed run begins then (engine/startAt.ts) */
+  startAtMs?: number;
 }
+
+/** A shard's step: measured, judged only once every shard's calls are merged. */
+export const SHARD_NOT_JUDGED = 'a shard only measures: the merge of all shards judges this step';
 
 export interface StepOutcome {
   step: StepResult;
@@ -68,7 +82,7 @@ export interface StepOutcome {
   interrupted: boolean;
 }
 
-function baseOf(run: StepRun): Pick<StepResult, 'step' | 'key' | 'label' | 'policy' | 'point'> {
+export function baseOf(run: StepRun): Pick<StepResult, 'step' | 'key' | 'label' | 'policy' | 'point'> {
   return { step: run.step, key: run.key, label: run.label, policy: run.policy, ...(run.point ? { point: run.point } : {}) };
 }
 
@@ -101,6 +115,11 @@ export function poolBatches(batches: readonly FortioResult[], percentiles: reado
   }
 }
 
+/** The percentiles a step is judged and reported on: the expectations' and the run's -p list (so verdicts.json carries p50…p99.9 for history and metrics). */
+export function judgedPercentiles(run: StepRun, request: StepLoadRequest): number[] {
+  return [...new Set([...request.run.percentiles, ...neededPercentiles(run.expectations)])];
+}
+
 export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> {
   const url = stepUrl(env.base, run.load);
   const loads: StepLoads = { batches: [] };
@@ -127,8 +146,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
   const t0 = performance.now();
   const envoyNow = (): EnvoyObserved | undefined =>
     admin === undefined ? undefined : deltas instanceof Error ? envoyObserved(cluster as string, deltas) : envoyObserved(cluster as string, keptDeltas(deltas, cluster as string, asked));
-  // The run's -p list too, so verdicts.json carries p50…p99.9 for history and metrics.
-  const percentiles = [...new Set([...request.run.percentiles, ...neededPercentiles(run.expectations)])];
+  const percentiles = judgedPercentiles(run, request);
   const judge = (reason?: string): ExpectationResult[] => {
     const envoy = envoyNow();
     const obs = observe(loads.batches, { percentiles, ...(envoy ? { envoy } : {}) });
@@ -149,8 +167,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
     try {
       outcome = await runLoad(
         {
-          run: request.run,
+          run: env.startAtMs !== undefined && loads.batches.length === 0 ? { ...request.run, startAtMs: env.startAtMs } : request.run,
           http: request.http,
+          ...(env.shard ? { shard: env.shard } : {}),
           urlTyped: url,
           labels: `${env.scenario.name} ${run.label}`,
           ...(env.signal ? { signal: env.signal } : {}),
@@ -186,6 +205,10 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
       else if (!(deltas instanceof Error)) deltas = addDeltas(deltas, statDeltas(before as StatMap, after, cluster as string, asked));
     }
     loads.batches.push(outcome.result);
+    if (env.shard) {
+      decision = loads.batches.length >= Math.max(1, run.repeat) ? 'done' : 'continue';
+      continue;
+    }
     results = judge();
     const used = { calls: loads.batches.reduce((a, r) => a + (r.DurationHistogram?.Count ?? 0), 0), elapsedNs: (performance.now() - t0) * 1e6, batches: loads.batches.length };
     decision = repeatDecision(run, results, used);
@@ -208,11 +231,16 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
     if (partial && partial.calls > 0) step.observed = partial;
     return { step, loads, interrupted };
   }
+  const envoy = envoyNow();
+  if (envoy) loads.envoy = envoy;
+  if (env.shard) {
+    const step: StepResult = { ...base, status: 'completed', observed: observe(loads.batches, { percentiles, ...(envoy ? { envoy } : {}) }), results: notRunResults(run.expectations, SHARD_NOT_JUDGED) };
+    return { step, loads, interrupted };
+  }
   if (decision === 'continue') {
     // Stopped between batches (or by a failure) with enough whole batches to judge.
     results = judge(failure ? `the step stopped early: ${failure}` : 'the run was interrupted before the step was conclusive');
   }
-  const envoy = envoyNow();
   const step: StepResult = {
     ...base,
     status: decision === 'continue' && interrupted ? 'interrupted' : 'completed',

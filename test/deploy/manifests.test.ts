@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLoadFlags } from '../../src/cli/loadFlags.js';
 import { type Container, type Manifest, containerArgv, cronJobArgv, loadManifests, manifest, manifestFiles, podTemplate, references } from './manifests.js';
 import { typeCheckDocs } from './typecheck.js';
 
@@ -34,8 +33,9 @@ describe('deploy/kubernetes manifests', () => {
       'cronjob.yaml:CronJob/tripbench-chaos-check',
       'distributed-job.yaml:ServiceAccount/tripbench',
       'distributed-job.yaml:PersistentVolumeClaim/tripbench-results',
-      'distributed-job.yaml:Job/tripbench-distributed',
-      'distributed-job.yaml:Job/tripbench-distributed-merge',
+      'distributed-job.yaml:ConfigMap/tripbench-run-1-scenario',
+      'distributed-job.yaml:Job/tripbench-run-1-shards',
+      'distributed-job.yaml:Job/tripbench-run-1-merge',
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('deploy/kubernetes manifests', () => {
   }, 120_000);
 
   it('the checks catch real mistakes', async () => {
-    const job = structuredClone(manifest('Job', 'tripbench-distributed').doc) as unknown as { spec: Record<string, unknown> };
+    const job = structuredClone(manifest('Job', 'tripbench-run-1-shards').doc) as unknown as { spec: Record<string, unknown> };
     job.spec['completionMode'] = 'indexed';
     const { Job } = await import('kubernetes-models/batch/v1/Job');
     expect(() => new Job(job as never).validate()).toThrow(/completionMode must be equal to one of the allowed values/);
@@ -71,7 +71,9 @@ describe('deploy/kubernetes manifests', () => {
     for (const f of manifestFiles()) expect(README, f).toContain(`kubectl apply -f deploy/kubernetes/${f}`);
     const maps = all.flatMap((m) => (['Deployment', 'Job', 'CronJob'].includes(m.doc.kind) ? (podTemplate(m).spec.volumes ?? []) : []))
       .flatMap((v) => (v.configMap ? [v.configMap.name] : []));
-    for (const name of new Set(maps)) expect(README).toContain(`kubectl create configmap ${name} --from-file=scenarios/`);
+    // a ConfigMap the manifests carry themselves (the distributed run's scenario) needs no command
+    const carried = new Set(all.filter((m) => m.doc.kind === 'ConfigMap').map((m) => m.doc.metadata.name));
+    for (const name of new Set(maps)) if (!carried.has(name)) expect(README).toContain(`kubectl create configmap ${name} --from-file=scenarios/`);
   });
 
   it('every pod runs the image of this version as the Dockerfile user, non-root, every $(VAR) defined', () => {
@@ -79,8 +81,12 @@ describe('deploy/kubernetes manifests', () => {
     expect(user).not.toBeNull();
     for (const m of all.filter((x) => ['Deployment', 'Job', 'CronJob'].includes(x.doc.kind))) {
       const pod = podTemplate(m);
-      expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]) });
+      expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]), seccompProfile: { type: 'RuntimeDefault' } });
+      // nothing in these pods talks to the API server: no token to steal
+      expect((pod.spec as { automountServiceAccountToken?: boolean }).automountServiceAccountToken, m.file).toBe(false);
       for (const c of pod.spec.containers) {
+        // Pod Security Standards "restricted"
+        expect((c as { securityContext?: unknown }).securityContext, `${m.file} ${c.name}`).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
         expect(c.image, `${m.file} ${c.name}`).toBe(`tripbench:${PKG.version}`);
         const defined = new Set((c.env ?? []).map((e) => e.name));
         // The kubelet leaves an undefined $(VAR) as literal text: a silent wrong argument.
@@ -138,41 +144,35 @@ describe('cronjob.yaml: the scheduled chaos check', () => {
   });
 });
 
-describe('distributed-job.yaml: shards of one run', () => {
-  const job = manifest('Job', 'tripbench-distributed');
-  const merge = manifest('Job', 'tripbench-distributed-merge');
+describe('distributed-job.yaml: shards of one run, from one generator', () => {
+  const job = manifest('Job', 'tripbench-run-1-shards');
+  const merge = manifest('Job', 'tripbench-run-1-merge');
   const spec = job.doc['spec'] as { completionMode: string; completions: number; parallelism: number };
   const c = podTemplate(job).spec.containers[0] as Container;
+  const m = podTemplate(merge).spec.containers[0] as Container;
   const env = (x: Container, n: string): string | undefined => x.env?.find((e) => e.name === n)?.value;
 
-  it('is an Indexed Job whose SHARD_COUNT is its completions and parallelism', () => {
+  it('is an Indexed Job whose SHARD_COUNT is its completions and parallelism and the merge\'s --shards', () => {
     expect(spec.completionMode).toBe('Indexed');
     expect(spec.parallelism).toBe(spec.completions);
     expect(Number(env(c, 'SHARD_COUNT'))).toBe(spec.completions);
     expect(c.env?.find((e) => e.name === 'SHARD_INDEX')?.valueFrom).toEqual({
       fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
     });
+    const argv = containerArgv(m, {}).argv;
+    expect(argv.slice(0, 8)).toEqual(['run', '--merge', '/results/run-1', '--shards', String(spec.completions), '--deadline', env(m, 'DEADLINE'), '--reports']);
   });
 
-  it('each pod runs a valid `tripbench load -shard i/N` (parsed by the real flag parser)', () => {
-    for (let i = 0; i < spec.completions; i++) {
-      const { argv } = containerArgv(c, { SHARD_INDEX: String(i) });
-      expect(argv[0]).toBe('load');
-      const cfg = parseLoadFlags(argv.slice(1), 'load');
-      expect(cfg.shard).toEqual({ index: i, count: spec.completions });
-      expect(cfg.jsonPath).toBe(`/results/run-1/shard-${i}.json`);
-      expect(cfg.run.exactly).toBe(Number(env(c, 'CALLS')));
-      expect(cfg.urlTyped).toBe(env(c, 'TARGET_URL'));
-    }
-  });
-
-  it('the merge Job waits for the same run and shard count on the same volume', () => {
-    const m = podTemplate(merge).spec.containers[0] as Container;
+  it('the merge reads the run the shards write, on the same volume, the scenarios of the same ConfigMap', () => {
     for (const n of ['SHARD_COUNT', 'RUN_ID', 'RESULTS_DIR']) expect(env(m, n), n).toBe(env(c, n));
-    const claim = (x: Manifest): string | undefined => podTemplate(x).spec.volumes?.find((v) => v.name === 'results')?.persistentVolumeClaim?.claimName;
-    expect(claim(merge)).toBe('tripbench-results');
-    expect(claim(job)).toBe('tripbench-results');
+    const vol = (x: Manifest, name: string) => podTemplate(x).spec.volumes?.find((v) => v.name === name);
+    for (const x of [job, merge]) {
+      expect(vol(x, 'results')?.persistentVolumeClaim?.claimName).toBe('tripbench-results');
+      expect(vol(x, 'scenarios')?.configMap?.name).toBe('tripbench-run-1-scenario');
+    }
     const pvc = manifest('PersistentVolumeClaim', 'tripbench-results').doc['spec'] as { accessModes: string[] };
     expect(pvc.accessModes).toEqual(['ReadWriteMany']);
+    // the deadline is after the shared start
+    expect(Date.parse(env(m, 'DEADLINE') as string)).toBeGreaterThan(Date.parse(env(c, 'START_AT') as string));
   });
 });

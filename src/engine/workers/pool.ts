@@ -14,6 +14,7 @@ import type { RunOptions } from '../options.js';
 import { type RunPlan, buildPlan, finalRequestedDuration } from '../schedule.js';
 import { SLEEP_SHAPE } from '../../stats/fortioShapes.js';
 import { formatRfc3339Nano } from '../../shared/goFormat.js';
+import { waitUntil } from '../startAt.js';
 import { type EngineResults, type RunHistograms, type StopReason, type WorkerPart, mergeWorkerParts } from '../results.js';
 import { InlineWorker } from './inline.js';
 import type { MainToWorker, WarmupOutcome, WorkerInit, WorkerMessage, WorkerMessageType, WorkerToMain } from './protocol.js';
@@ -313,6 +314,17 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         await Promise.race([race(spec.beforeTimedRun()), forcedGate]);
       } catch (e) {
         if (!forceRequested) throw e;
+      }
+    }
+    if (options.startAtMs !== undefined && !stopRequested) {
+      const aheadMs = options.startAtMs - (performance.timeOrigin + performance.now());
+      if (aheadMs > 0 && logLevel <= Level.Info) {
+        write(formatLogLine(Level.Info, `waiting until start-at ${formatRfc3339Nano(options.startAtMs)} (${(aheadMs / 1000).toFixed(3)}s from now)`, undefined, logJson, new Date()));
+      }
+      const lateMs = await Promise.race([race(waitUntil(options.startAtMs, () => stopRequested)), forcedGate.catch(() => 0)]);
+      if (lateMs > 0 && logLevel <= Level.Warning) {
+        const at = formatRfc3339Nano(options.startAtMs);
+        write(formatLogLine(Level.Warning, `start-at ${at} had passed ${(lateMs / 1000).toFixed(3)}s before this run was ready: starting now (a merge reports the start skew)`, undefined, logJson, new Date()));
       }
     }
     if (stopRequested) {
