@@ -79,6 +79,12 @@ export interface Behaviour {
   defaultLeastRequest: boolean;
   /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): inferred from the task pages, 1.6+ */
   trackRemaining: boolean;
+  /**
+   * metadata exchange headers x-envoy-peer-metadata(-id) on outbound HTTP, announcing this Istio
+   * release; undefined before 1.5, whose default profile ran Mixer (telemetry v1) instead of
+   * telemetry v2 (1.5.0 operator/data/profiles/default.yaml: telemetry.v1 false, v2 true)
+   */
+  peerMetadataFrom: string | undefined;
   /** alt_stat_name = cluster name + ";" from 1.23 (cluster_builder.go 488, istio/istio#51861) */
   statNameSemicolon: boolean;
   // ---- what the Envoy binary does ----
@@ -108,6 +114,7 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     defaultRetry503: i <= 23,
     defaultLeastRequest: i >= 14,
     trackRemaining: i >= 6,
+    peerMetadataFrom: i >= 5 ? v.istio.label : undefined,
     statNameSemicolon: i >= 23,
     maxRequestsOnHttp1: e >= 14,
     legacyBackoff: e < 17,
