@@ -77,7 +77,7 @@ export interface Behaviour {
   defaultRetry503: boolean;
   /** default load balancer: LEAST_REQUEST from 1.14, ROUND_ROBIN before */
   defaultLeastRequest: boolean;
-  /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): inferred from the task pages, 1.6+ */
+  /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): Istio 1.10+ (a49a2fa6, istio/istio#31807, getDefaultCircuitBreakerThresholds) */
   trackRemaining: boolean;
   /**
    * metadata exchange headers x-envoy-peer-metadata(-id) on outbound HTTP, announcing this Istio
@@ -113,7 +113,7 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     consecutiveErrors: i === 0 ? '5xx' : i <= 6 ? 'gateway' : 'ignored',
     defaultRetry503: i <= 23,
     defaultLeastRequest: i >= 14,
-    trackRemaining: i >= 6,
+    trackRemaining: i >= 10,
     peerMetadataFrom: i >= 5 ? v.istio.label : undefined,
     statNameSemicolon: i >= 23,
     maxRequestsOnHttp1: e >= 14,

@@ -153,7 +153,8 @@ describe('max_ejection_percent per Envoy version', () => {
 /**
  * Istio's circuit-breaking task: `pilot-agent request GET stats | grep httpbin | grep pending`
  * (istio.io content/en/docs/tasks/traffic-management/circuit-breaking, snip_tripping_the_circuit_breaker_5).
- * Envoy creates remaining_* only for thresholds with track_remaining; Istio sets it on DEFAULT.
+ * Envoy creates remaining_* only for thresholds with track_remaining; Istio sets it on DEFAULT
+ * from 1.10 (a49a2fa6, istio/istio#31807: TrackRemaining in getDefaultCircuitBreakerThresholds).
  */
 describe("the task's stats lines", () => {
   const pendingLines = async (istioVersion: string): Promise<string[]> => {
@@ -183,9 +184,22 @@ describe("the task's stats lines", () => {
     ]);
   });
 
-  it('Istio 1.5: the 6 lines of the 2020 task page (no remaining_* without track_remaining), no ";"', async () => {
+  it('Istio 1.10: remaining_pending appears (track_remaining), no ";" yet', async () => {
     const p = `cluster.${CN}.`;
-    expect(await pendingLines('1.5')).toEqual([
+    expect(await pendingLines('1.10')).toEqual([
+      `${p}circuit_breakers.default.remaining_pending: N`,
+      `${p}circuit_breakers.default.rq_pending_open: N`,
+      `${p}circuit_breakers.high.rq_pending_open: N`,
+      `${p}upstream_rq_pending_active: N`,
+      `${p}upstream_rq_pending_failure_eject: N`,
+      `${p}upstream_rq_pending_overflow: N`,
+      `${p}upstream_rq_pending_total: N`,
+    ]);
+  });
+
+  it.each(['1.5', '1.9'])('Istio %s: the 6 lines of the 2020 task page (no remaining_* without track_remaining), no ";"', async (version) => {
+    const p = `cluster.${CN}.`;
+    expect(await pendingLines(version)).toEqual([
       `${p}circuit_breakers.default.rq_pending_open: N`,
       `${p}circuit_breakers.high.rq_pending_open: N`,
       `${p}upstream_rq_pending_active: N`,

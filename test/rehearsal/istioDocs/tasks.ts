@@ -59,7 +59,7 @@ export const CIRCUIT_BREAKING: DocTask = {
     snips: pinned('circuit-breaking/snips.sh'),
     test: pinned('circuit-breaking/test.sh'),
   },
-  // The pinned page prints 7 lines (remaining_pending: Istio ≥ 1.6) and `cluster.<name>.` (before
+  // The pinned page prints 7 lines (remaining_pending: Istio ≥ 1.10) and `cluster.<name>.` (before
   // the `;` suffix of Istio 1.23): the newest release whose proxy prints what it shows is 1.22.
   istioVersion: '1.22',
   checks: 5,
