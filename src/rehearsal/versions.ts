@@ -16,9 +16,12 @@ export const NEWEST_ISTIO_MINOR = 30;
 export const DEFAULT_ISTIO_VERSION = `1.${NEWEST_ISTIO_MINOR}`;
 
 /**
- * Envoy minor per Istio minor: each Istio release branch pins the Envoy of its time (istio.deps
- * at the tag). From 1.16 ↔ 1.24 on the pairing is Istio minor + 8 (1.18 ↔ 1.26, 1.20 ↔ 1.28,
- * 1.24 ↔ 1.32, 1.28 ↔ 1.36 in §8); before, release dates (1.1 ↔ 1.10, 1.4 ↔ 1.13, 1.6 ↔ 1.14).
+ * Envoy minor per Istio minor, checked against each tag's istio.deps → istio/proxy WORKSPACE
+ * (ENVOY_SHA and its commit date) and Envoy's release dates (docs/rehearsal.md "Versions"). Up to
+ * Istio 1.9 the proxy is an Envoy main build, 1.(N+1).0-dev, modelled as the release 1.N before
+ * it: no row moves in between (for 1.5, 2020-03-03, and 1.8, 2020-11-10, the rows that move at
+ * N+1 — be8d4caf, envoyproxy/envoy#14235 — had not landed). From 1.10 the proxy is on an Envoy
+ * release branch: Istio minor + 8.
  */
 const ENVOY_OF_ISTIO: readonly number[] = [8, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
 

@@ -27,6 +27,17 @@ describe('the version table', () => {
     expect([1, 4, 6, 16, 18, 20, 24, 28, 30].map((i) => `${i}:${envoyMinorOf(i)}`)).toEqual(['1:10', '4:13', '6:14', '16:24', '18:26', '20:28', '24:32', '28:36', '30:38']);
   });
 
+  // Each Istio tag's istio.deps → istio/proxy WORKSPACE ENVOY_SHA and its commit date, against
+  // Envoy's release dates (docs/rehearsal.md "Versions"). Before 1.10 the proxy is an Envoy main
+  // build (1.(N+1).0-dev), modelled as 1.N: for 1.5 and 1.8 the Envoy-side row that moves at N+1
+  // (be8d4caf unified HTTP/1 pool; envoyproxy/envoy#14235 back-off) had not landed by its date.
+  it('Istio 1.0–1.16 pair as their istio/proxy Envoy builds', () => {
+    const pairs = Array.from({ length: 17 }, (_, i) => envoyMinorOf(i));
+    expect(pairs).toEqual([8, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(behaviourOf(v('1.5')).maxRequestsOnHttp1).toBe(false);
+    expect(behaviourOf(v('1.6')).maxRequestsOnHttp1).toBe(true);
+  });
+
   it('an -envoy-version override changes only the Envoy-side behaviours', () => {
     const own = behaviourOf(v('1.20'));
     const older = behaviourOf(parseIstioVersion('1.20', '1.26') as IstioVersion);
