@@ -101,6 +101,7 @@ __tb_cleanup() {
     __tb_stop "$__tb_server_pid"
 }
 trap __tb_cleanup EXIT
+trap '__tb_cleanup; exit 143' TERM INT
 
 __tb_apply_stdin() {
     __tb_seq=$((__tb_seq + 1))
