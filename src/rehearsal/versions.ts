@@ -98,9 +98,19 @@ export interface Behaviour {
   ejectionRule: EjectionRule;
   /** "retried and the latest reset reason:" (Envoy ≥ 1.22, 8a1d8a74) */
   retriedWording: boolean;
+  /**
+   * a refused connect's transport failure reason ("delayed connect error: 111") is set by the raw
+   * socket and so appended to the local reply (Envoy ≥ 1.20: envoyproxy/envoy#17766, Aug 2021;
+   * the body carries it since #12321, 1.16, which only TLS failures used before)
+   */
+  connectFailureReason: boolean;
   /** connect failures read "remote connection failure, transport failure reason: …" (Envoy ≥ 1.27, 2bba781a) */
   remoteConnectionFailure: boolean;
-  /** errno rendering in "delayed connect error: …": the number before Envoy 1.33, strerror's text after (inferred from logs) */
+  /**
+   * errno rendering in "delayed connect error: …": the number, then strerror's text via
+   * errorDetails() (envoyproxy/envoy#35154, approved 2024-07-15, days before the 1.31.0 release:
+   * 1.32 is the first release certain to have it)
+   */
   connectErrorText: boolean;
   /** a max_requests overflow counts in upstream_rq_active_overflow (Envoy ≥ 1.38, PR #44164) */
   activeOverflowStat: boolean;
@@ -123,8 +133,9 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     legacyBackoff: e < 17,
     ejectionRule: e <= 26 ? 'before-lt' : e === 27 ? 'after-le-or-first' : 'after-le',
     retriedWording: e >= 22,
+    connectFailureReason: e >= 20,
     remoteConnectionFailure: e >= 27,
-    connectErrorText: e >= 33,
+    connectErrorText: e >= 32,
     activeOverflowStat: e >= 38,
   };
 }
