@@ -67,6 +67,11 @@ export interface ClusterConfig {
   statName: string;
   /** the version-dependent behaviours of this cluster's Envoy and pilot */
   behaviour: Behaviour;
+  /**
+   * a ServiceEntry outside the mesh: no server-side sidecar consumes the metadata exchange
+   * headers, so the upstream sees them (in the mesh the server's sidecar strips them)
+   */
+  meshExternal?: boolean;
   connectTimeoutMs: number;
   thresholds: Thresholds;
   highThresholds: Thresholds;

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Rng } from '../shared/random.js';
+import type { PeerMetadataHeaders } from './peerMetadata.js';
 import type { RawHeaders } from './upstreamConn.js';
 
 export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -52,9 +53,11 @@ export interface UpstreamRequestParts {
   trace: TraceContext;
   decorator: string | undefined;
   requestId: string;
+  /** Istio's metadata exchange headers (telemetry v2, Istio >= 1.5); undefined = none */
+  peerMetadata?: PeerMetadataHeaders | undefined;
 }
 
-const ENVOY_SET = new Set(['x-envoy-attempt-count', 'x-envoy-expected-rq-timeout-ms', 'x-envoy-decorator-operation', 'content-length']);
+const ENVOY_SET = new Set(['x-envoy-attempt-count', 'x-envoy-expected-rq-timeout-ms', 'x-envoy-decorator-operation', 'x-envoy-peer-metadata', 'x-envoy-peer-metadata-id', 'content-length']);
 const B3 = new Set(['x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags']);
 
 /** The request head the sidecar writes upstream for one attempt. */
@@ -74,6 +77,7 @@ export function upstreamRequestHead(p: UpstreamRequestParts): string {
   if (p.decorator !== undefined) lines.push(`x-envoy-decorator-operation: ${p.decorator}`);
   lines.push(`x-envoy-attempt-count: ${p.attempt}`);
   if (p.timeoutMs > 0) lines.push(`x-envoy-expected-rq-timeout-ms: ${p.timeoutMs}`);
+  if (p.peerMetadata) lines.push(`x-envoy-peer-metadata: ${p.peerMetadata.metadata}`, `x-envoy-peer-metadata-id: ${p.peerMetadata.id}`);
   // A request that carries a trace keeps it (the app propagates); otherwise the sidecar starts one.
   if (!hasB3) lines.push(`x-b3-traceid: ${p.trace.traceId}`, `x-b3-spanid: ${p.trace.spanId}`, `x-b3-sampled: ${p.trace.sampled ? '1' : '0'}`);
   if (p.bodyLength > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(p.method)) lines.push(`content-length: ${p.bodyLength}`);

@@ -31,22 +31,27 @@ const FLAG: Record<ResetReason, string> = {
 /** How this Envoy words a reset (the version-dependent parts of Http::Utility's local reply text). */
 export interface ResetWording {
   retriedWording: boolean;
+  connectFailureReason: boolean;
   remoteConnectionFailure: boolean;
   connectErrorText: boolean;
 }
 
 /**
- * The reset reason as Envoy >= 1.27 prints a refused connect (utility.cc resetReasonToString
- * plus the transport failure reason, 2bba781a): the socket's "delayed connect error" with the
- * errno, as a number before Envoy 1.33 and as strerror's text after.
+ * A refused connect as Envoy words it: the transport failure reason the socket sets ("delayed
+ * connect error: " + errno, Envoy >= 1.20, envoyproxy/envoy#17766; the errno as strerror's text
+ * from 1.32, #35154) is appended to the body (#12321); from 1.27 the reset reason itself reads
+ * "remote connection failure" (utility.cc resetReasonToString, 2bba781a).
  */
 function reasonParts(reason: ResetReason, w: ResetWording): { reason: string; transport: string | undefined } {
-  if (reason !== 'connection failure' || !w.remoteConnectionFailure) return { reason, transport: undefined };
-  return { reason: 'remote connection failure', transport: `delayed connect error: ${w.connectErrorText ? 'Connection refused' : '111'}` };
+  if (reason !== 'connection failure' || !w.connectFailureReason) return { reason, transport: undefined };
+  return {
+    reason: w.remoteConnectionFailure ? 'remote connection failure' : reason,
+    transport: `delayed connect error: ${w.connectErrorText ? 'Connection refused' : '111'}`,
+  };
 }
 
 /** 503 for an upstream reset before response headers; `retried` adds Envoy >= 1.22's wording. */
-export function resetReply(reason: ResetReason, retried: boolean, w: ResetWording = { retriedWording: true, remoteConnectionFailure: false, connectErrorText: false }): LocalReply {
+export function resetReply(reason: ResetReason, retried: boolean, w: ResetWording = { retriedWording: true, connectFailureReason: false, remoteConnectionFailure: false, connectErrorText: false }): LocalReply {
   const p = reasonParts(reason, w);
   const text = p.transport === undefined ? p.reason : `${p.reason}, transport failure reason: ${p.transport}`;
   const body = `upstream connect error or disconnect/reset before headers. ${retried && w.retriedWording ? 'retried and the latest ' : ''}reset reason: ${text}`;

@@ -284,6 +284,12 @@ export interface MappingOptions {
   servicePort?: number;
 }
 
+/** The cluster's host is declared by a ServiceEntry outside the mesh (`location` defaults to MESH_EXTERNAL). */
+function meshExternal(clusterName: string, entries: readonly ServiceEntry[]): boolean {
+  const host = clusterName.split('|')[3];
+  return entries.some((se) => se.spec['location'] !== 'MESH_INTERNAL' && (se.spec.hosts ?? []).includes(host ?? ''));
+}
+
 /** What pilot would have pushed for these resources. */
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
@@ -293,7 +299,7 @@ export function toSidecarConfig(res: IstioResources, opts: MappingOptions): Side
   const hosts = Array.isArray(vs?.spec.hosts) ? vs.spec.hosts.filter((h): h is string => typeof h === 'string') : [];
   return {
     version: opts.istioVersion,
-    cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
+    cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
     routes: routeConfigs(vs, opts.istioVersion, warnings),
     ...(vs && hosts.length > 0
       ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', opts.servicePort ?? 8000), fallback: routeConfigs(undefined, opts.istioVersion, []) } }

@@ -12,6 +12,8 @@ import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
 import type { LocalReply, ResetReason } from './localReply.js';
+import { peerMetadataHeaders } from './peerMetadata.js';
+import type { PeerMetadataHeaders } from './peerMetadata.js';
 import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHead } from './envoyHeaders.js';
 import type { TraceContext } from './envoyHeaders.js';
 import type { StreamLog } from './accessLog.js';
@@ -55,6 +57,7 @@ export interface VirtualHost {
 export class Router {
   private readonly faultPrefix: string;
   readonly decorator: string | undefined;
+  readonly peerMetadata: PeerMetadataHeaders | undefined;
 
   constructor(
     readonly cluster: Cluster,
@@ -69,6 +72,8 @@ export class Router {
   ) {
     this.faultPrefix = `${httpPrefix}fault.`;
     this.decorator = decoratorOperation(cluster.config.name);
+    const mx = cluster.config.behaviour.peerMetadataFrom;
+    this.peerMetadata = mx === undefined || cluster.config.meshExternal !== true ? undefined : peerMetadataHeaders(mx);
     for (const n of ['delays_injected', 'aborts_injected']) store.counter(this.faultPrefix + n);
   }
 
@@ -190,6 +195,7 @@ class RouterRequest {
       trace: this.trace,
       decorator: this.router.decorator,
       requestId: this.requestId,
+      peerMetadata: this.router.peerMetadata,
     });
   }
 

@@ -5,6 +5,7 @@
  * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
  */
 import { createServer, ServerResponse as NodeServerResponse } from 'node:http';
+import { EnvoyServerResponse } from './nodeHttpPinned.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { UsageError } from '../shared/errors.js';
@@ -79,19 +80,6 @@ export interface SidecarHandle {
   /** POST /reset_counters without HTTP */
   resetCounters(): void;
   close(): Promise<void>;
-}
-
-/**
- * Envoy writes no `connection` header on a keep-alive HTTP/1.1 response; Node always adds
- * `Connection: keep-alive`. The head is composed by Node's _storeHeader (no public switch), so
- * the line Node added is taken out of it right there; the connection stays keep-alive.
- */
-class EnvoyResponse extends NodeServerResponse {
-  _storeHeader(firstLine: string, headers: unknown): void {
-    (NodeServerResponse.prototype as unknown as { _storeHeader(f: string, h: unknown): void })._storeHeader.call(this, firstLine, headers);
-    const self = this as unknown as { _header: string | null };
-    if (typeof self._header === 'string') self._header = self._header.replace('\r\nConnection: keep-alive\r\n', '\r\n');
-  }
 }
 
 class NodeResponder implements DownstreamResponder {
@@ -247,7 +235,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
   const cxNumber = new WeakMap<Socket, number>();
-  const server = createServer({ ServerResponse: EnvoyResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ ServerResponse: EnvoyServerResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
     ds.rqTotal.inc();
     rqActive++;
     const start = new Date();

@@ -16,9 +16,12 @@ export const NEWEST_ISTIO_MINOR = 30;
 export const DEFAULT_ISTIO_VERSION = `1.${NEWEST_ISTIO_MINOR}`;
 
 /**
- * Envoy minor per Istio minor: each Istio release branch pins the Envoy of its time (istio.deps
- * at the tag). From 1.16 ↔ 1.24 on the pairing is Istio minor + 8 (1.18 ↔ 1.26, 1.20 ↔ 1.28,
- * 1.24 ↔ 1.32, 1.28 ↔ 1.36 in §8); before, release dates (1.1 ↔ 1.10, 1.4 ↔ 1.13, 1.6 ↔ 1.14).
+ * Envoy minor per Istio minor, checked against each tag's istio.deps → istio/proxy WORKSPACE
+ * (ENVOY_SHA and its commit date) and Envoy's release dates (docs/rehearsal.md "Versions"). Up to
+ * Istio 1.9 the proxy is an Envoy main build, 1.(N+1).0-dev, modelled as the release 1.N before
+ * it: no row moves in between (for 1.5, 2020-03-03, and 1.8, 2020-11-10, the rows that move at
+ * N+1 — be8d4caf, envoyproxy/envoy#14235 — had not landed). From 1.10 the proxy is on an Envoy
+ * release branch: Istio minor + 8.
  */
 const ENVOY_OF_ISTIO: readonly number[] = [8, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
 
@@ -77,8 +80,14 @@ export interface Behaviour {
   defaultRetry503: boolean;
   /** default load balancer: LEAST_REQUEST from 1.14, ROUND_ROBIN before */
   defaultLeastRequest: boolean;
-  /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): inferred from the task pages, 1.6+ */
+  /** track_remaining on the DEFAULT threshold (remaining_* gauges exist for it only): Istio 1.10+ (a49a2fa6, istio/istio#31807, getDefaultCircuitBreakerThresholds) */
   trackRemaining: boolean;
+  /**
+   * metadata exchange headers x-envoy-peer-metadata(-id) on outbound HTTP, announcing this Istio
+   * release; undefined before 1.5, whose default profile ran Mixer (telemetry v1) instead of
+   * telemetry v2 (1.5.0 operator/data/profiles/default.yaml: telemetry.v1 false, v2 true)
+   */
+  peerMetadataFrom: string | undefined;
   /** alt_stat_name = cluster name + ";" from 1.23 (cluster_builder.go 488, istio/istio#51861) */
   statNameSemicolon: boolean;
   // ---- what the Envoy binary does ----
@@ -89,9 +98,19 @@ export interface Behaviour {
   ejectionRule: EjectionRule;
   /** "retried and the latest reset reason:" (Envoy ≥ 1.22, 8a1d8a74) */
   retriedWording: boolean;
+  /**
+   * a refused connect's transport failure reason ("delayed connect error: 111") is set by the raw
+   * socket and so appended to the local reply (Envoy ≥ 1.20: envoyproxy/envoy#17766, Aug 2021;
+   * the body carries it since #12321, 1.16, which only TLS failures used before)
+   */
+  connectFailureReason: boolean;
   /** connect failures read "remote connection failure, transport failure reason: …" (Envoy ≥ 1.27, 2bba781a) */
   remoteConnectionFailure: boolean;
-  /** errno rendering in "delayed connect error: …": the number before Envoy 1.33, strerror's text after (inferred from logs) */
+  /**
+   * errno rendering in "delayed connect error: …": the number, then strerror's text via
+   * errorDetails() (envoyproxy/envoy#35154, approved 2024-07-15, days before the 1.31.0 release:
+   * 1.32 is the first release certain to have it)
+   */
   connectErrorText: boolean;
   /** a max_requests overflow counts in upstream_rq_active_overflow (Envoy ≥ 1.38, PR #44164) */
   activeOverflowStat: boolean;
@@ -107,14 +126,16 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     consecutiveErrors: i === 0 ? '5xx' : i <= 6 ? 'gateway' : 'ignored',
     defaultRetry503: i <= 23,
     defaultLeastRequest: i >= 14,
-    trackRemaining: i >= 6,
+    trackRemaining: i >= 10,
+    peerMetadataFrom: i >= 5 ? v.istio.label : undefined,
     statNameSemicolon: i >= 23,
     maxRequestsOnHttp1: e >= 14,
     legacyBackoff: e < 17,
     ejectionRule: e <= 26 ? 'before-lt' : e === 27 ? 'after-le-or-first' : 'after-le',
     retriedWording: e >= 22,
+    connectFailureReason: e >= 20,
     remoteConnectionFailure: e >= 27,
-    connectErrorText: e >= 33,
+    connectErrorText: e >= 32,
     activeOverflowStat: e >= 38,
   };
 }

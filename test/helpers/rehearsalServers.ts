@@ -20,6 +20,8 @@ export interface Rig {
 export interface RigOptions extends Partial<Omit<SidecarOptions, 'config' | 'upstreams'>> {
   dr?: string;
   vs?: string;
+  /** ServiceEntry YAML */
+  se?: string;
   istioVersion?: string;
   /** Envoy cluster name instead of Istio's default for the DR host */
   clusterNameOverride?: string;
@@ -34,10 +36,11 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const sources = [];
   if (o.dr) sources.push({ text: o.dr, file: 'dr.yaml' });
   if (o.vs) sources.push({ text: o.vs, file: 'vs.yaml' });
+  if (o.se) sources.push({ text: o.se, file: 'se.yaml' });
   const version = parseIstioVersion(o.istioVersion ?? DEFAULT_ISTIO_VERSION);
   if (!version) throw new Error('bad istio version');
   const config = sidecarConfigFromYaml(sources, { istioVersion: version, ...(o.clusterNameOverride ? { clusterName: o.clusterNameOverride } : {}), ...(o.servicePort ? { servicePort: o.servicePort } : {}) });
-  const { dr: _dr, vs: _vs, istioVersion: _v, clusterNameOverride: _c, upstreams, onlyUpstreams, ...rest } = o;
+  const { dr: _dr, vs: _vs, se: _se, istioVersion: _v, clusterNameOverride: _c, upstreams, onlyUpstreams, ...rest } = o;
   const sidecar = await startSidecar({
     admin: false,
     seed: 11,

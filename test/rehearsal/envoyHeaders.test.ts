@@ -139,3 +139,90 @@ describe("the target's httpbin answers", () => {
     }
   });
 });
+
+/** The egress task's ServiceEntry; `location` as given. */
+function httpbinOrgEntry(location: string): string {
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: httpbin-ext
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 80
+    name: http
+    protocol: HTTP
+  resolution: DNS
+  location: ${location}
+`;
+}
+
+/** The string fields of a google.protobuf.Struct (one level: a nested Struct is skipped). */
+function structStrings(b: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  const varint = (): number => {
+    let n = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = b[i++] as number;
+      n |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return n;
+      shift += 7;
+    }
+  };
+  while (i < b.length) {
+    i++; // field 1, length-delimited: a map entry
+    const end = varint() + i;
+    i++; // key
+    const key = b.subarray(i + 1, i + 1 + (b[i] as number)).toString();
+    i += 1 + (b[i] as number);
+    i++; // value
+    varint();
+    const kind = b[i++] as number;
+    const len = varint();
+    if (kind === 0x1a) out[key] = b.subarray(i, i + len).toString();
+    i = end;
+  }
+  return out;
+}
+
+// Istio's sidecar outbound HTTP filter istio.metadata_exchange propagates istio_headers
+// (pilot/pkg/xds/filters/filters.go SidecarOutboundMetadataFilter); telemetry v2 is the default
+// from Istio 1.5 (1.5.0 operator/data/profiles/default.yaml). The egress task page shows both
+// headers after X-Envoy-Decorator-Operation; in the mesh the server's sidecar consumes them.
+describe('metadata exchange headers (x-envoy-peer-metadata, -id)', () => {
+  async function headersSeen(istioVersion: string, location: string): Promise<Record<string, string>> {
+    const rig = await startRig({ se: httpbinOrgEntry(location), istioVersion, servicePort: 80 });
+    try {
+      const r = await raw(rig.sidecar.address.port, 'GET /headers HTTP/1.1\r\nHost: httpbin.org\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n');
+      return (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+    } finally {
+      await rig.close();
+    }
+  }
+
+  it('Istio 1.5 and 1.30, MESH_EXTERNAL: both sent, the node metadata as a base64 Struct', async () => {
+    for (const v of ['1.5', '1.30']) {
+      const h = await headersSeen(v, 'MESH_EXTERNAL');
+      expect(h['X-Envoy-Peer-Metadata-Id']).toBe('sidecar~127.0.0.1~rehearsal.default~default.svc.cluster.local');
+      const meta = structStrings(Buffer.from(h['X-Envoy-Peer-Metadata'] ?? '', 'base64'));
+      expect(meta).toMatchObject({ ISTIO_VERSION: `${v}.0`, NAMESPACE: 'default', NAME: 'rehearsal', MESH_ID: 'cluster.local' });
+      const keys = Object.keys(h);
+      expect(keys.indexOf('X-Envoy-Peer-Metadata')).toBe(keys.indexOf('X-Envoy-Decorator-Operation') + 1);
+    }
+  });
+
+  it('Istio 1.4 (Mixer, telemetry v1): none', async () => {
+    const h = await headersSeen('1.4', 'MESH_EXTERNAL');
+    expect(h['X-Envoy-Decorator-Operation']).toBe('httpbin.org:80/*');
+    expect(h['X-Envoy-Peer-Metadata']).toBeUndefined();
+    expect(h['X-Envoy-Peer-Metadata-Id']).toBeUndefined();
+  });
+
+  it('MESH_INTERNAL: the server-side sidecar would consume them, so the app sees none', async () => {
+    const h = await headersSeen('1.30', 'MESH_INTERNAL');
+    expect(h['X-Envoy-Peer-Metadata']).toBeUndefined();
+  });
+});

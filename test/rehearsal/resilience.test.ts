@@ -152,13 +152,19 @@ describe('route timeout and faults', () => {
 
 describe('retries and local failures', () => {
   // Envoy source/common/http/utility.cc local reply text (envoy-circuit-breaking.md §8.9): the
-  // "retried and the latest" form from Envoy 1.22 (8a1d8a74); "remote connection failure,
-  // transport failure reason: …" from 1.27 (2bba781a).
+  // "retried and the latest" form from Envoy 1.22 (8a1d8a74); the socket's transport failure
+  // reason "delayed connect error: 111" from 1.20 (envoyproxy/envoy#17766; the body carries it
+  // since #12321); "remote connection failure" from 1.27 (2bba781a); the errno as text from 1.32
+  // (#35154).
   const PREFIX = 'upstream connect error or disconnect/reset before headers. ';
   it.each([
     ['1.4', 'reset reason: connection failure'],
-    ['1.18', 'retried and the latest reset reason: connection failure'],
+    ['1.11', 'reset reason: connection failure'],
+    ['1.12', 'reset reason: connection failure, transport failure reason: delayed connect error: 111'],
+    ['1.18', 'retried and the latest reset reason: connection failure, transport failure reason: delayed connect error: 111'],
     ['1.20', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111'],
+    ['1.23', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111'],
+    ['1.24', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused'],
     ['current', 'retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused'],
   ])('connect failure at Istio %s: 503 "%s", retried by Istio’s default policy', async (istioVersion, tail) => {
     const port = await closedPort();

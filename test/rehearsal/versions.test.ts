@@ -28,6 +28,17 @@ describe('the version table', () => {
     expect([1, 4, 6, 16, 18, 20, 24, 28, 30].map((i) => `${i}:${envoyMinorOf(i)}`)).toEqual(['1:10', '4:13', '6:14', '16:24', '18:26', '20:28', '24:32', '28:36', '30:38']);
   });
 
+  // Each Istio tag's istio.deps → istio/proxy WORKSPACE ENVOY_SHA and its commit date, against
+  // Envoy's release dates (docs/rehearsal.md "Versions"). Before 1.10 the proxy is an Envoy main
+  // build (1.(N+1).0-dev), modelled as 1.N: for 1.5 and 1.8 the Envoy-side row that moves at N+1
+  // (be8d4caf unified HTTP/1 pool; envoyproxy/envoy#14235 back-off) had not landed by its date.
+  it('Istio 1.0–1.16 pair as their istio/proxy Envoy builds', () => {
+    const pairs = Array.from({ length: 17 }, (_, i) => envoyMinorOf(i));
+    expect(pairs).toEqual([8, 10, 11, 12, 13, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(behaviourOf(v('1.5')).maxRequestsOnHttp1).toBe(false);
+    expect(behaviourOf(v('1.6')).maxRequestsOnHttp1).toBe(true);
+  });
+
   it('an -envoy-version override changes only the Envoy-side behaviours', () => {
     const own = behaviourOf(v('1.20'));
     const older = behaviourOf(parseIstioVersion('1.20', '1.26') as IstioVersion);
@@ -154,7 +165,8 @@ describe('max_ejection_percent per Envoy version', () => {
 /**
  * Istio's circuit-breaking task: `pilot-agent request GET stats | grep httpbin | grep pending`
  * (istio.io content/en/docs/tasks/traffic-management/circuit-breaking, snip_tripping_the_circuit_breaker_5).
- * Envoy creates remaining_* only for thresholds with track_remaining; Istio sets it on DEFAULT.
+ * Envoy creates remaining_* only for thresholds with track_remaining; Istio sets it on DEFAULT
+ * from 1.10 (a49a2fa6, istio/istio#31807: TrackRemaining in getDefaultCircuitBreakerThresholds).
  */
 describe("the task's stats lines", () => {
   const pendingLines = async (istioVersion: string): Promise<string[]> => {
@@ -184,9 +196,22 @@ describe("the task's stats lines", () => {
     ]);
   });
 
-  it('Istio 1.5: the 6 lines of the 2020 task page (no remaining_* without track_remaining), no ";"', async () => {
+  it('Istio 1.10: remaining_pending appears (track_remaining), no ";" yet', async () => {
     const p = `cluster.${CN}.`;
-    expect(await pendingLines('1.5')).toEqual([
+    expect(await pendingLines('1.10')).toEqual([
+      `${p}circuit_breakers.default.remaining_pending: N`,
+      `${p}circuit_breakers.default.rq_pending_open: N`,
+      `${p}circuit_breakers.high.rq_pending_open: N`,
+      `${p}upstream_rq_pending_active: N`,
+      `${p}upstream_rq_pending_failure_eject: N`,
+      `${p}upstream_rq_pending_overflow: N`,
+      `${p}upstream_rq_pending_total: N`,
+    ]);
+  });
+
+  it.each(['1.5', '1.9'])('Istio %s: the 6 lines of the 2020 task page (no remaining_* without track_remaining), no ";"', async (version) => {
+    const p = `cluster.${CN}.`;
+    expect(await pendingLines(version)).toEqual([
       `${p}circuit_breakers.default.rq_pending_open: N`,
       `${p}circuit_breakers.high.rq_pending_open: N`,
       `${p}upstream_rq_pending_active: N`,
