@@ -30,7 +30,8 @@ import { renderVerdictsJson, verdictsDocument } from '../scenario/render/verdict
 import { SCENARIO_TARGET, type ScenarioRun } from '../scenario/run.js';
 import type { StepContext } from '../scenario/stepRunner.js';
 import { loadRunFiles, runScenarios } from '../scenario/runFiles.js';
-import type { Scenario, StepResult } from '../scenario/types.js';
+import type { StepResult } from '../scenario/results.js';
+import type { Scenario } from '../scenario/types.js';
 import { combineOutcomes, runExitCode, scenarioOutcome, type InconclusiveAs } from '../scenario/verdict.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { UsageError, errorMessage } from '../shared/errors.js';

@@ -13,13 +13,14 @@ import type { FortioResult } from '../report/fortioResult.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
 import { maxOf, minOf } from '../shared/arrays.js';
 import { addDeltas } from './envoyStats.js';
-import { evaluateExpectations } from './expect.js';
+import { evaluateExpectations } from './expectEvaluate.js';
 import { loadRequestFor } from './loadRequest.js';
 import { observe } from './observe.js';
 import { planScenario } from './plan.js';
 import type { ScenarioRun } from './run.js';
 import { baseOf, judgedPercentiles, notRunStep, poolBatches, type StepLoads } from './stepRunner.js';
-import type { EnvoyObserved, Scenario, ScenarioResult, StepResult, StepRun, StepStatus } from './types.js';
+import type { EnvoyObserved, ScenarioResult, StepResult, StepStatus } from './results.js';
+import type { Scenario, StepRun } from './types.js';
 import { repeatDecision } from './verdict.js';
 
 export const SHARD_FORMAT = 'tripbench-shard/1';

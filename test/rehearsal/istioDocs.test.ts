@@ -27,11 +27,15 @@ const CURL = needTool('curl', 'curl');
 const docsMissing = [VERIFY_SH, ...TASKS.flatMap((t) => [t.files.snips, t.files.test])]
   .map((f) => join(FIXTURES, f.local))
   .filter((f) => !existsSync(f));
-const missing =
-  docsMissing.length > 0
-    ? `Istio's doc tests are not fetched (${docsMissing.length} files; npm run fetch:istio-docs)`
-    : BASH.missing || CURL.missing;
-const skip = missing !== '' && !REQUIRE_TOOLS;
+// Istio's files are Istio's code: never committed here, fetched from GitHub by
+// `npm run fetch:istio-docs`. CI reaches only the npm registry and Debian's mirrors, so their
+// absence skips (the title says so) unless TRIPBENCH_REQUIRE_ISTIO_DOCS=1 asks for them;
+// bash and curl follow the usual CI switch.
+const REQUIRE_DOCS = process.env['TRIPBENCH_REQUIRE_ISTIO_DOCS'] === '1';
+const docsReason = docsMissing.length > 0 ? `Istio's doc tests are not fetched (${docsMissing.length} files; npm run fetch:istio-docs)` : '';
+const toolReason = BASH.missing || CURL.missing;
+const missing = docsReason || toolReason;
+const skip = (docsReason !== '' && !REQUIRE_DOCS) || (toolReason !== '' && !REQUIRE_TOOLS);
 const title = (t: string): string => (skip ? `${t} (SKIPPED: ${missing})` : t);
 
 /** test.sh with the listed lines replaced; throws if one is not (or more than once) in it. */
