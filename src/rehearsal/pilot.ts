@@ -24,7 +24,7 @@ import type {
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
 import { IstioConfigError, loadIstioResources } from '../istio/resources.js';
-import type { DestinationRule, HttpRoute, IstioResources, Percent, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
+import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
 import { behaviourOf, DEFAULT_ISTIO_VERSION, meshVersion, NEWEST_ISTIO_MINOR, parseEnvoyMinor, parseIstioMinor } from './versions.js';
 import type { Behaviour, MeshVersion } from './versions.js';
 
