@@ -28,10 +28,12 @@ export {
   toSidecarConfig,
 } from './istio.js';
 export type { DestinationRule, HostResource, IstioResources, IstioVersion, MappingOptions, MeshOptions, ServiceEntry, SourceText, VirtualService } from './istio.js';
-export type { SidecarConfig, ClusterConfig, RouteConfig } from './envoyConfig.js';
+export type { SidecarConfig, ClusterConfig, OutboundTrafficPolicy, RouteConfig } from './envoyConfig.js';
+export { OUTBOUND_TRAFFIC_POLICIES } from './envoyConfig.js';
+export { BLACK_HOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './outbound.js';
 export { OVERFLOW_BODY } from './localReply.js';
 export { behaviourOf, describeVersion, meshVersion, NEWEST_ISTIO_MINOR, NOT_MODELLED } from './versions.js';
 export type { Behaviour, MeshVersion } from './versions.js';
-export { FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
+export { EGRESS_INCLUSION_PREFIXES, FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
 export type { StatEntry, StatStore } from './stats.js';
 export { isLoopback } from '../shared/loopback.js';

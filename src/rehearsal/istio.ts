@@ -17,9 +17,12 @@ import type {
   RetryPolicy,
   RouteConfig,
   RouteMatch,
+  OutboundTrafficPolicy,
   SidecarConfig,
   StringMatcher,
   Thresholds,
+  TlsOrigination,
+  TlsPassthrough,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
 import { collectMesh, IstioConfigError, loadIstioResources } from './istioResources.js';
@@ -61,30 +64,83 @@ const ms = (d: string | undefined): number | undefined => {
 export interface HostResource {
   kind: string;
   metadata?: { namespace?: string | undefined };
-  spec: { host?: unknown; hosts?: unknown };
+  spec: { host?: unknown; hosts?: unknown; ports?: unknown; http?: unknown };
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/** ServiceEntry port protocols whose traffic is TLS the sidecar does not terminate (SNI routed). */
+export const TLS_PROTOCOLS: ReadonlySet<string> = new Set(['HTTPS', 'TLS']);
+
+/** A host outside the cluster's DNS: neither a short name nor `….svc[.cluster.local]`. */
+export function isExternalHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h.includes('.') && !/\.svc(\.cluster\.local)?$/.test(h) && !/^[\d.]+$/.test(h) && h !== 'localhost';
+}
+
+/** A ServiceEntry's ports as Istio reads them (number, upper-case protocol). */
+export function serviceEntryPorts(se: HostResource): Array<{ number: number; protocol: string }> {
+  const out: Array<{ number: number; protocol: string }> = [];
+  if (!Array.isArray(se.spec.ports)) return out;
+  for (const p of se.spec.ports as unknown[]) {
+    const r = record(p);
+    if (typeof r?.number === 'number') out.push({ number: r.number, protocol: typeof r.protocol === 'string' ? r.protocol.toUpperCase() : '' });
+  }
+  return out;
+}
+
+/** The first HTTP route's destination of a VirtualService (host, port). */
+function vsDestination(vs: HostResource | undefined): { host?: string; port?: number } {
+  const http = Array.isArray(vs?.spec.http) ? (vs.spec.http as unknown[]) : [];
+  const route = record(http[0])?.route;
+  const dest = record(Array.isArray(route) ? (route[0] as unknown) : undefined)?.destination;
+  const d = record(dest);
+  const port = record(d?.port)?.number;
+  return { ...(typeof d?.host === 'string' ? { host: d.host } : {}), ...(typeof port === 'number' ? { port } : {}) };
 }
 
 /**
- * Istio's outbound cluster name `outbound|<port>||<fqdn>`, e.g.
- * `outbound|8000||httpbin.default.svc.cluster.local`: the host of the first DestinationRule, else
- * of the first ServiceEntry, else `fallbackHost`; a short name (no dot) is completed with its
- * resource's namespace, as Istio does.
+ * The host and port of the one HTTP cluster, as pilot names it from the resources: the host of
+ * the first DestinationRule, else of the first ServiceEntry, else the VirtualService's route
+ * destination, else its first host, else `fallbackHost`; the port given, else the route
+ * destination's, else the ServiceEntry's first plain (non-TLS) port for that host, else 80 for an
+ * outside host and 8000 (the httpbin sample Service's port) for a mesh one.
  */
-export function defaultClusterName(mesh: readonly HostResource[], port: number, fallbackHost = 'httpbin'): string {
+export function clusterHostPort(mesh: readonly HostResource[], port?: number, fallbackHost = 'httpbin'): { fqdn: string; host: string; port: number } {
   const dr = mesh.find((r) => r.kind === 'DestinationRule');
   const se = mesh.find((r) => r.kind === 'ServiceEntry');
-  const seHost = Array.isArray(se?.spec.hosts) ? (se.spec.hosts[0] as unknown) : undefined;
+  const vs = mesh.find((r) => r.kind === 'VirtualService');
+  const dest = vsDestination(vs);
   let host = fallbackHost;
   let ns: string | undefined;
-  if (typeof dr?.spec.host === 'string') {
-    host = dr.spec.host;
-    ns = dr.metadata?.namespace;
-  } else if (typeof seHost === 'string') {
-    host = seHost;
-    ns = se?.metadata?.namespace;
+  const pick = (h: unknown, r: HostResource | undefined): boolean => {
+    if (typeof h !== 'string' || h === '') return false;
+    host = h;
+    ns = r?.metadata?.namespace;
+    return true;
+  };
+  void (pick(dr?.spec.host, dr) || pick(strings(se?.spec.hosts)[0], se) || pick(dest.host, vs) || pick(strings(vs?.spec.hosts)[0], vs));
+  let p = port;
+  if (p === undefined && dest.port !== undefined && dest.host === host) p = dest.port;
+  if (p === undefined) {
+    const owner = mesh.find((r) => r.kind === 'ServiceEntry' && strings(r.spec.hosts).includes(host));
+    const ports = owner ? serviceEntryPorts(owner) : [];
+    p = (ports.find((x) => !TLS_PROTOCOLS.has(x.protocol)) ?? ports[0])?.number;
   }
+  p ??= isExternalHost(host) ? 80 : 8000;
   const fqdn = host.includes('.') ? host : `${host}.${ns ?? 'default'}.svc.cluster.local`;
-  return `outbound|${port}||${fqdn}`;
+  return { fqdn, host, port: p };
+}
+
+/**
+ * Istio's outbound cluster name `outbound|<port>||<fqdn>`, e.g. `outbound|80||httpbin.org` for a
+ * VirtualService on httpbin.org or `outbound|8000||httpbin.default.svc.cluster.local`; a short
+ * name (no dot) is completed with its resource's namespace, as Istio does (see clusterHostPort).
+ */
+export function defaultClusterName(mesh: readonly HostResource[], port?: number, fallbackHost = 'httpbin'): string {
+  const c = clusterHostPort(mesh, port, fallbackHost);
+  return `outbound|${c.port}||${c.fqdn}`;
 }
 
 /** The cluster a target URL reaches through this mesh (the URL's host when no rule names one); undefined for a bad URL. */
@@ -179,9 +235,9 @@ export function clusterConfig(dr: DestinationRule | undefined, name: string, v: 
   const http = tp?.connectionPool?.http;
   const tcp = tp?.connectionPool?.tcp;
   if (dr?.spec.subsets?.length) warnings.push('DestinationRule subsets are not modelled; the top-level trafficPolicy applies to every endpoint');
-  if (tp?.portLevelSettings?.length) warnings.push('trafficPolicy.portLevelSettings are not modelled');
+  if (tp?.portLevelSettings?.some((x) => Object.keys(x as object).some((k) => k !== 'port' && k !== 'tls'))) warnings.push('trafficPolicy.portLevelSettings are not modelled (only their tls)');
   if (http?.h2UpgradePolicy === 'UPGRADE' || http?.useClientProtocol) warnings.push('HTTP/2 upstream (h2UpgradePolicy/useClientProtocol) is not modelled; upstream stays HTTP/1.1');
-  if (tp?.tls?.mode && tp.tls.mode !== 'ISTIO_MUTUAL' && tp.tls.mode !== 'DISABLE') warnings.push(`tls.mode ${tp.tls.mode} is not modelled; only the -mtls-handshake delay is`);
+  if (tp?.tls?.mode === 'MUTUAL') warnings.push('tls.mode MUTUAL is not modelled (SIMPLE is: TLS origination); only the -mtls-handshake delay is');
   const od = tp?.outlierDetection;
   const out = od ? outlier(od, v, b, warnings) : undefined;
   let panic = 50; // Envoy's default healthy_panic_threshold
@@ -283,10 +339,10 @@ const IGNORED_MATCH_FIELDS = ['sourceLabels', 'gateways', 'port', 'sourceNamespa
 export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, warnings: string[]): RouteConfig[] {
   const http = vs?.spec.http;
   if (!vs || !http || http.length === 0) {
-    if (vs && (vs.spec.tcp?.length || vs.spec.tls?.length)) warnings.push('VirtualService tcp/tls routes are not modelled');
+    if (vs?.spec.tcp?.length) warnings.push('VirtualService tcp routes are not modelled');
     return [{ name: 'default', logName: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
   }
-  if (vs.spec.tcp?.length || vs.spec.tls?.length) warnings.push('VirtualService tcp/tls routes are not modelled');
+  if (vs.spec.tcp?.length) warnings.push('VirtualService tcp routes are not modelled');
   return http.map((r, i) => {
     const where = `spec.http[${i}]`;
     for (const f of IGNORED_ROUTE_FIELDS) if (r[f] !== undefined) warnings.push(`${where}.${f} is not modelled`);
@@ -324,24 +380,75 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
 
 export interface MappingOptions {
   istioVersion: IstioVersion;
-  /** defaults to Istio's name for the DR host on servicePort */
+  /** defaults to Istio's name for the resources' host and port (clusterHostPort) */
   clusterName?: string;
+  /** the service port; defaults to the one the resources name (clusterHostPort) */
   servicePort?: number;
+  /** the mesh-wide meshConfig.outboundTrafficPolicy.mode; undefined = the Istio version's default */
+  outboundTrafficPolicy?: OutboundTrafficPolicy;
+}
+
+function tlsRouteSniHosts(vs: VirtualService | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const r of vs?.spec.tls ?? []) for (const m of r.match ?? []) for (const h of [...(m.sniHosts ?? []), ...(m.sni_hosts ?? [])]) out.add(h.toLowerCase());
+  return out;
+}
+
+/** The SNI filter chains pilot writes for the ServiceEntries' TLS/HTTPS ports (one cluster per host and port). */
+function tlsPassthrough(res: IstioResources, b: Behaviour): TlsPassthrough[] {
+  const routed = tlsRouteSniHosts(res.virtualService);
+  const out: TlsPassthrough[] = [];
+  for (const se of res.serviceEntries ?? []) {
+    for (const port of serviceEntryPorts(se)) {
+      if (!TLS_PROTOCOLS.has(port.protocol)) continue;
+      for (const host of se.spec.hosts ?? []) {
+        const h = host.toLowerCase();
+        if (b.httpsNeedsTlsRoute && !routed.has(h)) continue;
+        const clusterName = `outbound|${port.number}||${h}`;
+        out.push({ sniHosts: [h], port: port.number, clusterName, statName: b.statNameSemicolon ? `${clusterName};` : clusterName });
+      }
+    }
+  }
+  return out;
+}
+
+/** DestinationRule `tls.mode: SIMPLE` on the cluster's port (top level or its portLevelSettings). */
+function tlsOrigination(dr: DestinationRule | undefined, port: number): TlsOrigination | undefined {
+  const tp = dr?.spec.trafficPolicy;
+  const pl = (tp?.portLevelSettings ?? []).map((x) => x as { port?: { number?: number }; tls?: { mode?: string; sni?: string } }).find((x) => x.port?.number === port);
+  const tls = pl?.tls ?? tp?.tls;
+  if (!dr || tls?.mode !== 'SIMPLE') return undefined;
+  return { sni: tls.sni ?? dr.spec.host };
 }
 
 /** What pilot would have pushed for these resources. */
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
-  const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? [])];
-  const name = opts.clusterName ?? defaultClusterName(named, opts.servicePort ?? 8000);
+  const b = behaviourOf(opts.istioVersion);
   const vs = res.virtualService;
+  const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? []), ...(vs ? [vs] : [])];
+  const hp = clusterHostPort(named, opts.servicePort);
+  const name = opts.clusterName ?? `outbound|${hp.port}||${hp.fqdn}`;
   const hosts = Array.isArray(vs?.spec.hosts) ? vs.spec.hosts.filter((h): h is string => typeof h === 'string') : [];
+  const registered = new Set<string>([hp.host.toLowerCase(), ...hosts.map((h) => h.toLowerCase())]);
+  if (res.destinationRule) registered.add(res.destinationRule.spec.host.toLowerCase());
+  for (const se of res.serviceEntries ?? []) for (const h of se.spec.hosts ?? []) registered.add(h.toLowerCase());
+  const scMode = res.sidecar?.spec.outboundTrafficPolicy?.mode;
+  const outboundPolicy: OutboundTrafficPolicy = scMode ?? opts.outboundTrafficPolicy ?? (b.defaultOutboundAllowAny ? 'ALLOW_ANY' : 'REGISTRY_ONLY');
+  const outboundPolicySource = scMode !== undefined ? 'Sidecar' : opts.outboundTrafficPolicy !== undefined ? 'mesh' : `Istio ${opts.istioVersion.istio.label} default`;
+  const origination = tlsOrigination(res.destinationRule, hp.port);
   return {
     version: opts.istioVersion,
     cluster: clusterConfig(res.destinationRule, name, opts.istioVersion, warnings),
+    servicePort: hp.port,
+    outboundPolicy,
+    outboundPolicySource,
+    registeredHosts: [...registered],
+    tlsPassthrough: tlsPassthrough(res, b),
+    ...(origination ? { tlsOrigination: origination } : {}),
     routes: routeConfigs(vs, opts.istioVersion, warnings),
     ...(vs && hosts.length > 0
-      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', opts.servicePort ?? 8000), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
+      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', hp.port), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
       : {}),
     warnings,
   };

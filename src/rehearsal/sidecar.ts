@@ -19,6 +19,7 @@ import { formatFlags, newStreamLog } from './accessLog.js';
 import type { AccessLogEntry, StreamLog } from './accessLog.js';
 import { localReplyHeaders } from './envoyHeaders.js';
 import type { LocalReply } from './localReply.js';
+import { OutboundHttp } from './outbound.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
 import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
@@ -221,8 +222,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     rng,
     handshakeMs: () => spread(mean),
   });
-  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
+  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? o.config.servicePort}.`;
   const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean), o.config.virtualHost);
+  const outbound = new OutboundHttp({ config: o.config, router, endpoints, lanes, store, rng, httpPrefix, hopLatencyMs: () => spread(hopMean) });
   const ds = {
     cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
     rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
@@ -304,7 +306,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       }
       const raw: RawHeaders = [];
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-      router.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
+      outbound.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
     });
   });
   // Envoy's downstream idle timeout is long (1h); no Keep-Alive header, no early close.
@@ -337,6 +339,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     throw e;
   }
   cluster.start();
+  outbound.start();
   return {
     url: urlOf(bound),
     address: bound,
@@ -349,6 +352,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     resetCounters: () => store.resetCounters(),
     close: async () => {
       cluster.close();
+      outbound.close();
       await Promise.all([closeServer(server), admin ? closeServer(admin) : Promise.resolve()]);
     },
   };

@@ -58,6 +58,7 @@ export function rehearsalConfig(s: Scenario): SidecarConfig {
     istioVersion,
     servicePort: urlPort(new URL(s.target)),
     ...(s.cluster !== undefined ? { clusterName: s.cluster } : {}),
+    ...(s.rehearsal?.outboundTrafficPolicy !== undefined ? { outboundTrafficPolicy: s.rehearsal.outboundTrafficPolicy } : {}),
   });
 }
 
