@@ -80,6 +80,8 @@ export interface ClusterConfig {
   outlier: OutlierConfig | undefined;
   /** percent; 0 disables panic mode */
   healthyPanicThreshold: number;
+  /** TLS origination (DestinationRule tls SIMPLE): SNI sent and the CA trusted (PEM; undefined = Node's roots) */
+  tls?: { sni: string; caPem?: string };
 }
 
 export type StringMatcher = { exact: string } | { prefix: string } | { regex: Re2Matcher };
