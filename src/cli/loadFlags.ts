@@ -62,6 +62,8 @@ export const LOAD_FLAGS: FlagSpecs = {
   'log-errors': { type: 'bool', default: true, usage: 'Log http non 2xx/418 error codes as they occur' },
   'calc-qps': { type: 'bool', default: false, usage: 'Calculate the qps based on number of requests (-n) and duration (-t)' },
   resolve: { type: 'string', default: '', usage: 'Resolve host name to this IP' },
+  'connect-to': { type: 'string', default: '', usage: 'host:port to connect to instead of the URL\'s host and port, URL, Host header and SNI unchanged (like curl --connect-to; e.g. a sidecar\'s 127.0.0.1:15001)' },
+  cacert: { type: 'string', default: '', usage: 'Path to a custom CA certificate file to be used for the TLS client connections, if empty, use https:// prefix for standard internet/system CAs' },
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
   user: { type: 'string', default: '', usage: 'User credentials for basic authentication (for http). Input data format should be user:password' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
@@ -85,6 +87,9 @@ export interface LoadConfig {
   h2: boolean;
   logErrors: boolean;
   resolve: string;
+  connectTo: string;
+  /** -cacert file's PEM text ('' = system roots) */
+  caCert: string;
   connectionReuse: [number, number];
   user: string;
   level: Level;
@@ -266,7 +271,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     offset: flagNumber(f, 'offset') / 1e9,
     percentiles,
     workers: Math.max(0, flagNumber(f, 'workers')),
-    reserveCores: targetSharesHost(url, flagString(f, 'resolve')) ? 1 : 0,
+    reserveCores: targetSharesHost(url, flagString(f, 'resolve')) || (flagString(f, 'connect-to') !== '' && targetSharesHost(`http://${flagString(f, 'connect-to')}/`)) ? 1 : 0,
   };
   return {
     urlTyped,
@@ -285,6 +290,8 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     h2: flagBool(f, 'h2'),
     logErrors: flagBool(f, 'log-errors'),
     resolve: flagString(f, 'resolve'),
+    connectTo: connectToFlag(flagString(f, 'connect-to')),
+    caCert: caCertFlag(flagString(f, 'cacert')),
     connectionReuse,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,
@@ -301,4 +308,25 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     warnings,
     flags: f,
   };
+}
+
+/** -connect-to host:port (IPv6 in brackets); a bad value is a usage error naming the flag. */
+function connectToFlag(v: string): string {
+  if (v === '') return '';
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new FlagError(`invalid value "${v}" for flag -connect-to: want host:port`);
+  return v;
+}
+
+/** -cacert FILE: its PEM text, read here (cli/) so the clients in worker threads get data, not a path. */
+function caCertFlag(path: string): string {
+  if (path === '') return '';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new FlagError(`invalid value "${path}" for flag -cacert: ${errorMessage(e)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new FlagError(`invalid value "${path}" for flag -cacert: no PEM certificate in this file`);
+  return text;
 }

@@ -37,3 +37,5 @@ export type { Behaviour, MeshVersion } from './versions.js';
 export { EGRESS_INCLUSION_PREFIXES, FORTIO_SAMPLE_INCLUSION_PREFIXES, renderJson, renderPrometheus, renderText } from './stats.js';
 export type { StatEntry, StatStore } from './stats.js';
 export { isLoopback } from '../shared/loopback.js';
+export { makeRehearsalCerts } from './certs.js';
+export type { RehearsalCerts } from './certs.js';

@@ -58,6 +58,8 @@ export interface StepEnv extends StepEvents {
   forceSignal?: AbortSignal;
   log?: { level?: Level; json?: boolean };
   logErrors?: boolean;
+  /** a local rehearsal's interception: connect to its sidecar (host:port) and trust its CA (PEM) */
+  intercept?: { connectTo: string; caCert: string };
 }
 
 export interface StepOutcome {
@@ -103,6 +105,7 @@ export function poolBatches(batches: readonly FortioResult[], percentiles: reado
 export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> {
   const url = stepUrl(env.base, run.load);
   const request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
+  if (env.intercept) request.http = { ...request.http, connectTo: env.intercept.connectTo, caCert: env.intercept.caCert };
   const loads: StepLoads = { batches: [] };
   const asked = envoyStatNames(run.expectations);
   const cluster = env.cluster;
