@@ -4,7 +4,8 @@
  * scenario's mesh), until SIGINT/SIGTERM. Bad resources: one line per
  * problem (`file:line:col: field: message`), exit 2, nothing starts.
  */
-import { UsageError } from '../shared/errors.js';
+import { readFileSync } from 'node:fs';
+import { errorMessage, UsageError } from '../shared/errors.js';
 import { readYamlFile } from '../shared/yamlConfig.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -48,6 +49,8 @@ export const SIDECAR_FLAGS: FlagSpecs = {
   'outbound-traffic-policy': { type: 'string', default: '', usage: 'mesh-wide meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY or ALLOW_ANY (default: the Istio version\'s; a Sidecar resource in -f overrides it)' },
   'stats-inclusion': { type: 'string', default: 'fortio-sample', usage: 'Istio stats inclusion prefixes: fortio-sample, egress (fortio-sample + BlackHole/Passthrough clusters and tcp.), all, none, or a comma list' },
   seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
+  'tls-upstream': { type: 'string', default: '', usage: 'host:port serving the ServiceEntries\' TLS hosts (tripbench server -tls-hosts): SNI-routed streams go there' },
+  'upstream-cacert': { type: 'string', default: '', usage: 'CA (PEM file) trusted when the sidecar originates TLS (DestinationRule tls SIMPLE); default: the system roots' },
   accesslog: { type: 'bool', default: false, usage: "print one access-log line per request on stderr, in Istio's default format" },
 };
 
@@ -105,6 +108,16 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
   });
   for (const w of config.warnings) io.stderr(`tripbench sidecar: warning: ${w}\n`);
   const upstreams = flagStrings(p, 'upstream');
+  const tlsUpstream = flagString(p, 'tls-upstream');
+  const caFile = flagString(p, 'upstream-cacert');
+  let upstreamCaPem: string | undefined;
+  if (caFile !== '') {
+    try {
+      upstreamCaPem = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`invalid value "${caFile}" for flag -upstream-cacert: ${errorMessage(e)}`);
+    }
+  }
   const admin = flagString(p, 'admin');
   const s = await startSidecar({
     config,
@@ -118,6 +131,8 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
     hopLatencyMs: flagNumber(p, 'hop-latency') / 1e6,
     meshJitter: jitter,
     seed: flagNumber(p, 'seed'),
+    ...(tlsUpstream !== '' ? { tlsUpstream } : {}),
+    ...(upstreamCaPem !== undefined ? { upstreamCaPem } : {}),
     ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e, version.istio.minor) + '\n') } : {}),
     ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
   });

@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSidecar } from '../../src/cli/sidecar.js';
+import { runServer } from '../../src/cli/server.js';
+import { readFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
+import type { TargetHandle } from '../../src/rehearsal/index.js';
 import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
 import type { SidecarHandle, SourceText } from '../../src/rehearsal/index.js';
 import { get } from '../helpers/rehearsalServers.js';
@@ -161,5 +165,31 @@ describe('tripbench sidecar -f', () => {
     expect(await run).toBe(0);
     expect(handle.clusterName).toBe('outbound|80||httpbin.org');
     expect(out.join('')).toContain('tripbench sidecar outbound traffic policy REGISTRY_ONLY (Sidecar): other outside hosts → BlackHoleCluster\n');
+  });
+
+  it('tripbench server -tls-hosts serves HTTPS for those names; -ca-out writes the CA that verifies it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-tls-server-'));
+    const ca = join(dir, 'ca.pem');
+    const out: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let t: TargetHandle | undefined;
+    const run = runServer(['-listen', '127.0.0.1:0', '-tls-hosts', 'www.google.com', '-ca-out', ca], { stderr: (x) => out.push(x), stopped }, (h) => (t = h));
+    while (!t) await new Promise((r) => setTimeout(r, 5));
+    const authorized = await new Promise<boolean>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: t!.address.port, servername: 'www.google.com', ca: readFileSync(ca, 'utf8') }, () => {
+        s.write('GET /get HTTP/1.1\r\nHost: www.google.com\r\n\r\n');
+      });
+      s.once('data', () => {
+        resolve(s.authorized);
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    expect(authorized).toBe(true);
+    expect(t.serverNames()).toEqual(['www.google.com']);
+    stop();
+    expect(await run).toBe(0);
+    expect(out.join('')).toMatch(/listening on https:\/\/127\.0\.0\.1:\d+ \(TLS for www\.google\.com, CA in .*ca\.pem\)\n/);
   });
 });
