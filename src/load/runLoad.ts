@@ -7,7 +7,7 @@ import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import { makeHttpOptions, type HttpOptions, type HttpOptionsInput } from '../http/options.js';
-import { resolveTarget, targetSharesHost } from '../http/resolve.js';
+import { connectHostOf, resolveTarget, targetSharesHost } from '../http/resolve.js';
 import { workerResourceLimits } from '../http/httpRunnable.js';
 import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
 import type { FortioResult } from '../report/fortioResult.js';
@@ -70,7 +70,8 @@ export function reservedCores(run: RunOptions, url: string, resolve = ''): numbe
 export async function runLoad(req: LoadRequest, prepared?: { options: HttpOptions; warnings: string[] }): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const sharded = applyShard(req.run, req.shard ?? null);
-  const run = { ...sharded, reserveCores: reservedCores(sharded, http.url, http.resolve) };
+  // Through -connect-to, the connect address says whether the target shares this machine.
+  const run = { ...sharded, reserveCores: reservedCores(sharded, http.url, http.connectTo !== '' ? connectHostOf(http, '') : http.resolve) };
   const timeline = new QpsTimeline();
   const limits = workerResourceLimits(http);
   const engine = await runEngine({
