@@ -71,6 +71,10 @@ async function runCurl(cfg: LoadConfig): Promise<number> {
   if (r.code !== 200) {
     const summary = r.code === -1 ? r.error : r.body.subarray(0, 256).toString('latin1');
     logError(`Error status ${r.code} : ${summary.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`);
+    if (r.errorKind === 'timeout') {
+      // The egress task's /delay/5 with a 3s route timeout: fortio's default -timeout is 3s too.
+      warn(`the client gave up after -timeout ${cfg.http.timeoutMs}ms; a sidecar route timeout not below it answers 504 only later: set -timeout above the route timeout to see it`);
+    }
   }
   return curlExitCode(r);
 }

@@ -42,6 +42,7 @@ export const LOAD_FLAGS: FlagSpecs = {
   'https-insecure': { type: 'bool', default: false, usage: 'Long form of the -k flag' },
   curl: { type: 'bool', default: false, usage: 'Just fetch the content once' },
   'calc-qps': { type: 'bool', default: false, usage: 'Calculate the qps based on number of requests (-n) and duration (-t)' },
+  cacert: { type: 'string', default: '', usage: 'Path to a custom CA certificate file to be used for the TLS client connections, if empty, use https:// prefix for standard internet/system CAs' },
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
@@ -175,6 +176,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
   asFlagError('content-type', flagString(f, 'content-type'), () => refuse(headerValueProblem(flagString(f, 'content-type'))));
   const reuse = flagString(f, 'connection-reuse');
   asFlagError('connection-reuse', reuse, () => parseConnectionReuse(reuse));
+  connectToFlag(flagString(f, 'connect-to'));
   const shard = parseShard(flagString(f, 'shard'));
   const startAtMs = parseStartAt(flagString(f, 'start-at'));
   if (f.positional.length === 0) {
@@ -221,11 +223,13 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     throw e;
   }
   const quiet = flagBool(f, 'quiet');
+  const caCert = caCertFlag(flagString(f, 'cacert'));
+  const run = startAtMs !== undefined ? { ...made.run, startAtMs } : made.run;
   return {
     urlTyped,
     spec,
-    run: startAtMs !== undefined ? { ...made.run, startAtMs } : made.run,
-    http: made.http,
+    run,
+    http: caCert !== '' ? { ...made.http, caCert } : made.http,
     httpWarnings: made.warnings,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,
@@ -242,6 +246,27 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     warnings,
     flags: f,
   };
+}
+
+/** -connect-to host:port (IPv6 in brackets); a bad value is a usage error naming the flag. */
+function connectToFlag(v: string): string {
+  if (v === '') return '';
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new FlagError(`invalid value "${v}" for flag -connect-to: want host:port`);
+  return v;
+}
+
+/** -cacert FILE: its PEM text, read here (cli/) so the clients in worker threads get data, not a path. */
+function caCertFlag(path: string): string {
+  if (path === '') return '';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new FlagError(`invalid value "${path}" for flag -cacert: ${errorMessage(e)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new FlagError(`invalid value "${path}" for flag -cacert: no PEM certificate in this file`);
+  return text;
 }
 
 /** Every load knob's value as parsed (its default when not given). */

@@ -2,7 +2,8 @@
  * `tripbench server`: the httpbin / fortio-echo compatible target, until SIGINT/SIGTERM.
  */
 import { UsageError } from '../shared/errors.js';
-import { startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
+import { makeRehearsalCerts, startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
 import type { TargetHandle } from '../rehearsal/index.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
@@ -16,6 +17,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   'max-body': { type: 'int', default: 1024 * 1024, usage: 'largest request body read, bytes (413 beyond)' },
   'keepalive-timeout': { type: 'duration', default: 300e9, usage: 'close idle keep-alive connections after this' },
   seed: { type: 'int', default: 0, usage: 'seed for weighted statuses and percentages (0 = random)' },
+  'tls-hosts': { type: 'string', default: '', usage: 'serve HTTPS with a certificate for these hosts (comma list, e.g. www.google.com), signed by a CA made at start' },
+  'ca-out': { type: 'string', default: '', usage: 'with -tls-hosts: write the CA certificate (PEM) here, for -cacert / sidecar -upstream-cacert' },
 };
 
 export interface CommandIo {
@@ -49,7 +52,13 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   }
   if (p.positional.length > 0) throw new UsageError(`server: unexpected argument ${JSON.stringify(p.positional[0])}`);
   for (const n of ['max-size', 'max-body', 'max-delay', 'keepalive-timeout']) if (flagNumber(p, n) < 0) throw new UsageError(`-${n} must not be negative`);
+  const tlsHosts = flagString(p, 'tls-hosts').split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const caOut = flagString(p, 'ca-out');
+  if (caOut !== '' && tlsHosts.length === 0) throw new UsageError('-ca-out needs -tls-hosts');
+  const certs = tlsHosts.length > 0 ? makeRehearsalCerts(tlsHosts) : undefined;
+  if (certs && caOut !== '') await writeFileAtomic(caOut, certs.caPem);
   const t = await startTarget({
+    ...(certs ? { tls: { cert: certs.certPem, key: certs.keyPem } } : {}),
     listen: flagString(p, 'listen'),
     allowRemote: flagBool(p, 'allow-remote'),
     maxDelayMs: flagNumber(p, 'max-delay') / 1e6,
@@ -58,7 +67,7 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     keepAliveTimeoutMs: flagNumber(p, 'keepalive-timeout') / 1e6,
     seed: flagNumber(p, 'seed'),
   });
-  io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}\n`);
+  io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}${certs ? ` (TLS for ${tlsHosts.join(', ')}${caOut !== '' ? `, CA in ${caOut}` : ''})` : ''}\n`);
   onStarted?.(t);
   await io.stopped;
   await t.close();

@@ -10,7 +10,7 @@ import type { CallOutcome, ClientContext, HttpClient } from './client.js';
 import type { ErrorKind } from './errorKinds.js';
 import type { HttpOptions } from './options.js';
 import { type RequestTemplate, buildRequest } from './request.js';
-import { connectHostOf } from './resolve.js';
+import { connectHostOf, connectPortOf } from './resolve.js';
 
 /** A connection-reuse limit drawn uniformly in [min, max]; 0 = unlimited. */
 function drawReuseLimit([min, max]: readonly [number, number]): number {
@@ -57,7 +57,7 @@ export abstract class ClientBase implements HttpClient {
     this.ctx = ctx;
     this.tpl = buildRequest(o);
     this.host = connectHostOf(o, this.tpl.target.hostname);
-    this.port = this.tpl.target.port;
+    this.port = connectPortOf(o, this.tpl.target.port);
     this.#reuseLimit = drawReuseLimit(o.connectionReuse);
     this.timer = setTimeout(() => this.onTimer(), o.timeoutMs);
     this.timer.unref();

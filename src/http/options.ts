@@ -42,6 +42,13 @@ export interface HttpOptions {
   logErrors: boolean;
   /** -resolve: connect to this IP; Host header and TLS SNI still use the URL host. */
   resolve: string;
+  /**
+   * -connect-to host:port: every connection goes there instead of the URL's host and port (as a
+   * pod's iptables sends it to the sidecar); URL, Host header and TLS SNI stay as written. '' = off.
+   */
+  connectTo: string;
+  /** -cacert: PEM of the CA(s) trusted for https:// instead of the system roots; '' = system roots. */
+  caCert: string;
   /** -connection-reuse [min,max]; [0,0] = unlimited. */
   connectionReuse: [number, number];
   /** -r and -offset (seconds) of the connection-time histogram. */
@@ -68,6 +75,8 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
   halfClose: false,
   logErrors: true,
   resolve: '',
+  connectTo: '',
+  caCert: '',
   connectionReuse: [0, 0] as [number, number],
   resolution: LATENCY_SHAPE.divider,
   offset: LATENCY_SHAPE.offset,
@@ -184,6 +193,8 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
     halfClose: input.halfClose ?? d.halfClose,
     logErrors: input.logErrors ?? d.logErrors,
     resolve: input.resolve ?? d.resolve,
+    connectTo: input.connectTo ?? d.connectTo,
+    caCert: input.caCert ?? d.caCert,
     connectionReuse: input.connectionReuse ? [input.connectionReuse[0], input.connectionReuse[1]] : [0, 0],
     resolution,
     offset: input.offset ?? d.offset,

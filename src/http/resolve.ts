@@ -17,9 +17,15 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
-/** The host a client connects to: -resolve when given, else the URL host. */
+/** The host a client connects to: -connect-to's, else -resolve when given, else the URL host. */
 export function connectHostOf(o: HttpOptions, urlHostname: string): string {
+  if (o.connectTo !== '') return o.connectTo.slice(0, o.connectTo.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
   return o.resolve !== '' ? o.resolve : urlHostname;
+}
+
+/** The port a client connects to: -connect-to's, else the URL's. */
+export function connectPortOf(o: HttpOptions, urlPort: number): number {
+  return o.connectTo !== '' ? Number(o.connectTo.slice(o.connectTo.lastIndexOf(':') + 1)) : urlPort;
 }
 
 /** IP for a new connection without waiting: an IP literal or the next cached answer; null = look it up. */
@@ -69,13 +75,14 @@ export interface ResolvedTarget {
 export async function resolveTarget(o: HttpOptions): Promise<ResolvedTarget> {
   const t = requestTarget(o);
   const host = connectHostOf(o, t.hostname);
-  if (net.isIP(host) !== 0) return { host, port: t.port, address: host };
+  const port = connectPortOf(o, t.port);
+  if (net.isIP(host) !== 0) return { host, port, address: host };
   try {
     const answers = await dns.promises.lookup(host, { all: true });
     const v4 = answers.find((a) => a.family === 4);
     const first = v4 ?? answers[0];
     if (first === undefined) throw new Error('no address');
-    return { host, port: t.port, address: first.address };
+    return { host, port, address: first.address };
   } catch (e) {
     throw new StartError(`lookup ${host}: ${errorMessage(e)}`, { cause: e });
   }

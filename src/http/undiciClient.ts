@@ -86,7 +86,7 @@ export class UndiciClient extends ClientBase {
     // HTTP/2 forbids connection-specific headers; -keepalive=false is applied by closing instead.
     const hdrs = o.h2 ? this.tpl.headers.filter(([k]) => k.toLowerCase() !== 'connection') : this.tpl.headers;
     this.#headers = hdrs.flat();
-    const tls = { rejectUnauthorized: !o.insecure };
+    const tls = { rejectUnauthorized: !o.insecure, ...(o.caCert !== '' ? { ca: o.caCert } : {}) };
     this.#connector = buildConnector({
       ...tls,
       timeout: o.timeoutMs,
@@ -160,7 +160,7 @@ export class UndiciClient extends ClientBase {
       const dest = formatDest(ip, this.port);
       this.dest = dest;
       stats.addresses[dest] = (stats.addresses[dest] ?? 0) + 1;
-      const dialOpts: buildConnector.Options = { ...co, hostname: ip };
+      const dialOpts: buildConnector.Options = { ...co, hostname: ip, port: String(this.port) };
       if (this.#servername !== undefined) dialOpts.servername = this.#servername;
       this.#connector(dialOpts, (err, socket) => {
         if (err !== null) {

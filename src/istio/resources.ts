@@ -8,7 +8,7 @@ import { parseGoDuration } from '../shared/duration.js';
 import { re2Problem } from './re2.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
-import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, virtualServiceSchema } from './schema.js';
+import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, sidecarSchema, virtualServiceSchema } from './schema.js';
 
 // ---- resource shapes (only what the schema admits and the mapping reads) ----
 
@@ -62,7 +62,7 @@ export interface TrafficPolicy {
     maxEjectionPercent?: number;
     minHealthPercent?: number;
   };
-  tls?: { mode?: string };
+  tls?: { mode?: string; sni?: string; insecureSkipVerify?: boolean };
   portLevelSettings?: unknown[];
 }
 
@@ -93,14 +93,27 @@ export interface VirtualService {
   apiVersion: string;
   kind: 'VirtualService';
   metadata?: { name?: string; namespace?: string };
-  spec: { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; tls?: unknown[]; tcp?: unknown[] };
+  spec: { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; tls?: TlsRoute[]; tcp?: unknown[] };
+}
+
+/** A VirtualService `tls:` route (opaque to the schema): the SNI match Istio's egress task writes. */
+export interface TlsRoute {
+  match?: Array<{ port?: number; sniHosts?: string[]; sni_hosts?: string[] }>;
+  route?: Array<{ destination?: { host?: string; port?: { number?: number } } }>;
 }
 
 export interface ServiceEntry {
   apiVersion: string;
   kind: 'ServiceEntry';
   metadata?: { name?: string; namespace?: string };
-  spec: { hosts?: string[]; [k: string]: unknown };
+  spec: { hosts?: string[]; ports?: Array<{ number?: number; protocol?: string; name?: string }>; [k: string]: unknown };
+}
+
+export interface IstioSidecar {
+  apiVersion: string;
+  kind: 'Sidecar';
+  metadata?: { name?: string; namespace?: string };
+  spec: { outboundTrafficPolicy?: { mode?: 'REGISTRY_ONLY' | 'ALLOW_ANY' }; [k: string]: unknown };
 }
 
 export interface IstioResources {
@@ -108,6 +121,8 @@ export interface IstioResources {
   virtualService?: VirtualService;
   /** in order; the first one's host names the cluster when there is no DestinationRule */
   serviceEntries?: ServiceEntry[];
+  /** the workload's Sidecar resource (its outboundTrafficPolicy) */
+  sidecar?: IstioSidecar;
 }
 
 export interface SourceText {
@@ -192,7 +207,7 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-export const MESH_KINDS = ['DestinationRule', 'VirtualService', 'ServiceEntry'] as const;
+export const MESH_KINDS = ['DestinationRule', 'VirtualService', 'ServiceEntry', 'Sidecar'] as const;
 
 export interface MeshOptions {
   /**
@@ -215,6 +230,7 @@ export function collectMesh(docs: readonly YamlDocument[], opts: MeshOptions = {
   };
   let drDoc: YamlDocument | undefined;
   let vsDoc: YamlDocument | undefined;
+  let scDoc: YamlDocument | undefined;
   const where = (d: YamlDocument): string => {
     const pos = d.locate([]);
     return `${d.file}:${pos.line}:${pos.col}`;
@@ -252,6 +268,16 @@ export function collectMesh(docs: readonly YamlDocument[], opts: MeshOptions = {
       const p = serviceEntryProblems(doc);
       add(p);
       if (p.length === 0) (resources.serviceEntries ??= []).push(doc.value as ServiceEntry);
+    } else if (v.kind === 'Sidecar') {
+      // One workload has one Sidecar in force (Istio picks the selector match, else the namespace's).
+      if (scDoc && opts.oneCluster !== undefined) {
+        problems.push(doc.problem(['kind'], `a second Sidecar (the first is at ${where(scDoc)}): the emulator is one workload's sidecar`));
+        continue;
+      }
+      const p = validate(doc, sidecarSchema);
+      add(p);
+      if (p.length === 0 && !scDoc) resources.sidecar = doc.value as IstioSidecar;
+      scDoc ??= doc;
     } else {
       problems.push(doc.problem(['kind'], `must be one of ${MESH_KINDS.join(', ')} (got ${JSON.stringify(v.kind)})`));
     }
@@ -259,7 +285,7 @@ export function collectMesh(docs: readonly YamlDocument[], opts: MeshOptions = {
   return { resources, problems };
 }
 
-/** `sidecar -f` texts: multi-document Istio YAML (DestinationRule, VirtualService, ServiceEntry), one cluster. */
+/** `sidecar -f` texts: multi-document Istio YAML (DestinationRule, VirtualService, ServiceEntry, Sidecar), one cluster. */
 export function loadIstioResources(sources: readonly SourceText[]): LoadResult {
   const problems: Problem[] = [];
   const docs: YamlDocument[] = [];

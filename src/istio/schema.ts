@@ -221,6 +221,21 @@ export const serviceEntrySchema: JsonSchema = resource(
   }),
 );
 
+/**
+ * An Istio `Sidecar` (networking.istio.io): the emulator reads `outboundTrafficPolicy.mode`; its
+ * egress/ingress listeners and workload selector are accepted as Istio has them.
+ */
+export const sidecarSchema: JsonSchema = resource(
+  'Sidecar',
+  obj({
+    workloadSelector: opaque,
+    ingress: opaqueList,
+    egress: opaqueList,
+    inboundConnectionPool: opaque,
+    outboundTrafficPolicy: obj({ mode: { enum: ['REGISTRY_ONLY', 'ALLOW_ANY'] }, egressProxy: opaque }),
+  }),
+);
+
 /** Only the header fields, so the kind/apiVersion problem is reported before the spec is looked at. */
 export const resourceHeaderSchema: JsonSchema = {
   type: 'object',

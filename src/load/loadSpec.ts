@@ -11,7 +11,7 @@
  */
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../engine/options.js';
 import { DEFAULT_HTTP_OPTIONS, makeHttpOptions, parseConnectionReuse, type HeaderPair, type HttpOptions } from '../http/options.js';
-import { targetSharesHost } from '../http/resolve.js';
+import { connectHostOf, targetSharesHost } from '../http/resolve.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { DEFAULT_PERCENTILES, effectiveResolution } from '../stats/fortioShapes.js';
 
@@ -65,6 +65,7 @@ export const LOAD_KNOBS = {
   'sequential-warmup': knob('bool', R.sequentialWarmup, 'http(s) runner warmup done sequentially instead of parallel'),
   'log-errors': knob('bool', H.logErrors, 'Log http non 2xx/418 error codes as they occur'),
   resolve: knob('string', H.resolve, 'Resolve host name to this IP'),
+  'connect-to': knob('string', H.connectTo, "host:port to connect to instead of the URL's host and port, URL, Host header and SNI unchanged (like curl --connect-to; e.g. a sidecar's 127.0.0.1:15001)"),
   user: knob('string', '', 'User credentials for basic authentication (for http). Input data format should be user:password'),
 } as const;
 
@@ -104,8 +105,9 @@ export interface LoadOptions {
 }
 
 /** Cores the engine leaves free: as the caller set them, else one when the target is on this machine. */
-export function reservedCores(run: RunOptions, url: string, resolve = ''): number {
-  return run.reserveCores ?? (targetSharesHost(url, resolve) ? 1 : 0);
+export function reservedCores(run: RunOptions, http: HttpOptions): number {
+  // Through -connect-to, the connect address says whether the target shares this machine.
+  return run.reserveCores ?? (targetSharesHost(http.url, http.connectTo !== '' ? connectHostOf(http, '') : http.resolve) ? 1 : 0);
 }
 
 /**
@@ -133,6 +135,7 @@ export function loadOptions(spec: LoadSpec, url: string, body?: Uint8Array | nul
     h2: spec.h2,
     logErrors: spec['log-errors'],
     resolve: spec.resolve,
+    connectTo: spec['connect-to'],
     connectionReuse: spec['connection-reuse'] !== undefined ? parseConnectionReuse(spec['connection-reuse']) : undefined,
     resolution,
     offset,
@@ -154,7 +157,7 @@ export function loadOptions(spec: LoadSpec, url: string, body?: Uint8Array | nul
     percentiles: [...(spec.p ?? R.percentiles)],
     workers: Math.max(0, spec.workers ?? R.workers),
   };
-  run.reserveCores = reservedCores(run, http.url, http.resolve);
+  run.reserveCores = reservedCores(run, http);
   return { run, http, warnings: made.warnings };
 }
 

@@ -70,7 +70,7 @@ export async function checkTarget(made: MadeHttpOptions): Promise<MadeHttpOption
 export async function runLoad(req: LoadRequest, prepared?: MadeHttpOptions): Promise<LoadOutcome> {
   const { options: http, warnings } = prepared ?? (await prepareHttp(req.http));
   const sharded = applyShard(req.run, req.shard ?? null);
-  const run = { ...sharded, reserveCores: reservedCores(sharded, http.url, http.resolve) };
+  const run = { ...sharded, reserveCores: reservedCores(sharded, http) };
   const timeline = new QpsTimeline();
   const limits = workerResourceLimits(http);
   const engine = await runEngine({

@@ -5,6 +5,7 @@
  * pool with no connection at all may always open one even past max_connections.
  */
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { ResourceManager } from './breaker.js';
 import type { ClusterStats } from './clusterStats.js';
 import type { ClusterConfig } from './envoyConfig.js';
@@ -272,7 +273,10 @@ export class ConnPool {
     this.ctx.stats.inc('upstream_cx_http1_total');
     this.host.cxTotal++;
     this.host.cxActive++;
-    const socket = connect({ host: this.host.address, port: this.host.port });
+    const tls = cfg.tls;
+    const socket = tls
+      ? tlsConnect({ host: this.host.address, port: this.host.port, servername: tls.sni, ...(tls.caPem !== undefined ? { ca: tls.caPem } : {}) })
+      : connect({ host: this.host.address, port: this.host.port });
     const conn = new UpstreamConnection(socket);
     client.conn = conn;
     client.connectTimer = setTimeout(() => {
@@ -280,7 +284,9 @@ export class ConnPool {
       socket.destroy();
     }, cfg.connectTimeoutMs);
     client.connectTimer.unref();
-    socket.once('connect', () => {
+    // TLS origination: the connection is ready once the handshake (and certificate check) is done.
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      if (tls) this.ctx.stats.counter('ssl.handshake').inc();
       const h = this.ctx.handshakeMs();
       if (h <= 0) this.onConnected(client);
       else client.handshake = preciseDelay(h, () => this.onConnected(client));

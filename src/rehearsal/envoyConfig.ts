@@ -85,6 +85,8 @@ export interface ClusterConfig {
   outlier: OutlierConfig | undefined;
   /** percent; 0 disables panic mode */
   healthyPanicThreshold: number;
+  /** TLS origination (DestinationRule tls SIMPLE): SNI sent and the CA trusted (PEM; undefined = Node's roots) */
+  tls?: { sni: string; caPem?: string };
 }
 
 export type StringMatcher = { exact: string } | { prefix: string } | { regex: Re2Matcher };
@@ -131,10 +133,42 @@ export interface RouteConfig {
   fault: FaultConfig | undefined;
 }
 
+/** meshConfig / Sidecar `outboundTrafficPolicy.mode`: where a host outside the registry goes. */
+export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
+export const OUTBOUND_TRAFFIC_POLICIES: readonly OutboundTrafficPolicy[] = ['REGISTRY_ONLY', 'ALLOW_ANY'];
+
+/** A TLS port of a ServiceEntry: the SNI filter chain pilot writes for it (tcp_proxy to its cluster). */
+export interface TlsPassthrough {
+  /** the SNI names the chain matches (the ServiceEntry's hosts; `*.x` wildcards as suffixes) */
+  sniHosts: string[];
+  port: number;
+  /** `outbound|<port>||<host>` */
+  clusterName: string;
+  /** the name in stat names (alt_stat_name from Istio 1.23) */
+  statName: string;
+}
+
+/** A DestinationRule `tls: { mode: SIMPLE }` on the cluster: the sidecar opens TLS upstream. */
+export interface TlsOrigination {
+  /** the SNI sent upstream (`tls.sni`, else the DestinationRule host) */
+  sni: string;
+}
+
 export interface SidecarConfig {
   /** the Istio/Envoy pair emulated */
   version: MeshVersion;
   cluster: ClusterConfig;
+  /** the port of the cluster's service (listener stat prefix `outbound_0.0.0.0_<port>`) */
+  servicePort: number;
+  /** unknown outside hosts: BlackHoleCluster (REGISTRY_ONLY) or PassthroughCluster (ALLOW_ANY) */
+  outboundPolicy: OutboundTrafficPolicy;
+  /** where outboundPolicy came from, for messages: "Sidecar default", "mesh", "Istio 1.30 default" */
+  outboundPolicySource: string;
+  /** the hosts the registry knows for HTTP (ServiceEntry, VirtualService and DestinationRule hosts), lowercase */
+  registeredHosts: string[];
+  /** SNI filter chains, one per ServiceEntry TLS/HTTPS port */
+  tlsPassthrough: TlsPassthrough[];
+  tlsOrigination?: TlsOrigination;
   routes: RouteConfig[];
   /** the VirtualService's domains and the service's default routes for any other authority (none without a VirtualService) */
   virtualHost?: { domains: string[]; fallback: RouteConfig[] };

@@ -7,7 +7,7 @@
  */
 import { parseGoDuration } from '../shared/duration.js';
 import { compileRe2 } from '../istio/re2.js';
-import { defaultClusterName } from '../istio/naming.js';
+import { clusterHostPort, defaultClusterName, serviceEntryPorts, TLS_PROTOCOLS } from '../istio/naming.js';
 import type { HostResource } from '../istio/naming.js';
 import { ENVOY_DEFAULT_OUTLIER, ENVOY_DEFAULT_THRESHOLDS, UNLIMITED } from './envoyConfig.js';
 import type {
@@ -18,9 +18,12 @@ import type {
   RetryPolicy,
   RouteConfig,
   RouteMatch,
+  OutboundTrafficPolicy,
   SidecarConfig,
   StringMatcher,
   Thresholds,
+  TlsOrigination,
+  TlsPassthrough,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
 import { IstioConfigError, loadIstioResources } from '../istio/resources.js';
@@ -134,9 +137,9 @@ export function clusterConfig(dr: DestinationRule | undefined, name: string, v: 
   const http = tp?.connectionPool?.http;
   const tcp = tp?.connectionPool?.tcp;
   if (dr?.spec.subsets?.length) warnings.push('DestinationRule subsets are not modelled; the top-level trafficPolicy applies to every endpoint');
-  if (tp?.portLevelSettings?.length) warnings.push('trafficPolicy.portLevelSettings are not modelled');
+  if (tp?.portLevelSettings?.some((x) => Object.keys(x as object).some((k) => k !== 'port' && k !== 'tls'))) warnings.push('trafficPolicy.portLevelSettings are not modelled (only their tls)');
   if (http?.h2UpgradePolicy === 'UPGRADE' || http?.useClientProtocol) warnings.push('HTTP/2 upstream (h2UpgradePolicy/useClientProtocol) is not modelled; upstream stays HTTP/1.1');
-  if (tp?.tls?.mode && tp.tls.mode !== 'ISTIO_MUTUAL' && tp.tls.mode !== 'DISABLE') warnings.push(`tls.mode ${tp.tls.mode} is not modelled; only the -mtls-handshake delay is`);
+  if (tp?.tls?.mode === 'MUTUAL') warnings.push('tls.mode MUTUAL is not modelled (SIMPLE is: TLS origination); only the -mtls-handshake delay is');
   const od = tp?.outlierDetection;
   const out = od ? outlier(od, v, b, warnings) : undefined;
   let panic = 50; // Envoy's default healthy_panic_threshold
@@ -238,10 +241,10 @@ const IGNORED_MATCH_FIELDS = ['sourceLabels', 'gateways', 'port', 'sourceNamespa
 export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, warnings: string[]): RouteConfig[] {
   const http = vs?.spec.http;
   if (!vs || !http || http.length === 0) {
-    if (vs && (vs.spec.tcp?.length || vs.spec.tls?.length)) warnings.push('VirtualService tcp/tls routes are not modelled');
+    if (vs?.spec.tcp?.length) warnings.push('VirtualService tcp routes are not modelled');
     return [{ name: 'default', logName: 'default', matches: [], timeoutMs: 0, retry: retryPolicy(undefined, v), fault: undefined }];
   }
-  if (vs.spec.tcp?.length || vs.spec.tls?.length) warnings.push('VirtualService tcp/tls routes are not modelled');
+  if (vs.spec.tcp?.length) warnings.push('VirtualService tcp routes are not modelled');
   return http.map((r, i) => {
     const where = `spec.http[${i}]`;
     for (const f of IGNORED_ROUTE_FIELDS) if (r[f] !== undefined) warnings.push(`${where}.${f} is not modelled`);
@@ -279,9 +282,45 @@ export function routeConfigs(vs: VirtualService | undefined, v: IstioVersion, wa
 
 export interface MappingOptions {
   istioVersion: IstioVersion;
-  /** defaults to Istio's name for the DR host on servicePort */
+  /** defaults to Istio's name for the resources' host and port (clusterHostPort) */
   clusterName?: string;
+  /** the service port; defaults to the one the resources name (clusterHostPort) */
   servicePort?: number;
+  /** the mesh-wide meshConfig.outboundTrafficPolicy.mode; undefined = the Istio version's default */
+  outboundTrafficPolicy?: OutboundTrafficPolicy;
+}
+
+function tlsRouteSniHosts(vs: VirtualService | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const r of vs?.spec.tls ?? []) for (const m of r.match ?? []) for (const h of [...(m.sniHosts ?? []), ...(m.sni_hosts ?? [])]) out.add(h.toLowerCase());
+  return out;
+}
+
+/** The SNI filter chains pilot writes for the ServiceEntries' TLS/HTTPS ports (one cluster per host and port). */
+function tlsPassthrough(res: IstioResources, b: Behaviour): TlsPassthrough[] {
+  const routed = tlsRouteSniHosts(res.virtualService);
+  const out: TlsPassthrough[] = [];
+  for (const se of res.serviceEntries ?? []) {
+    for (const port of serviceEntryPorts(se)) {
+      if (!TLS_PROTOCOLS.has(port.protocol)) continue;
+      for (const host of se.spec.hosts ?? []) {
+        const h = host.toLowerCase();
+        if (b.httpsNeedsTlsRoute && !routed.has(h)) continue;
+        const clusterName = `outbound|${port.number}||${h}`;
+        out.push({ sniHosts: [h], port: port.number, clusterName, statName: b.statNameSemicolon ? `${clusterName};` : clusterName });
+      }
+    }
+  }
+  return out;
+}
+
+/** DestinationRule `tls.mode: SIMPLE` on the cluster's port (top level or its portLevelSettings). */
+function tlsOrigination(dr: DestinationRule | undefined, port: number): TlsOrigination | undefined {
+  const tp = dr?.spec.trafficPolicy;
+  const pl = (tp?.portLevelSettings ?? []).map((x) => x as { port?: { number?: number }; tls?: { mode?: string; sni?: string } }).find((x) => x.port?.number === port);
+  const tls = pl?.tls ?? tp?.tls;
+  if (!dr || tls?.mode !== 'SIMPLE') return undefined;
+  return { sni: tls.sni ?? dr.spec.host };
 }
 
 /** The cluster's host is declared by a ServiceEntry outside the mesh (`location` defaults to MESH_EXTERNAL). */
@@ -293,16 +332,31 @@ function meshExternal(clusterName: string, entries: readonly ServiceEntry[]): bo
 /** What pilot would have pushed for these resources. */
 export function toSidecarConfig(res: IstioResources, opts: MappingOptions): SidecarConfig {
   const warnings: string[] = [];
-  const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? [])];
-  const name = opts.clusterName ?? defaultClusterName(named, opts.servicePort ?? 8000);
+  const b = behaviourOf(opts.istioVersion);
   const vs = res.virtualService;
+  const named: HostResource[] = [...(res.destinationRule ? [res.destinationRule] : []), ...(res.serviceEntries ?? []), ...(vs ? [vs] : [])];
+  const hp = clusterHostPort(named, opts.servicePort);
+  const name = opts.clusterName ?? `outbound|${hp.port}||${hp.fqdn}`;
   const hosts = Array.isArray(vs?.spec.hosts) ? vs.spec.hosts.filter((h): h is string => typeof h === 'string') : [];
+  const registered = new Set<string>([hp.host.toLowerCase(), ...hosts.map((h) => h.toLowerCase())]);
+  if (res.destinationRule) registered.add(res.destinationRule.spec.host.toLowerCase());
+  for (const se of res.serviceEntries ?? []) for (const h of se.spec.hosts ?? []) registered.add(h.toLowerCase());
+  const scMode = res.sidecar?.spec.outboundTrafficPolicy?.mode;
+  const outboundPolicy: OutboundTrafficPolicy = scMode ?? opts.outboundTrafficPolicy ?? (b.defaultOutboundAllowAny ? 'ALLOW_ANY' : 'REGISTRY_ONLY');
+  const outboundPolicySource = scMode !== undefined ? 'Sidecar' : opts.outboundTrafficPolicy !== undefined ? 'mesh' : `Istio ${opts.istioVersion.istio.label} default`;
+  const origination = tlsOrigination(res.destinationRule, hp.port);
   return {
     version: opts.istioVersion,
     cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
+    servicePort: hp.port,
+    outboundPolicy,
+    outboundPolicySource,
+    registeredHosts: [...registered],
+    tlsPassthrough: tlsPassthrough(res, b),
+    ...(origination ? { tlsOrigination: origination } : {}),
     routes: routeConfigs(vs, opts.istioVersion, warnings),
     ...(vs && hosts.length > 0
-      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', opts.servicePort ?? 8000), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
+      ? { virtualHost: { domains: virtualHostDomains(hosts, vs.metadata?.namespace ?? 'default', hp.port), fallback: routeConfigs(undefined, opts.istioVersion, []) } }
       : {}),
     warnings,
   };

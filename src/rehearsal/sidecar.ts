@@ -20,6 +20,10 @@ import { formatFlags, newStreamLog } from './accessLog.js';
 import type { AccessLogEntry, StreamLog } from './accessLog.js';
 import { localReplyHeaders } from './envoyHeaders.js';
 import type { LocalReply } from './localReply.js';
+import { OutboundHttp } from './outbound.js';
+import { outboundListener } from './outboundListener.js';
+import { SniProxy } from './sniProxy.js';
+import type { TcpLogEntry } from './sniProxy.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
 import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
@@ -65,6 +69,12 @@ export interface SidecarOptions {
   maxRequestBodyBytes?: number;
   /** called once per downstream request when it is over */
   onAccessLog?: (e: AccessLogEntry) => void;
+  /** "host:port" serving the ServiceEntries' TLS hosts (SNI passthrough, PassthroughCluster for TLS) */
+  tlsUpstream?: string;
+  /** CA (PEM) the sidecar trusts when it originates TLS (DestinationRule tls SIMPLE); default: Node's roots */
+  upstreamCaPem?: string;
+  /** called once per TLS (SNI-routed) connection when it is over */
+  onTcpLog?: (e: TcpLogEntry) => void;
 }
 
 export interface SidecarHandle {
@@ -201,16 +211,18 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const hopMean = o.hopLatencyMs ?? DEFAULT_HOP_LATENCY_MS;
   const jitter = Math.min(1, Math.max(0, o.meshJitter ?? DEFAULT_MESH_JITTER));
   const spread = (m: number): number => (m <= 0 ? 0 : m * (1 - jitter + 2 * jitter * rng()));
+  const orig = o.config.tlsOrigination;
   const cluster = new Cluster({
-    config: o.config.cluster,
+    config: orig ? { ...o.config.cluster, tls: { sni: orig.sni, ...(o.upstreamCaPem !== undefined ? { caPem: o.upstreamCaPem } : {}) } } : o.config.cluster,
     endpoints,
     lanes,
     store,
     rng,
     handshakeMs: () => spread(mean),
   });
-  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? 8000}.`;
+  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? o.config.servicePort}.`;
   const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean), o.config.virtualHost);
+  const outbound = new OutboundHttp({ config: o.config, router, endpoints, lanes, store, rng, httpPrefix, hopLatencyMs: () => spread(hopMean) });
   const ds = {
     cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
     rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
@@ -292,7 +304,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       }
       const raw: RawHeaders = [];
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-      router.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
+      outbound.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
     });
   });
   // Envoy's downstream idle timeout is long (1h); no Keep-Alive header, no early close.
@@ -313,18 +325,33 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     });
   });
 
+  let tlsUpstream: { address: string; port: number } | undefined;
+  if (o.tlsUpstream !== undefined) {
+    tlsUpstream = parseHostPort(o.tlsUpstream);
+    if (!tlsUpstream) throw new UsageError(`tls-upstream: invalid endpoint ${JSON.stringify(o.tlsUpstream)} (want host:port)`);
+  }
+  const sni = new SniProxy({
+    chains: o.config.tlsPassthrough,
+    policy: o.config.outboundPolicy,
+    store,
+    upstream: tlsUpstream,
+    connectTimeoutMs: o.config.cluster.connectTimeoutMs,
+    ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}),
+  });
+  const listener = outboundListener(server, sni);
   const admin = adminAddr ? createAdminServer({ store, cluster, startedAt, concurrency: lanes }) : undefined;
   let bound: ListenAddress;
   let adminBound: ListenAddress | undefined;
   try {
-    bound = await listen(server, listenAddr);
+    bound = await listen(listener.server, listenAddr);
     if (admin && adminAddr) adminBound = await listen(admin, adminAddr);
   } catch (e) {
-    server.close();
+    void listener.closeAll();
     admin?.close();
     throw e;
   }
   cluster.start();
+  outbound.start();
   return {
     url: urlOf(bound),
     address: bound,
@@ -337,7 +364,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     resetCounters: () => store.resetCounters(),
     close: async () => {
       cluster.close();
-      await Promise.all([closeServer(server), admin ? closeServer(admin) : Promise.resolve()]);
+      outbound.close();
+      await Promise.all([closeServer(server), listener.closeAll(), admin ? closeServer(admin) : Promise.resolve()]);
     },
   };
 }

@@ -78,6 +78,9 @@ export const ISTIO_DEFAULT_INCLUSION_PREFIXES = ['reporter=', 'cluster_manager',
  */
 export const FORTIO_SAMPLE_INCLUSION_PREFIXES = ['cluster.outbound', 'cluster_manager', 'listener_manager', 'http_mixer_filter', 'tcp_mixer_filter', 'server', 'cluster.xds-grpc'];
 
+/** The fortio sample's prefixes and the egress clusters' and TCP proxies' stats (Istio's egress checks grep them). */
+export const EGRESS_INCLUSION_PREFIXES = [...FORTIO_SAMPLE_INCLUSION_PREFIXES, 'cluster.BlackHoleCluster', 'cluster.PassthroughCluster', 'tcp.'];
+
 export class StatStore {
   private readonly stats = new Map<string, Counter | Gauge>();
   /** undefined = everything is shown */

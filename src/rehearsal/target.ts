@@ -4,6 +4,8 @@
  * Bounded: delays, payload sizes and request bodies are capped; timers die with their socket.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -35,6 +37,8 @@ export interface TargetOptions {
    * rewriting the URLs the load sends, so the same scenario runs unchanged against a cluster.
    */
   defaults?: TargetDefaults;
+  /** serve HTTPS with this certificate (PEM): the stand-in for an outside host's TLS port */
+  tls?: { cert: string; key: string };
 }
 
 export interface TargetDefaults {
@@ -48,6 +52,8 @@ export interface TargetHandle {
   /** connections accepted so far (tells how often a proxy reconnected) */
   connections(): number;
   requests(): number;
+  /** the SNI of every TLS connection accepted, in order (HTTPS targets only) */
+  serverNames(): string[];
   close(): Promise<void>;
 }
 
@@ -311,7 +317,7 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
   if (!checked.ok) throw new UsageError(`target defaults: ${checked.error}`);
   let connections = 0;
   let requests = 0;
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     requests++;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -329,7 +335,10 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
       }
       handle(ctx, req, res, Buffer.concat(chunks));
     });
-  });
+  };
+  const serverNames: string[] = [];
+  const server: Server = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, onRequest) : createServer(onRequest);
+  if (o.tls) server.on('secureConnection', (s: TLSSocket) => serverNames.push(typeof s.servername === 'string' ? s.servername : ''));
   server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
   server.on('connection', (s: Socket) => {
     connections++;
@@ -337,10 +346,11 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
   });
   const bound = await listen(server, addr);
   return {
-    url: urlOf(bound),
+    url: o.tls ? urlOf(bound).replace(/^http:/, 'https:') : urlOf(bound),
     address: bound,
     connections: () => connections,
     requests: () => requests,
+    serverNames: () => [...serverNames],
     close: () => closeServer(server),
   };
 }

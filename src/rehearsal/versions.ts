@@ -90,6 +90,19 @@ export interface Behaviour {
   peerMetadataFrom: string | undefined;
   /** alt_stat_name = cluster name + ";" from 1.23 (cluster_builder.go 488, istio/istio#51861) */
   statNameSemicolon: boolean;
+  /**
+   * meshConfig.outboundTrafficPolicy.mode when neither the mesh nor a Sidecar sets it: REGISTRY_ONLY
+   * in 1.0 (outside hosts need a ServiceEntry), ALLOW_ANY from 1.1 (Istio 1.1 upgrade notes,
+   * istio.io news/releases/1.1.x/announcing-1.1/upgrade-notes: "The default outbound traffic policy
+   * is now ALLOW_ANY")
+   */
+  defaultOutboundAllowAny: boolean;
+  /**
+   * An HTTPS ServiceEntry alone does not route TLS by SNI: Istio 1.0's egress task adds a
+   * VirtualService `tls:` route with `match: sni_hosts` (inferred from the 1.0 task page); from
+   * 1.1 the ServiceEntry's TLS port gets an SNI filter chain by itself
+   */
+  httpsNeedsTlsRoute: boolean;
   // ---- what the Envoy binary does ----
   /** max_requests applies to HTTP/1.1 pools only since the unified pools (be8d4caf, Envoy 1.14) */
   maxRequestsOnHttp1: boolean;
@@ -129,6 +142,8 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     trackRemaining: i >= 10,
     peerMetadataFrom: i >= 5 ? v.istio.label : undefined,
     statNameSemicolon: i >= 23,
+    defaultOutboundAllowAny: i >= 1,
+    httpsNeedsTlsRoute: i === 0,
     maxRequestsOnHttp1: e >= 14,
     legacyBackoff: e < 17,
     ejectionRule: e <= 26 ? 'before-lt' : e === 27 ? 'after-le-or-first' : 'after-le',

@@ -6,12 +6,15 @@
  */
 import { UsageError } from '../shared/errors.js';
 import { urlPort } from '../shared/urlPort.js';
+import { DEFAULT_TIMEOUT_MS } from '../http/options.js';
 import { loadYamlDocuments, ProblemsError } from '../shared/yamlConfig.js';
 import { meshDocuments } from './checks.js';
 import { collectMesh } from '../istio/resources.js';
 import type { VirtualService } from '../istio/resources.js';
 import {
   DEFAULT_ISTIO_VERSION,
+  EGRESS_INCLUSION_PREFIXES,
+  makeRehearsalCerts,
   parseIstioVersion,
   startSidecar,
   startTarget,
@@ -35,6 +38,10 @@ export interface Rehearsal {
   warnings: string[];
   sidecar: SidecarHandle;
   targets: TargetHandle[];
+  /** host:port of the sidecar's listener: where the load connects, whatever the URL says (a pod's iptables) */
+  connectTo: string;
+  /** PEM of the rehearsal's CA, which signed the HTTPS upstream's certificate ('' when none is needed) */
+  caPem: string;
   close(): Promise<void>;
 }
 
@@ -58,7 +65,26 @@ export function rehearsalConfig(s: Scenario): SidecarConfig {
     istioVersion,
     servicePort: urlPort(new URL(s.target)),
     ...(s.cluster !== undefined ? { clusterName: s.cluster } : {}),
+    ...(s.rehearsal?.outboundTrafficPolicy !== undefined ? { outboundTrafficPolicy: s.rehearsal.outboundTrafficPolicy } : {}),
   });
+}
+
+/**
+ * A step whose client `-timeout` is not above the route timeout: the client gives up first and
+ * records -1 (i/o timeout) where Envoy would answer 504 (fortio's default -timeout is 3 s, the
+ * egress task's route timeout too).
+ */
+export function clientTimeoutWarnings(s: Scenario, config: SidecarConfig): string[] {
+  const routeMs = Math.max(0, ...config.routes.map((r) => r.timeoutMs));
+  if (routeMs <= 0) return [];
+  const out: string[] = [];
+  for (const st of s.steps) {
+    const clientMs = (st.load.timeout ?? DEFAULT_TIMEOUT_MS * 1e6) / 1e6;
+    if (clientMs <= routeMs) {
+      out.push(`step ${st.name}: the client's timeout ${clientMs}ms is not above the route timeout ${routeMs}ms: the client gives up first (-1 i/o timeout) instead of seeing Envoy's 504; set load.timeout above it`);
+    }
+  }
+  return out;
 }
 
 function endpointDefaults(s: Scenario, i: number): TargetDefaults {
@@ -79,6 +105,7 @@ export interface RehearsalOptions {
 
 export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): Promise<Rehearsal> {
   const config = rehearsalConfig(s);
+  config.warnings.push(...clientTimeoutWarnings(s, config));
   const targets: TargetHandle[] = [];
   const closeAll = async (sidecar?: SidecarHandle): Promise<void> => {
     await sidecar?.close();
@@ -89,10 +116,25 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     for (let i = 0; i < n; i++) {
       targets.push(await startTarget({ defaults: endpointDefaults(s, i), ...(opts.seed ? { seed: opts.seed + i } : {}) }));
     }
+    // Outside hosts on a TLS port (SNI passthrough) or reached by TLS origination: an HTTPS target
+    // with a certificate for their names, signed by a CA made now that the load trusts.
+    const tlsHosts = [...new Set([...config.tlsPassthrough.flatMap((c) => c.sniHosts), ...(config.tlsOrigination ? [config.tlsOrigination.sni] : [])])];
+    let caPem = '';
+    let tlsTarget: TargetHandle | undefined;
+    if (tlsHosts.length > 0 || new URL(s.target).protocol === 'https:') {
+      const certs = makeRehearsalCerts(tlsHosts.length > 0 ? tlsHosts : [new URL(s.target).hostname]);
+      caPem = certs.caPem;
+      tlsTarget = await startTarget({ defaults: endpointDefaults(s, 0), tls: { cert: certs.certPem, key: certs.keyPem }, ...(opts.seed ? { seed: opts.seed } : {}) });
+      targets.push(tlsTarget);
+    }
+    const hostPort = (t: TargetHandle): string => `${t.address.host}:${t.address.port}`;
+    const httpTargets = tlsTarget ? targets.filter((t) => t !== tlsTarget) : targets;
     const r = s.rehearsal ?? {};
     const sidecar = await startSidecar({
       config,
-      upstreams: targets.map((t) => `${t.address.host}:${t.address.port}`),
+      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : httpTargets.map(hostPort),
+      ...(tlsTarget ? { tlsUpstream: hostPort(tlsTarget), upstreamCaPem: caPem } : {}),
+      statsInclusionPrefixes: [...EGRESS_INCLUSION_PREFIXES],
       servicePort: urlPort(new URL(s.target)),
       ...(r.concurrency !== undefined ? { concurrency: r.concurrency } : {}),
       ...(r.mtlsHandshake !== undefined ? { mtlsHandshakeMs: r.mtlsHandshake / 1e6 } : {}),
@@ -106,6 +148,8 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
       warnings: config.warnings,
       sidecar,
       targets,
+      connectTo: `${sidecar.address.host.includes(':') ? `[${sidecar.address.host}]` : sidecar.address.host}:${sidecar.address.port}`,
+      caPem,
       close: () => closeAll(sidecar),
     };
   } catch (e) {

@@ -12,7 +12,7 @@ import type { StatsFormat } from './envoyAdmin.js';
 import { loadRequestFor } from './loadRequest.js';
 import { planScenario, stepUrl } from './plan.js';
 import { NOT_MODELLED } from '../rehearsal/index.js';
-import { rehearsalTarget, startRehearsal, type Rehearsal } from './rehearsalRig.js';
+import { startRehearsal, type Rehearsal } from './rehearsalRig.js';
 import { notRunStep, runStep, type StepEnv, type StepEvents, type StepLoads } from './stepRunner.js';
 import type { Scenario, StepRun } from './types.js';
 import type { ScenarioResult, StepResult } from './results.js';
@@ -131,7 +131,8 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       return { scenario: s, result: { ...allNotRun(s, runs, s.target, startedAt, why), unreachable: why }, loads: {}, unreachable: why };
     }
     opts.onRehearsal?.(s, rig);
-    base = rehearsalTarget(rig, s.target);
+    // As in a pod: the URL, Host header and SNI stay the scenario's; the connection goes to the sidecar.
+    base = s.target;
   } else {
     base = effectiveTarget(s.target, opts.target as string);
   }
@@ -163,6 +164,7 @@ export async function runScenario(s: Scenario, opts: RunScenarioOptions = {}): P
       ...(opts.forceSignal ? { forceSignal: opts.forceSignal } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.logErrors !== undefined ? { logErrors: opts.logErrors } : {}),
+      ...(rig ? { intercept: { connectTo: rig.connectTo, caCert: rig.caPem } } : {}),
       ...(opts.onBatchStart ? { onBatchStart: opts.onBatchStart } : {}),
       ...(opts.onLoadStart ? { onLoadStart: opts.onLoadStart } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

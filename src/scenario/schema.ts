@@ -156,6 +156,7 @@ function normalise(raw: Raw, file: string, source: string): Scenario {
     if (typeof r.concurrency === 'number') s.rehearsal.concurrency = r.concurrency;
     if (r.mtlsHandshake !== undefined) s.rehearsal.mtlsHandshake = durationNs(r.mtlsHandshake) as number;
     if (typeof r.istioVersion === 'string') s.rehearsal.istioVersion = r.istioVersion;
+    if (r.outboundTrafficPolicy === 'REGISTRY_ONLY' || r.outboundTrafficPolicy === 'ALLOW_ANY') s.rehearsal.outboundTrafficPolicy = r.outboundTrafficPolicy;
   }
   return s;
 }

@@ -70,6 +70,8 @@ export interface StepEnv extends StepEvents {
   shard?: Shard;
   /** `-start-at`, epoch ms: the first batch's timed run begins then (engine/startAt.ts) */
   startAtMs?: number;
+  /** a local rehearsal's interception: connect to its sidecar (host:port) and trust its CA (PEM) */
+  intercept?: { connectTo: string; caCert: string };
 }
 
 /** A shard's step: measured, judged only once every shard's calls are merged. */
@@ -133,6 +135,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
   let prepared;
   try {
     request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
+    if (env.intercept) request.http = { ...request.http, connectTo: env.intercept.connectTo, caCert: env.intercept.caCert };
     prepared = await checkTarget({ options: request.http, warnings: request.warnings });
   } catch (e) {
     return { step: notRunStep(run, `the load could not start: ${errorMessage(e)}`), loads, interrupted: false };

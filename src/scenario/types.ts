@@ -79,7 +79,7 @@ export interface Expectation {
 /** One Istio resource, verbatim (the rehearsal parses them; reports print them). */
 export interface MeshResource {
   apiVersion: string;
-  kind: 'DestinationRule' | 'VirtualService' | 'ServiceEntry';
+  kind: 'DestinationRule' | 'VirtualService' | 'ServiceEntry' | 'Sidecar';
   metadata: { name: string; namespace?: string; [k: string]: unknown };
   spec: Record<string, unknown>;
   [k: string]: unknown;
@@ -99,6 +99,8 @@ export interface RehearsalKnobs {
   /** ns */
   mtlsHandshake?: number;
   istioVersion?: string;
+  /** meshConfig.outboundTrafficPolicy.mode; undefined = the Istio version's default */
+  outboundTrafficPolicy?: 'REGISTRY_ONLY' | 'ALLOW_ANY';
 }
 
 export interface Step {

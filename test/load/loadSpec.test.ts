@@ -55,6 +55,7 @@ const ARBITRARIES: Partial<Record<KnobName, fc.Arbitrary<unknown>>> = {
     fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 50 })).map(([a, d]) => `${a}:${a + d}`),
   ),
   resolve: fc.constantFrom('', '127.0.0.1', '10.1.2.3'),
+  'connect-to': fc.constantFrom('', '127.0.0.1:15001', 'sidecar.local:15001', '[::1]:8080'),
   user: fc.constantFrom('', 'user:secret', 'a:'),
   workers: fc.integer({ min: 0, max: 8 }),
 };
