@@ -133,7 +133,7 @@ describe('tripbench k8s', () => {
     }
   }, 120_000);
 
-  it.skipIf(kubectl.skip)(kubectl.title('kubectl create --dry-run=client accepts every object of every form by name (1, 4 and 7 shards, CronJob)'), async () => {
+  it.skipIf(kubectl.skip)(kubectl.title('kubectl create --dry-run=client accepts every object of every form by name (1, 4 and 7 shards, CronJob, client.yaml)'), async () => {
     for (const [file, args] of Object.entries(FORMS)) {
       const r = await runCli(args, { cwd: ROOT, timeoutMs: 60_000 });
       expect(r.code, r.stderr).toBe(0);
@@ -143,12 +143,17 @@ describe('tripbench k8s', () => {
       expect(k.code, `${file}: ${k.stderr}`).toBe(0);
       expect(k.stdout.trim().split('\n'), file).toEqual(docsOf(r.stdout).map(kubectlName));
     }
+    // The hand-written client Deployment goes through the same check.
+    const client = join(ROOT, 'deploy/kubernetes/client.yaml');
+    const k = await kubectlCreate(client);
+    expect(k.code, `client.yaml: ${k.stderr}`).toBe(0);
+    expect(k.stdout.trim().split('\n')).toEqual(docsOf(await readFile(client, 'utf8')).map(kubectlName));
     // kubectl mapped each kind through discovery, not from a built-in table.
     const paths = new Set(api?.requests.map((q) => q.split('?')[0]));
     expect([...paths].filter((p) => p === 'GET /api/v1' || p === 'GET /apis/batch/v1').sort()).toEqual(['GET /api/v1', 'GET /apis/batch/v1']);
   }, 240_000);
 
-  it.skipIf(kubectl.skip)(kubectl.title('kubectl refuses a manifest with a wrong apiVersion or kind, naming it'), async () => {
+  it.skipIf(kubectl.skip)(kubectl.title('kubectl refuses a manifest with a wrong apiVersion or kind, naming it; kubernetes-models refuses a wrongly typed field'), async () => {
     const r = await runCli(FORMS['one-shard.yaml'] ?? [], { cwd: ROOT, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     for (const [field, value, msg] of [
@@ -162,5 +167,14 @@ describe('tripbench k8s', () => {
       expect(k.code, k.stdout).not.toBe(0);
       expect(k.stderr).toContain(msg);
     }
+    // A wrongly typed field passes kubectl (--validate=false decodes objects untyped): that check
+    // is kubernetes-models', which refuses it.
+    const job = docsOf(r.stdout).find((d) => d['kind'] === 'Job') as { spec: Record<string, unknown> } & Record<string, unknown>;
+    const typo = { ...job, spec: { ...job.spec, completions: 'seven' } };
+    const f = join(dir, 'wrong-type.yaml');
+    await writeFile(f, stringify(typo));
+    expect((await kubectlCreate(f)).code).toBe(0);
+    const { Job } = await import('kubernetes-models/batch/v1/Job');
+    expect(() => new Job(typo as never).validate()).toThrow(/completions/);
   }, 120_000);
 });

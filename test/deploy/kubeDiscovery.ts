@@ -3,11 +3,11 @@
  * runs without a cluster. Client-side dry-run still maps every document's apiVersion/kind to a
  * resource through discovery (/api, /apis, then each group-version's resource list); this server
  * serves the standard legacy (non-aggregated) discovery documents for exactly the kinds
- * `tripbench k8s` emits, so a kind or apiVersion outside them is refused the way a real API
+ * `tripbench k8s` emits and deploy/kubernetes/client.yaml uses, so a kind or apiVersion outside them is refused the way a real API
  * server refuses an unknown one ("no matches for kind").
  *
- * It serves no OpenAPI: no Kubernetes OpenAPI document can be obtained here (none ships in an npm
- * package; CI reaches npm and Debian only), so kubectl runs with --validate=false and the schema
+ * It serves no OpenAPI: no copy of Kubernetes' OpenAPI documents can be obtained here (none ships
+ * in an npm package; CI reaches npm and Debian only), so kubectl runs with --validate=false and the schema
  * check is kubernetes-models' (generator.test.ts). Every path kubectl asks for is recorded, so a
  * kubectl that starts asking for something new shows up in the test's failure, not as a hang.
  */
@@ -27,6 +27,7 @@ const RESOURCES: Record<string, readonly Resource[]> = {
     { name: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', shortNames: ['pvc'] },
     { name: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] },
   ],
+  'apps/v1': [{ name: 'deployments', kind: 'Deployment', shortNames: ['deploy'] }],
   'batch/v1': [
     { name: 'cronjobs', kind: 'CronJob', shortNames: ['cj'] },
     { name: 'jobs', kind: 'Job' },
