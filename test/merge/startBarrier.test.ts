@@ -71,9 +71,18 @@ describe('-start-at: a start barrier for shards', () => {
     expect(info.StartSkewSeconds).toBeLessThan(0.1);
     expect(m.StartTime).toBe(info.RangeStart);
     expect(m.DurationHistogram.Count).toBe(CALLS);
-    // the whole range, not only the union: tens of ms of one process's
-    expect(Math.abs(info.RangeSeconds - one.ActualDuration / 1e9)).toBeLessThan(0.1);
-    expect(Math.abs(m.ActualQPS - one.ActualQPS) / one.ActualQPS).toBeLessThan(0.05);
+    // What the barrier controls: the range adds at most tens of ms to the longest shard's own
+    // run (without it, the start-up skew, seconds here, would be added).
+    const shardSeconds = await Promise.all(
+      Array.from({ length: SHARDS }, async (_, i) => parseFortioJson(await readFile(join(dir, `shard-${i}.json`), 'utf8'), `shard-${i}`).ActualDuration / 1e9),
+    );
+    expect(info.RangeSeconds - Math.max(...shardSeconds)).toBeLessThan(0.1);
+    // And one process doing the same paced calls covers the same range: tens of ms on an idle
+    // machine; two separate runs on a loaded runner differ by scheduling (0.30 s once at load
+    // average 9-12), so the bound here is a quarter of the run, still well below the seconds of
+    // start-up skew the barrier removes.
+    expect(Math.abs(info.RangeSeconds - one.ActualDuration / 1e9)).toBeLessThan(0.25 * (one.ActualDuration / 1e9));
+    expect(Math.abs(m.ActualQPS - one.ActualQPS) / one.ActualQPS).toBeLessThan(0.1);
     // fortio's own fields are untouched by the extras
     expect(Object.keys(m).filter((k) => k !== 'Tripbench')).toEqual(Object.keys(one).filter((k) => k !== 'Tripbench'));
   }, 180_000);
