@@ -12,44 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRehearsalCerts, parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
 import { runCli } from '../helpers/cli.js';
+import { GOOGLE_SE, HTTPBIN_SE, HTTPBIN_TIMEOUT_VS, sidecarResource } from '../helpers/meshFixtures.js';
 
-const REGISTRY_ONLY = `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata:
-  name: default
-spec:
-  outboundTrafficPolicy:
-    mode: REGISTRY_ONLY
-`;
-const HTTPBIN_SE = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  ports:
-  - number: 80
-    name: http
-    protocol: HTTP
-  resolution: DNS
-  location: MESH_EXTERNAL
-`;
-const HTTPBIN_VS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  http:
-  - timeout: 3s
-    route:
-    - destination:
-        host: httpbin.org
-      weight: 100
-`;
-const GOOGLE_SE = HTTPBIN_SE.replace('httpbin-ext', 'google').replace('httpbin.org', 'www.google.com').replace('number: 80\n    name: http\n    protocol: HTTP', 'number: 443\n    name: https\n    protocol: HTTPS');
+const REGISTRY_ONLY = sidecarResource('REGISTRY_ONLY');
 
 let http: TargetHandle;
 let https: TargetHandle;
@@ -113,7 +78,7 @@ describe('the egress task through -connect-to', () => {
   });
 
   it('/delay/5 with the 3 s route timeout: 504 after 3 s ± 0.5 s with -timeout 10s; the default -timeout gives up first, with a warning', async () => {
-    const to = await mesh(HTTPBIN_SE, HTTPBIN_VS);
+    const to = await mesh(HTTPBIN_SE, HTTPBIN_TIMEOUT_VS);
     const r = await curl(['-connect-to', to, '-timeout', '10s', 'http://httpbin.org/delay/5']);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 504 Gateway Timeout\r\n[^]*\r\n\r\nupstream request timeout$/);
     expect(r.stderr).toContain('Error status 504');

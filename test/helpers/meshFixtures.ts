@@ -74,3 +74,69 @@ export function shippedMesh(name: string): string {
   const doc = parse(readFileSync(file, 'utf8')) as { mesh: unknown[] };
   return doc.mesh.map((r) => stringify(r)).join('---\n');
 }
+
+/** Istio's egress tasks: a `Sidecar` resource setting the outbound traffic policy. */
+export function sidecarResource(mode: string): string {
+  return `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  outboundTrafficPolicy:
+    mode: ${mode}
+`;
+}
+
+/** The egress task's ServiceEntry for httpbin.org:80 (HTTP); `location` as given. */
+export function httpbinOrgEntry(location = 'MESH_EXTERNAL'): string {
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: httpbin-ext
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 80
+    name: http
+    protocol: HTTP
+  resolution: DNS
+  location: ${location}
+`;
+}
+
+/** The egress task's ServiceEntry for httpbin.org:80. */
+export const HTTPBIN_SE = httpbinOrgEntry();
+
+/** The timeout task's VirtualService: httpbin.org with a 3 s route timeout. */
+export const HTTPBIN_TIMEOUT_VS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin-ext
+spec:
+  hosts:
+  - httpbin.org
+  http:
+  - timeout: 3s
+    route:
+    - destination:
+        host: httpbin.org
+      weight: 100
+`;
+
+/** The egress task's ServiceEntry for www.google.com:443 (HTTPS, routed by SNI). */
+export const GOOGLE_SE = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: google
+spec:
+  hosts:
+  - www.google.com
+  ports:
+  - number: 443
+    name: https
+    protocol: HTTPS
+  resolution: DNS
+  location: MESH_EXTERNAL
+`;

@@ -17,46 +17,10 @@ import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } f
 import type { SidecarHandle } from '../../src/rehearsal/index.js';
 import type { SourceText } from '../../src/istio/resources.js';
 import { get } from '../helpers/rehearsalServers.js';
+import { HTTPBIN_SE, HTTPBIN_TIMEOUT_VS, sidecarResource } from '../helpers/meshFixtures.js';
 
-export const HTTPBIN_SE = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  ports:
-  - number: 80
-    name: http
-    protocol: HTTP
-  resolution: DNS
-  location: MESH_EXTERNAL
-`;
 
-const HTTPBIN_VS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  http:
-  - timeout: 3s
-    route:
-    - destination:
-        host: httpbin.org
-      weight: 100
-`;
 
-const sidecarResource = (mode: string): string => `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata:
-  name: default
-  namespace: istio-system
-spec:
-  outboundTrafficPolicy:
-    mode: ${mode}
-`;
 
 const config = (texts: string[], version = '1.30', extra: Record<string, unknown> = {}) =>
   sidecarConfigFromYaml(
@@ -66,13 +30,13 @@ const config = (texts: string[], version = '1.30', extra: Record<string, unknown
 
 describe('cluster names as pilot derives them', () => {
   it('a VirtualService on httpbin.org alone names outbound|80||httpbin.org, not a fixed default', () => {
-    expect(config([HTTPBIN_VS]).cluster.name).toBe('outbound|80||httpbin.org');
-    expect(config([HTTPBIN_VS]).servicePort).toBe(80);
+    expect(config([HTTPBIN_TIMEOUT_VS]).cluster.name).toBe('outbound|80||httpbin.org');
+    expect(config([HTTPBIN_TIMEOUT_VS]).servicePort).toBe(80);
   });
 
   it('a ServiceEntry port, a route destination port, a DestinationRule host', () => {
     expect(config([HTTPBIN_SE.replace('number: 80', 'number: 8080')]).cluster.name).toBe('outbound|8080||httpbin.org');
-    expect(config([HTTPBIN_VS.replace('host: httpbin.org\n      weight', 'host: httpbin.org\n        port:\n          number: 8000\n      weight')]).cluster.name).toBe('outbound|8000||httpbin.org');
+    expect(config([HTTPBIN_TIMEOUT_VS.replace('host: httpbin.org\n      weight', 'host: httpbin.org\n        port:\n          number: 8000\n      weight')]).cluster.name).toBe('outbound|8000||httpbin.org');
     const dr = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: h\n  namespace: shop\nspec:\n  host: httpbin\n';
     expect(config([dr]).cluster.name).toBe('outbound|8000||httpbin.shop.svc.cluster.local');
     expect(config([dr], '1.30', { servicePort: 9000 }).cluster.name).toBe('outbound|9000||httpbin.shop.svc.cluster.local');

@@ -13,23 +13,10 @@ import { makeRehearsalCerts } from '../../src/rehearsal/certs.js';
 import type { RehearsalCerts } from '../../src/rehearsal/certs.js';
 import { parseClientHello } from '../../src/rehearsal/clientHello.js';
 import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
+import { GOOGLE_SE } from '../helpers/meshFixtures.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
 import { get } from '../helpers/rehearsalServers.js';
 
-const GOOGLE_SE = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: google
-spec:
-  hosts:
-  - www.google.com
-  ports:
-  - number: 443
-    name: https
-    protocol: HTTPS
-  resolution: DNS
-  location: MESH_EXTERNAL
-`;
 
 /** Istio 1.0's egress task: the VirtualService that routes the TLS stream by SNI. */
 const GOOGLE_TLS_VS = `apiVersion: networking.istio.io/v1alpha3

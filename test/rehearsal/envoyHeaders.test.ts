@@ -9,6 +9,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startTarget } from '../../src/rehearsal/index.js';
+import { httpbinOrgEntry } from '../helpers/meshFixtures.js';
 import { httpbinHeaderName, httpbinJson } from '../../src/rehearsal/target.js';
 import { virtualService } from '../helpers/meshFixtures.js';
 import { startRig } from '../helpers/rehearsalServers.js';
@@ -140,23 +141,6 @@ describe("the target's httpbin answers", () => {
   });
 });
 
-/** The egress task's ServiceEntry; `location` as given. */
-function httpbinOrgEntry(location: string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  ports:
-  - number: 80
-    name: http
-    protocol: HTTP
-  resolution: DNS
-  location: ${location}
-`;
-}
 
 /** The string fields of a google.protobuf.Struct (one level: a nested Struct is skipped). */
 function structStrings(b: Buffer): Record<string, string> {
