@@ -9,7 +9,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startTarget } from '../../src/rehearsal/index.js';
-import { httpbinOrgEntry } from '../helpers/meshFixtures.js';
+import { HTTPBIN_TIMEOUT_VS, httpbinOrgEntry } from '../helpers/meshFixtures.js';
 import { httpbinHeaderName, httpbinJson } from '../../src/rehearsal/target.js';
 import { virtualService } from '../helpers/meshFixtures.js';
 import { startRig } from '../helpers/rehearsalServers.js';
@@ -36,23 +36,10 @@ function raw(port: number, head: string): Promise<{ head: string[]; body: string
   });
 }
 
-const EGRESS_VS = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: httpbin-ext
-spec:
-  hosts:
-  - httpbin.org
-  http:
-  - timeout: 3s
-    route:
-    - destination:
-        host: httpbin.org
-`;
 
 describe('headers through the sidecar (Istio 1.30)', () => {
   it('egress task: httpbin sees the B3 context, the attempt count and the decorator operation, names as httpbin writes them', async () => {
-    const rig = await startRig({ vs: EGRESS_VS, clusterNameOverride: 'outbound|80||httpbin.org' });
+    const rig = await startRig({ vs: HTTPBIN_TIMEOUT_VS, clusterNameOverride: 'outbound|80||httpbin.org' });
     try {
       const r = await raw(rig.sidecar.address.port, 'GET /headers HTTP/1.1\r\nHost: httpbin.org\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n');
       const h = (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
