@@ -31,11 +31,17 @@ export interface TcpLogEntry {
   sni: string;
   cluster: string;
   upstreamHost: string | undefined;
+  /** %UPSTREAM_LOCAL_ADDRESS%: the proxy's end of the upstream connection (none: not connected) */
+  upstreamLocalAddress: string | undefined;
+  downstreamLocalAddress: string;
+  downstreamRemoteAddress: string;
   bytesReceived: number;
   bytesSent: number;
   /** UH (no healthy upstream, the black hole), UF (connect failed), '-' */
   flags: string;
 }
+
+type TcpLog = (cluster: string, flags: string, upstreamHost: string | undefined, upstreamLocalAddress: string | undefined, rx: number, tx: number) => void;
 
 function sniMatches(patterns: readonly string[], sni: string): boolean {
   return patterns.some((p) => p === sni || (p.startsWith('*.') && sni.endsWith(p.slice(1))) || p === '*');
@@ -73,8 +79,22 @@ export class SniProxy {
         return;
       }
       const chain = this.o.chains.find((c) => sniMatches(c.sniHosts, r.sni));
-      const log = (cluster: string, flags: string, upstreamHost: string | undefined, rx: number, tx: number): void =>
-        this.o.onDone?.({ start, durationMs: performance.now() - t0, sni: r.sni, cluster, upstreamHost, bytesReceived: rx, bytesSent: tx, flags });
+      const downstreamLocalAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`;
+      const downstreamRemoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`;
+      const log: TcpLog = (cluster, flags, upstreamHost, upstreamLocalAddress, rx, tx) =>
+        this.o.onDone?.({
+          start,
+          durationMs: performance.now() - t0,
+          sni: r.sni,
+          cluster,
+          upstreamHost,
+          upstreamLocalAddress,
+          downstreamLocalAddress,
+          downstreamRemoteAddress,
+          bytesReceived: rx,
+          bytesSent: tx,
+          flags,
+        });
       if (chain) this.proxy(socket, buf, chain.clusterName, chain.statName, log);
       else if (this.o.policy === 'ALLOW_ANY') this.proxy(socket, buf, PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, log);
       else {
@@ -82,7 +102,7 @@ export class SniProxy {
         s.counter(`tcp.${BLACK_HOLE_CLUSTER}.downstream_cx_total`).inc();
         s.counter(`cluster.${BLACK_HOLE_CLUSTER}.upstream_cx_none_healthy`).inc();
         socket.destroy();
-        log(BLACK_HOLE_CLUSTER, 'UH', undefined, buf.length, 0);
+        log(BLACK_HOLE_CLUSTER, 'UH', undefined, undefined, buf.length, 0);
       }
     };
     const onData = (c: Buffer): void => {
@@ -94,7 +114,7 @@ export class SniProxy {
     decide();
   }
 
-  private proxy(down: Socket, initial: Buffer, prefix: string, statName: string, log: (cluster: string, flags: string, host: string | undefined, rx: number, tx: number) => void): void {
+  private proxy(down: Socket, initial: Buffer, prefix: string, statName: string, log: TcpLog): void {
     const s = this.o.store;
     const tcp = (n: string): ReturnType<StatStore['counter']> => s.counter(`tcp.${prefix}.${n}`);
     const cl = (n: string): ReturnType<StatStore['counter']> => s.counter(`cluster.${statName}.${n}`);
@@ -106,7 +126,7 @@ export class SniProxy {
     if (!target) {
       cl('upstream_cx_none_healthy').inc();
       down.destroy();
-      log(prefix, 'UH', undefined, rx, tx);
+      log(prefix, 'UH', undefined, undefined, rx, tx);
       return;
     }
     const hostKey = `${target.address}:${target.port}`;
@@ -114,18 +134,20 @@ export class SniProxy {
     const up = connect({ host: target.address, port: target.port });
     up.setNoDelay(true);
     let connected = false;
+    let upstreamLocal: string | undefined;
     let finished = false;
     const finish = (flags: string): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       if (connected) cl('upstream_cx_destroy').inc();
-      log(prefix, flags, hostKey, rx, tx);
+      log(prefix, flags, hostKey, upstreamLocal, rx, tx);
     };
     const timer = setTimeout(() => up.destroy(new Error('connect timeout')), this.o.connectTimeoutMs);
     timer.unref();
     up.once('connect', () => {
       connected = true;
+      upstreamLocal = `${up.localAddress ?? ''}:${up.localPort ?? 0}`;
       clearTimeout(timer);
       up.write(initial);
       cl('upstream_cx_tx_bytes_total').inc(initial.length);
