@@ -9,7 +9,6 @@
  * no response details; %REQUESTED_SERVER_NAME% is the SNI, so `grep 'outbound|443||www.google.com'`
  * finds it.
  */
-import type { TcpLogEntry } from './sniProxy.js';
 
 /** Envoy's short response flags in the order StreamInfo prints them (response_flag_utils.cc). */
 const FLAG_ORDER = ['LH', 'UH', 'UT', 'LR', 'UR', 'UF', 'UC', 'UO', 'NR', 'DI', 'FI', 'RL', 'UAEX', 'RLSE', 'DC', 'URX'];
@@ -72,6 +71,23 @@ export function formatAccessLog(e: AccessLogEntry, istioMinor = 1000): string {
     `${q(e.forwardedFor)} ${q(e.userAgent)} ${q(e.requestId)} ${q(e.authority)} ${q(e.upstreamHost)} ${d(e.upstreamCluster)} ${d(e.upstreamLocalAddress)} ` +
     `${e.downstreamLocalAddress} ${e.downstreamRemoteAddress} ${d(e.requestedServerName)} ${d(e.routeName)}`
   );
+}
+
+/** What the access log prints of a TCP proxy connection. */
+export interface TcpLogEntry {
+  start: Date;
+  durationMs: number;
+  sni: string;
+  cluster: string;
+  upstreamHost: string | undefined;
+  /** %UPSTREAM_LOCAL_ADDRESS%: the proxy's end of the upstream connection (none: not connected) */
+  upstreamLocalAddress: string | undefined;
+  downstreamLocalAddress: string;
+  downstreamRemoteAddress: string;
+  bytesReceived: number;
+  bytesSent: number;
+  /** UH (no healthy upstream, the black hole), UF (connect failed), '-' */
+  flags: string;
 }
 
 /** A TCP proxy connection's line: Envoy's formatters print "-" (code 0) for what a TCP stream lacks. */

@@ -8,10 +8,13 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { TcpLogEntry } from './accessLog.js';
 import { parseClientHello } from './clientHello.js';
 import type { OutboundTrafficPolicy, TlsPassthrough } from './envoyConfig.js';
 import { BLACK_HOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './outbound.js';
 import type { StatStore } from './stats.js';
+
+export type { TcpLogEntry } from './accessLog.js';
 
 export interface SniProxyOptions {
   chains: readonly TlsPassthrough[];
@@ -22,23 +25,6 @@ export interface SniProxyOptions {
   connectTimeoutMs: number;
   /** called once per TLS connection when it is over (for the access log) */
   onDone?: (e: TcpLogEntry) => void;
-}
-
-/** What the access log prints of a TCP proxy connection. */
-export interface TcpLogEntry {
-  start: Date;
-  durationMs: number;
-  sni: string;
-  cluster: string;
-  upstreamHost: string | undefined;
-  /** %UPSTREAM_LOCAL_ADDRESS%: the proxy's end of the upstream connection (none: not connected) */
-  upstreamLocalAddress: string | undefined;
-  downstreamLocalAddress: string;
-  downstreamRemoteAddress: string;
-  bytesReceived: number;
-  bytesSent: number;
-  /** UH (no healthy upstream, the black hole), UF (connect failed), '-' */
-  flags: string;
 }
 
 type TcpLog = (cluster: string, flags: string, upstreamHost: string | undefined, upstreamLocalAddress: string | undefined, rx: number, tx: number) => void;
