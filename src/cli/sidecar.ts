@@ -18,6 +18,7 @@ import {
   OUTBOUND_TRAFFIC_POLICIES,
   describeVersion,
   formatAccessLog,
+  formatTcpAccessLog,
   parseIstioVersion,
   sidecarConfigFromYaml,
   startSidecar,
@@ -52,7 +53,7 @@ export const SIDECAR_FLAGS: FlagSpecs = {
   seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
   'tls-upstream': { type: 'string', default: '', usage: 'host:port serving the ServiceEntries\' TLS hosts (tripbench server -tls-hosts): SNI-routed streams go there' },
   'upstream-cacert': { type: 'string', default: '', usage: 'CA (PEM file) trusted when the sidecar originates TLS (DestinationRule tls SIMPLE); default: the system roots' },
-  accesslog: { type: 'bool', default: false, usage: "print one access-log line per request on stderr, in Istio's default format" },
+  accesslog: { type: 'bool', default: false, usage: "print one access-log line per request (and per TLS passthrough connection) on stderr, in Istio's default format" },
 };
 
 function readSources(files: string[]): SourceText[] {
@@ -134,7 +135,12 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
     seed: flagNumber(p, 'seed'),
     ...(tlsUpstream !== '' ? { tlsUpstream } : {}),
     ...(upstreamCaPem !== undefined ? { upstreamCaPem } : {}),
-    ...(flagBool(p, 'accesslog') ? { onAccessLog: (e) => io.stderr(formatAccessLog(e, version.istio.minor) + '\n') } : {}),
+    ...(flagBool(p, 'accesslog')
+      ? {
+          onAccessLog: (e) => io.stderr(formatAccessLog(e, version.istio.minor) + '\n'),
+          onTcpLog: (e) => io.stderr(formatTcpAccessLog(e, version.istio.minor) + '\n'),
+        }
+      : {}),
     ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
   });
   io.stderr(`tripbench sidecar (Envoy emulator, ${describeVersion(version)}, ${flagNumber(p, 'concurrency')} workers) listening on ${s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);

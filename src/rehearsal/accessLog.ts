@@ -4,7 +4,10 @@
  * EnvoyTextLogFormat): from Istio 1.9 with %RESPONSE_CODE_DETAILS% and
  * %CONNECTION_TERMINATION_DETAILS%, before without them. %UPSTREAM_CLUSTER% and (1.23+)
  * %UPSTREAM_CLUSTER_RAW% both print the cluster's own name, so `grep 'outbound|80||httpbin.org'`
- * finds the line.
+ * finds the line. A TCP proxy connection (the SNI chains) is logged with the same format, as
+ * Envoy's tcp_proxy access log does when the connection closes: no request, so `"- - -"`, code 0,
+ * no response details; %REQUESTED_SERVER_NAME% is the SNI, so `grep 'outbound|443||www.google.com'`
+ * finds it.
  */
 
 /** Envoy's short response flags in the order StreamInfo prints them (response_flag_utils.cc). */
@@ -48,6 +51,8 @@ export interface AccessLogEntry {
   downstreamLocalAddress: string;
   downstreamRemoteAddress: string;
   routeName: string | undefined;
+  /** %REQUESTED_SERVER_NAME%: the TLS SNI (plain HTTP: none) */
+  requestedServerName?: string | undefined;
   /** worker lane of the downstream connection (not in Istio's line) */
   lane: number;
   /** downstream connection number (1, 2, …), to see clients reconnect (not in Istio's line) */
@@ -64,7 +69,58 @@ export function formatAccessLog(e: AccessLogEntry, istioMinor = 1000): string {
   return (
     `${head}${details} ${q(e.transportFailure)} ${e.bytesReceived} ${e.bytesSent} ${Math.round(e.durationMs)} ${d(e.upstreamServiceTimeMs === undefined ? undefined : Math.round(e.upstreamServiceTimeMs))} ` +
     `${q(e.forwardedFor)} ${q(e.userAgent)} ${q(e.requestId)} ${q(e.authority)} ${q(e.upstreamHost)} ${d(e.upstreamCluster)} ${d(e.upstreamLocalAddress)} ` +
-    `${e.downstreamLocalAddress} ${e.downstreamRemoteAddress} - ${d(e.routeName)}`
+    `${e.downstreamLocalAddress} ${e.downstreamRemoteAddress} ${d(e.requestedServerName)} ${d(e.routeName)}`
+  );
+}
+
+/** What the access log prints of a TCP proxy connection. */
+export interface TcpLogEntry {
+  start: Date;
+  durationMs: number;
+  sni: string;
+  cluster: string;
+  upstreamHost: string | undefined;
+  /** %UPSTREAM_LOCAL_ADDRESS%: the proxy's end of the upstream connection (none: not connected) */
+  upstreamLocalAddress: string | undefined;
+  downstreamLocalAddress: string;
+  downstreamRemoteAddress: string;
+  bytesReceived: number;
+  bytesSent: number;
+  /** UH (no healthy upstream, the black hole), UF (connect failed), '-' */
+  flags: string;
+}
+
+/** A TCP proxy connection's line: Envoy's formatters print "-" (code 0) for what a TCP stream lacks. */
+export function formatTcpAccessLog(e: TcpLogEntry, istioMinor = 1000): string {
+  return formatAccessLog(
+    {
+      start: e.start,
+      method: '-',
+      path: '-',
+      protocol: '-',
+      status: 0,
+      flags: e.flags,
+      details: '-',
+      transportFailure: undefined,
+      bytesReceived: e.bytesReceived,
+      bytesSent: e.bytesSent,
+      durationMs: e.durationMs,
+      upstreamServiceTimeMs: undefined,
+      forwardedFor: undefined,
+      userAgent: undefined,
+      requestId: undefined,
+      authority: undefined,
+      upstreamHost: e.upstreamHost,
+      upstreamCluster: e.cluster,
+      upstreamLocalAddress: e.upstreamLocalAddress,
+      downstreamLocalAddress: e.downstreamLocalAddress,
+      downstreamRemoteAddress: e.downstreamRemoteAddress,
+      routeName: undefined,
+      requestedServerName: e.sni === '' ? undefined : e.sni,
+      lane: 0,
+      connection: 0,
+    },
+    istioMinor,
   );
 }
 

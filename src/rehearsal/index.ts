@@ -12,7 +12,7 @@ export {
   DEFAULT_MESH_JITTER,
   DEFAULT_WORKER_ASSIGNMENT,
 } from './sidecar.js';
-export { formatAccessLog } from './accessLog.js';
+export { formatAccessLog, formatTcpAccessLog } from './accessLog.js';
 export type { AccessLogEntry } from './accessLog.js';
 export type { SidecarHandle, SidecarOptions, WorkerAssignment } from './sidecar.js';
 export { CURRENT_ISTIO, DEFAULT_ISTIO_VERSION, parseIstioVersion, sidecarConfigFromYaml, toSidecarConfig } from './pilot.js';

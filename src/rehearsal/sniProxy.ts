@@ -8,10 +8,13 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { TcpLogEntry } from './accessLog.js';
 import { parseClientHello } from './clientHello.js';
 import type { OutboundTrafficPolicy, TlsPassthrough } from './envoyConfig.js';
 import { BLACK_HOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './outbound.js';
 import type { StatStore } from './stats.js';
+
+export type { TcpLogEntry } from './accessLog.js';
 
 export interface SniProxyOptions {
   chains: readonly TlsPassthrough[];
@@ -24,18 +27,7 @@ export interface SniProxyOptions {
   onDone?: (e: TcpLogEntry) => void;
 }
 
-/** What the access log prints of a TCP proxy connection. */
-export interface TcpLogEntry {
-  start: Date;
-  durationMs: number;
-  sni: string;
-  cluster: string;
-  upstreamHost: string | undefined;
-  bytesReceived: number;
-  bytesSent: number;
-  /** UH (no healthy upstream, the black hole), UF (connect failed), '-' */
-  flags: string;
-}
+type TcpLog = (cluster: string, flags: string, upstreamHost: string | undefined, upstreamLocalAddress: string | undefined, rx: number, tx: number) => void;
 
 function sniMatches(patterns: readonly string[], sni: string): boolean {
   return patterns.some((p) => p === sni || (p.startsWith('*.') && sni.endsWith(p.slice(1))) || p === '*');
@@ -73,8 +65,22 @@ export class SniProxy {
         return;
       }
       const chain = this.o.chains.find((c) => sniMatches(c.sniHosts, r.sni));
-      const log = (cluster: string, flags: string, upstreamHost: string | undefined, rx: number, tx: number): void =>
-        this.o.onDone?.({ start, durationMs: performance.now() - t0, sni: r.sni, cluster, upstreamHost, bytesReceived: rx, bytesSent: tx, flags });
+      const downstreamLocalAddress = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`;
+      const downstreamRemoteAddress = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`;
+      const log: TcpLog = (cluster, flags, upstreamHost, upstreamLocalAddress, rx, tx) =>
+        this.o.onDone?.({
+          start,
+          durationMs: performance.now() - t0,
+          sni: r.sni,
+          cluster,
+          upstreamHost,
+          upstreamLocalAddress,
+          downstreamLocalAddress,
+          downstreamRemoteAddress,
+          bytesReceived: rx,
+          bytesSent: tx,
+          flags,
+        });
       if (chain) this.proxy(socket, buf, chain.clusterName, chain.statName, log);
       else if (this.o.policy === 'ALLOW_ANY') this.proxy(socket, buf, PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, log);
       else {
@@ -82,7 +88,7 @@ export class SniProxy {
         s.counter(`tcp.${BLACK_HOLE_CLUSTER}.downstream_cx_total`).inc();
         s.counter(`cluster.${BLACK_HOLE_CLUSTER}.upstream_cx_none_healthy`).inc();
         socket.destroy();
-        log(BLACK_HOLE_CLUSTER, 'UH', undefined, buf.length, 0);
+        log(BLACK_HOLE_CLUSTER, 'UH', undefined, undefined, buf.length, 0);
       }
     };
     const onData = (c: Buffer): void => {
@@ -94,7 +100,7 @@ export class SniProxy {
     decide();
   }
 
-  private proxy(down: Socket, initial: Buffer, prefix: string, statName: string, log: (cluster: string, flags: string, host: string | undefined, rx: number, tx: number) => void): void {
+  private proxy(down: Socket, initial: Buffer, prefix: string, statName: string, log: TcpLog): void {
     const s = this.o.store;
     const tcp = (n: string): ReturnType<StatStore['counter']> => s.counter(`tcp.${prefix}.${n}`);
     const cl = (n: string): ReturnType<StatStore['counter']> => s.counter(`cluster.${statName}.${n}`);
@@ -106,7 +112,7 @@ export class SniProxy {
     if (!target) {
       cl('upstream_cx_none_healthy').inc();
       down.destroy();
-      log(prefix, 'UH', undefined, rx, tx);
+      log(prefix, 'UH', undefined, undefined, rx, tx);
       return;
     }
     const hostKey = `${target.address}:${target.port}`;
@@ -114,18 +120,20 @@ export class SniProxy {
     const up = connect({ host: target.address, port: target.port });
     up.setNoDelay(true);
     let connected = false;
+    let upstreamLocal: string | undefined;
     let finished = false;
     const finish = (flags: string): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       if (connected) cl('upstream_cx_destroy').inc();
-      log(prefix, flags, hostKey, rx, tx);
+      log(prefix, flags, hostKey, upstreamLocal, rx, tx);
     };
     const timer = setTimeout(() => up.destroy(new Error('connect timeout')), this.o.connectTimeoutMs);
     timer.unref();
     up.once('connect', () => {
       connected = true;
+      upstreamLocal = `${up.localAddress ?? ''}:${up.localPort ?? 0}`;
       clearTimeout(timer);
       up.write(initial);
       cl('upstream_cx_tx_bytes_total').inc(initial.length);

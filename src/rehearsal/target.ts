@@ -4,7 +4,8 @@
  * Bounded: delays, payload sizes and request bodies are capped; timers die with their socket.
  */
 import { createServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -104,13 +105,28 @@ export function httpbinHeaderName(name: string): string {
 /** Headers httpbin hides unless `?show_env` (httpbin/helpers.py ENV_HEADERS): what its own proxies add. */
 const ENV_HEADERS = new Set(['X-Varnish', 'X-Request-Start', 'X-Heroku-Queue-Depth', 'X-Real-Ip', 'X-Forwarded-Proto', 'X-Forwarded-Protocol', 'X-Forwarded-Ssl', 'X-Heroku-Queue-Wait-Time', 'X-Forwarded-For', 'X-Heroku-Dynos-In-Use', 'X-Forwarded-Port', 'X-Request-Id', 'Via', 'Total-Route-Time', 'Connect-Time']);
 
+/**
+ * The request's header lines as received; over HTTP/2 (the TLS stand-in offers h2 by ALPN, as
+ * the outside hosts do) the `:authority` pseudo-header is the Host and the other pseudo-headers
+ * are no header lines.
+ */
+function headerLines(req: IncomingMessage): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i] as string;
+    const v = req.rawHeaders[i + 1] as string;
+    if (k === ':authority') out.unshift(['host', v]);
+    else if (!k.startsWith(':')) out.push([k, v]);
+  }
+  return out;
+}
+
 function headersObject(req: IncomingMessage, url?: URL): Record<string, string> {
   const out: Record<string, string> = {};
   const showEnv = url?.searchParams.has('show_env') ?? false;
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const k = httpbinHeaderName(req.rawHeaders[i] as string);
+  for (const [name, v] of headerLines(req)) {
+    const k = httpbinHeaderName(name);
     if (!showEnv && ENV_HEADERS.has(k)) continue;
-    const v = req.rawHeaders[i + 1] as string;
     out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
   }
   return out;
@@ -223,7 +239,7 @@ function httpbin(ctx: Ctx, req: IncomingMessage, url: URL, body: Buffer): Reply 
 
 function debugText(req: IncomingMessage, body: Buffer): Buffer {
   let s = `tripbench echo debug server - request from ${origin(req)}\n\n${req.method} ${req.url} HTTP/${req.httpVersion}\n\nheaders:\n\n`;
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) s += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\n`;
+  for (const [k, v] of headerLines(req)) s += `${k}: ${v}\n`;
   s += `\nbody:\n\n${body.toString('utf8')}\n`;
   return Buffer.from(s);
 }
@@ -232,7 +248,8 @@ function debugText(req: IncomingMessage, body: Buffer): Buffer {
 function requestUrl(req: IncomingMessage): URL | undefined {
   const target = req.url ?? '/';
   try {
-    return new URL(target, `http://${req.headers.host ?? 'localhost'}`);
+    const authority = req.headers.host ?? req.headers[':authority'];
+    return new URL(target, `http://${typeof authority === 'string' ? authority : 'localhost'}`);
   } catch {
     try {
       return new URL(target, 'http://localhost');
@@ -283,7 +300,8 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
       headers.push(['content-length', String(b.length)], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true']);
     }
     for (const h of echo.headers) headers.push(h);
-    if (echo.close) headers.push(['connection', 'close']);
+    // HTTP/2 has no connection header (RFC 9113 §8.2.2): the stream ends, the connection stays.
+    if (echo.close && req.httpVersionMajor < 2) headers.push(['connection', 'close']);
     res.writeHead(reply.status, headers.flat());
     res.end(b);
   };
@@ -295,10 +313,10 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
   }
 }
 
-function closeServer(s: Server): Promise<void> {
+function closeServer(s: Server | Http2SecureServer, open: ReadonlySet<Socket>): Promise<void> {
   return new Promise((resolve) => {
     s.close(() => resolve());
-    s.closeAllConnections();
+    for (const c of open) c.destroy();
   });
 }
 
@@ -337,11 +355,18 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
     });
   };
   const serverNames: string[] = [];
-  const server: Server = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, onRequest) : createServer(onRequest);
+  // The TLS stand-in offers h2 and http/1.1 by ALPN as the outside hosts do (curl -I
+  // https://www.google.com prints `HTTP/2 200`); the HTTP/2 compatibility API keeps one handler.
+  const server: Server | Http2SecureServer = o.tls
+    ? createSecureServer({ cert: o.tls.cert, key: o.tls.key, allowHTTP1: true }, onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void)
+    : createServer(onRequest);
   if (o.tls) server.on('secureConnection', (s: TLSSocket) => serverNames.push(typeof s.servername === 'string' ? s.servername : ''));
-  server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
+  if (!o.tls) (server as Server).keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
+  const open = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     connections++;
+    open.add(s);
+    s.once('close', () => open.delete(s));
     s.setNoDelay(true);
   });
   const bound = await listen(server, addr);
@@ -351,6 +376,6 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
     connections: () => connections,
     requests: () => requests,
     serverNames: () => [...serverNames],
-    close: () => closeServer(server),
+    close: () => closeServer(server, open),
   };
 }

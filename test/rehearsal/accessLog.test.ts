@@ -5,7 +5,7 @@
  * (source/common/stream_info/utility.cc short names, printed in enum order).
  */
 import { describe, expect, it } from 'vitest';
-import { formatAccessLog } from '../../src/rehearsal/index.js';
+import { formatAccessLog, formatTcpAccessLog } from '../../src/rehearsal/index.js';
 import type { AccessLogEntry } from '../../src/rehearsal/index.js';
 import { formatFlags } from '../../src/rehearsal/accessLog.js';
 import { destinationRule, virtualService } from '../helpers/meshFixtures.js';
@@ -48,6 +48,28 @@ describe("Istio's access-log line", () => {
   it('Istio 1.8: the format before the details fields', () => {
     expect(formatAccessLog(ENTRY, 8)).toBe(
       '[2026-12-06T12:17:11.640Z] "GET /headers HTTP/1.1" 200 - "-" 0 599 214 214 "-" "curl/8.5.0" "17fde8f7-fa62-9b39-8999-302324e6def2" "httpbin.org" "35.173.6.94:80" outbound|80||httpbin.org - 35.173.6.94:80 172.30.109.82:55314 - -',
+    );
+  });
+
+  it('a TCP proxy connection (TLS passthrough): the same format, "- - -" and code 0, the SNI as %REQUESTED_SERVER_NAME% (the egress task page’s line)', () => {
+    const tcp = {
+      start: new Date('2019-01-24T12:48:54.977Z'),
+      durationMs: 1289,
+      sni: 'www.google.com',
+      cluster: 'outbound|443||www.google.com',
+      upstreamHost: '172.217.161.36:443',
+      upstreamLocalAddress: '172.30.109.82:59480',
+      downstreamLocalAddress: '172.217.161.36:443',
+      downstreamRemoteAddress: '172.30.109.82:59478',
+      bytesReceived: 601,
+      bytesSent: 17766,
+      flags: '-',
+    };
+    expect(formatTcpAccessLog(tcp, 30)).toBe(
+      '[2019-01-24T12:48:54.977Z] "- - -" 0 - - - "-" 601 17766 1289 - "-" "-" "-" "-" "172.217.161.36:443" outbound|443||www.google.com 172.30.109.82:59480 172.217.161.36:443 172.30.109.82:59478 www.google.com -',
+    );
+    expect(formatTcpAccessLog({ ...tcp, cluster: 'BlackHoleCluster', upstreamHost: undefined, upstreamLocalAddress: undefined, bytesSent: 0, flags: 'UH' }, 30)).toContain(
+      ' "-" BlackHoleCluster - 172.217.161.36:443 172.30.109.82:59478 www.google.com -',
     );
   });
 

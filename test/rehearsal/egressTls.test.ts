@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRehearsalCerts } from '../../src/rehearsal/certs.js';
 import type { RehearsalCerts } from '../../src/rehearsal/certs.js';
 import { parseClientHello } from '../../src/rehearsal/clientHello.js';
-import { parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
+import { formatTcpAccessLog, parseIstioVersion, sidecarConfigFromYaml, startSidecar, startTarget } from '../../src/rehearsal/index.js';
+import type { TcpLogEntry } from '../../src/rehearsal/sniProxy.js';
 import { GOOGLE_SE } from '../helpers/meshFixtures.js';
 import type { SidecarHandle, TargetHandle } from '../../src/rehearsal/index.js';
 import { get } from '../helpers/rehearsalServers.js';
@@ -50,12 +51,12 @@ afterAll(async () => {
   await tlsTarget.close();
 });
 
-async function sidecarFor(yaml: string[], version = '1.30', policy?: 'REGISTRY_ONLY' | 'ALLOW_ANY'): Promise<SidecarHandle> {
+async function sidecarFor(yaml: string[], version = '1.30', policy?: 'REGISTRY_ONLY' | 'ALLOW_ANY', onTcpLog?: (e: TcpLogEntry) => void): Promise<SidecarHandle> {
   const config = sidecarConfigFromYaml(
     yaml.map((text, i) => ({ text, file: `r${i}.yaml` })),
     { istioVersion: parseIstioVersion(version)!, ...(policy ? { outboundTrafficPolicy: policy } : {}) },
   );
-  return startSidecar({ config, upstreams: ['127.0.0.1:1'], tlsUpstream: `127.0.0.1:${tlsTarget.address.port}`, admin: false, statsInclusionPrefixes: ['*'] });
+  return startSidecar({ config, upstreams: ['127.0.0.1:1'], tlsUpstream: `127.0.0.1:${tlsTarget.address.port}`, admin: false, statsInclusionPrefixes: ['*'], ...(onTcpLog ? { onTcpLog } : {}) });
 }
 
 /** `curl https://<sni>/get` through the sidecar's listener, verifying against the rehearsal CA. */
@@ -93,6 +94,37 @@ describe('the ClientHello parser', () => {
 });
 
 describe('HTTPS egress by SNI (Istio 1.30)', () => {
+  it("the access log has one TCP proxy line per connection, in Istio's format, naming the cluster and the SNI (the egress task's `kubectl logs … | grep 'outbound|443||www.google.com'`)", async () => {
+    const lines: string[] = [];
+    let logged: () => void = () => undefined;
+    const done = new Promise<void>((r) => (logged = r));
+    const s = await sidecarFor([GOOGLE_SE], '1.30', undefined, (e) => (lines.push(formatTcpAccessLog(e, 30)), logged()));
+    try {
+      expect(await httpsGet(s.address.port, 'www.google.com')).toEqual({ status: 200, authorized: true });
+      await done;
+      expect(lines).toHaveLength(1);
+      const port = tlsTarget.address.port;
+      expect(lines[0]).toMatch(
+        new RegExp(`^\\[\\S+Z\\] "- - -" 0 - - - "-" \\d+ \\d+ \\d+ - "-" "-" "-" "-" "127\\.0\\.0\\.1:${port}" outbound\\|443\\|\\|www\\.google\\.com 127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:${s.address.port} 127\\.0\\.0\\.1:\\d+ www\\.google\\.com -$`),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the TLS stand-in offers h2 and http/1.1 by ALPN, as the outside hosts do', async () => {
+    const alpn = (protocols: string[]): Promise<string | false> =>
+      new Promise((resolve, reject) => {
+        const c = tlsConnect({ host: '127.0.0.1', port: tlsTarget.address.port, servername: 'www.google.com', ca: certs.caPem, ALPNProtocols: protocols }, () => {
+          resolve(c.alpnProtocol ?? false);
+          c.destroy();
+        });
+        c.on('error', reject);
+      });
+    expect(await alpn(['h2', 'http/1.1'])).toBe('h2');
+    expect(await alpn(['http/1.1'])).toBe('http/1.1');
+  });
+
   it('a ServiceEntry for www.google.com:443: the TLS stream passes through to its upstream, which sees the SNI; tcp and cluster stats count it', async () => {
     const s = await sidecarFor([GOOGLE_SE]);
     try {

@@ -4,8 +4,8 @@
  * `tripbench sidecar`. Only the cluster is replaced (test/rehearsal/istioDocs/cluster.sh: a
  * `kubectl` function and the istio.io test helpers); the snippets and the `_verify_*` checks are
  * Istio's, unchanged. The lines of test.sh the rehearsal cannot run are listed in
- * test/rehearsal/istioDocs/tasks.ts with the reason (a Kubernetes API server, or issue 16's
- * egress features); each must still be found in the pinned test.sh, so an upstream change shows.
+ * test/rehearsal/istioDocs/tasks.ts with the reason (what needs a Kubernetes API server or a pod
+ * network); each must still be found in the pinned test.sh, so an upstream change shows.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

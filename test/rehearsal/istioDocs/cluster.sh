@@ -6,10 +6,16 @@
 #                                    restarted with every file applied so far; Envoy would take it over xDS)
 #   kubectl exec … -c fortio -- /usr/bin/fortio ARGS   `node bin/tripbench.js ARGS`, the URL's host sent as
 #                                    Host to the sidecar's listener (what the pod's iptables redirect does)
-#   kubectl exec … -c sleep -- [time] curl ARGS        curl --connect-to the sidecar's listener
+#   kubectl exec … -c sleep -- [time] curl ARGS        curl --connect-to the sidecar's listener, the
+#                                    rehearsal's CA trusted (--cacert: the pod trusts the real hosts' CAs)
+#   kubectl exec … (the command fails)  "command terminated with exit code N" on stderr, status N (kubectl's)
 #   kubectl exec … -c istio-proxy -- pilot-agent request GET P   curl of the sidecar admin /P
 #   kubectl logs … -c istio-proxy    the sidecar's stderr (its -accesslog lines)
 #   kubectl get pods/pod -l app=X    a pod name for X (the client is this shell)
+#   istioctl install [--set meshConfig.outboundTrafficPolicy.mode=M]   the sidecar restarted with
+#                                    -outbound-traffic-policy M (none: the Istio version's default)
+# The outside hosts: httpbin.org is `tripbench server` (-upstream), the HTTPS hosts the tasks call
+# (www.google.com, edition.cnn.com) one `tripbench server -tls-hosts` (-tls-upstream, CA in ca.pem).
 # Anything that needs the API server itself (kubectl get <resource> -o yaml, describe, wait)
 # fails loudly; the checks that use it are skipped by the test, with the reason.
 # Inputs (environment): TB_BIN (bin/tripbench.js), TB_WORK (scratch directory), TB_ISTIO_VERSION,
@@ -21,6 +27,15 @@ mkdir -p "$__tb_resources"
 : > "$__tb_sidecar_log"
 __tb_server_pid=""
 __tb_server_addr=""
+__tb_tls_pid=""
+__tb_tls_addr=""
+__tb_tls_hosts="www.google.com,edition.cnn.com"
+__tb_ca="$TB_WORK/ca.pem"
+# meshConfig.outboundTrafficPolicy.mode of the last istioctl install ("": not set)
+__tb_policy=""
+# the namespace is labelled istio-injection=enabled and a sample pod was deployed: it has a sidecar
+__tb_injection=""
+__tb_injected=""
 __tb_sidecar_pid=""
 TB_SIDECAR_PORT=""
 TB_ADMIN_PORT=""
@@ -63,9 +78,15 @@ __tb_start_server() {
     local line
     line=$(__tb_await_line "$log" 'listening on http://' 0 "$__tb_server_pid") || return 1
     __tb_server_addr=$(grep -oE '127\.0\.0\.1:[0-9]+' <<< "$line" | head -1)
+    log="$TB_WORK/https-hosts.log"
+    : > "$log"
+    node "$TB_BIN" server -listen 127.0.0.1:0 -tls-hosts "$__tb_tls_hosts" -ca-out "$__tb_ca" 2>>"$log" &
+    __tb_tls_pid=$!
+    line=$(__tb_await_line "$log" 'listening on https://' 0 "$__tb_tls_pid") || return 1
+    __tb_tls_addr=$(grep -oE '127\.0\.0\.1:[0-9]+' <<< "$line" | head -1)
 }
 
-# The sidecar with every resource applied so far (none: no sidecar).
+# The sidecar with every resource applied so far (none, and no injected pod: no sidecar).
 __tb_restart_sidecar() {
     __tb_stop "$__tb_sidecar_pid"
     __tb_sidecar_pid=""
@@ -75,7 +96,7 @@ __tb_restart_sidecar() {
     for f in "$__tb_resources"/*.yaml; do
         [[ -e "$f" ]] && files+=(-f "$f")
     done
-    (( ${#files[@]} == 0 )) && return 0
+    (( ${#files[@]} == 0 )) && [[ -z "$__tb_injected" ]] && return 0
     __tb_start_server || return 1
     # The service port names the cluster (outbound|<port>||<host>): a ServiceEntry's first port,
     # as pilot does; else the Kubernetes Service's 8000 of the httpbin sample.
@@ -86,7 +107,10 @@ __tb_restart_sidecar() {
     fi
     local from
     from=$(wc -c < "$__tb_sidecar_log")
-    node "$TB_BIN" sidecar "${files[@]}" -upstream "$__tb_server_addr" -listen 127.0.0.1:0 -admin 127.0.0.1:0 \
+    local policy=()
+    [[ -n "$__tb_policy" ]] && policy=(-outbound-traffic-policy "$__tb_policy")
+    node "$TB_BIN" sidecar "${files[@]}" -upstream "$__tb_server_addr" -tls-upstream "$__tb_tls_addr" \
+        -listen 127.0.0.1:0 -admin 127.0.0.1:0 "${policy[@]}" \
         -istio-version "$TB_ISTIO_VERSION" -service-port "$port" -accesslog 2>>"$__tb_sidecar_log" &
     __tb_sidecar_pid=$!
     local line
@@ -99,6 +123,7 @@ __tb_restart_sidecar() {
 __tb_cleanup() {
     __tb_stop "$__tb_sidecar_pid"
     __tb_stop "$__tb_server_pid"
+    __tb_stop "$__tb_tls_pid"
 }
 trap __tb_cleanup EXIT
 trap '__tb_cleanup; exit 143' TERM INT
@@ -162,7 +187,7 @@ __tb_in_pod() {
         *:curl)
             shift
             [[ -n "$TB_SIDECAR_PORT" ]] || { __tb_fail "no sidecar (nothing applied)"; return 1; }
-            curl --connect-to "::127.0.0.1:$TB_SIDECAR_PORT" "$@"
+            curl --connect-to "::127.0.0.1:$TB_SIDECAR_PORT" --cacert "$__tb_ca" "$@"
             ;;
         *)
             __tb_fail "kubectl exec -c $container -- $*: not modelled"
@@ -178,11 +203,19 @@ kubectl() {
             if [[ "$1" == -f && "$2" == - ]]; then
                 __tb_apply_stdin
             else
-                # the sample deployments: httpbin is `tripbench server`, the client pod is this shell
+                # the sample deployments: httpbin is `tripbench server`, the client pod is this shell,
+                # its sidecar `tripbench sidecar` when the namespace has injection enabled
                 echo "rehearsal: kubectl apply $*: a sample workload, played by tripbench"
+                if [[ -n "$__tb_injection" && -z "$__tb_injected" ]]; then
+                    __tb_injected=1
+                    __tb_restart_sidecar
+                fi
             fi
             ;;
-        label) echo "rehearsal: kubectl label $*: no namespace to label" ;;
+        label)
+            [[ "$*" == *istio-injection=enabled* ]] && __tb_injection=1
+            echo "rehearsal: kubectl label $*: the next sample pod gets the sidecar"
+            ;;
         get)
             if [[ "$1" == pods || "$1" == pod ]] && [[ "$*" =~ app=([a-z]+) ]]; then
                 echo "${BASH_REMATCH[1]}-rehearsal"
@@ -197,7 +230,10 @@ kubectl() {
                 shift
             done
             shift
-            __tb_in_pod "$container" "$@"
+            local rc=0
+            __tb_in_pod "$container" "$@" || rc=$?
+            (( rc == 0 )) || echo "command terminated with exit code $rc" >&2
+            return "$rc"
             ;;
         logs) cat "$__tb_sidecar_log" ;;
         delete)
@@ -211,8 +247,32 @@ kubectl() {
     esac
 }
 
+# istioctl install: the mesh config the sidecar sees; pilot pushes a change to running proxies,
+# here the sidecar restarts with it. Settings the rehearsal does not model fail loudly.
 istioctl() {
-    __tb_fail "istioctl $*: needs a Kubernetes cluster"
+    [[ "$1" == install ]] || { __tb_fail "istioctl $*: needs a Kubernetes cluster"; return 1; }
+    shift
+    local policy="" a
+    while (( $# > 0 )); do
+        a=$1
+        shift
+        case "$a" in
+            --set)
+                case "$1" in
+                    profile=*) ;;
+                    meshConfig.outboundTrafficPolicy.mode=*) policy=${1#*=} ;;
+                    *) __tb_fail "istioctl install --set $1: not modelled"; return 1 ;;
+                esac
+                shift
+                ;;
+            -y) ;;
+            *) __tb_fail "istioctl install $a: not modelled"; return 1 ;;
+        esac
+    done
+    __tb_policy=$policy
+    echo "rehearsal: istioctl install: outboundTrafficPolicy ${policy:-(the Istio $TB_ISTIO_VERSION default)}"
+    [[ -n "$__tb_sidecar_pid" ]] && __tb_restart_sidecar
+    return 0
 }
 
 # tests/util/helpers.sh and samples.sh, replaced
