@@ -2,7 +2,6 @@
  * `tripbench load` and `tripbench curl`: fortio's command lines, fortio's output. The report and
  * logs go to stderr; stdout carries only `-json -` output and curl bodies.
  */
-import { join } from 'node:path';
 import { FlagError, formatUsage } from './flags.js';
 import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './loadFlags.js';
 import { ExitCode } from '../shared/exitCodes.js';
@@ -12,10 +11,11 @@ import { installStopSignals } from './signals.js';
 import { checkTarget, runLoad } from '../load/runLoad.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
-import type { FortioResult } from '../report/fortioResult.js';
+import { netScheme } from '../http/urlScheme.js';
+import { netLoadCommand } from './netLoad.js';
 import { Level, LEVEL_NAMES, configureLog, info, log, setLevel, warn, error as logError } from '../shared/log.js';
 import { StartError, UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
-import { writeFileAtomic } from '../shared/atomicWrite.js';
+import { writeJson } from './jsonOutput.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -52,6 +52,12 @@ function setupLogging(cfg: LoadConfig): void {
 }
 
 async function runCurl(cfg: LoadConfig): Promise<number> {
+  const net = netScheme(cfg.http.url);
+  if (net !== undefined) {
+    // fortio's curl is HTTP only (its `nc` command talks to tcp/udp echo): a load mode, not a fetch.
+    err(`Error: curl fetches one HTTP URL; ${net}:// is fortio's ${net.toUpperCase()} load mode: run tripbench load ${cfg.urlTyped}\n`);
+    return ExitCode.FAILURE;
+  }
   let prepared;
   try {
     prepared = await checkTarget({ options: cfg.http, warnings: cfg.httpWarnings });
@@ -86,36 +92,12 @@ export async function curlCommand(argv: string[]): Promise<number> {
   return runCurl(cfg);
 }
 
-/** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
-async function writeJson(cfg: LoadConfig, result: FortioResult): Promise<{ bytes: number; target: string } | null> {
-  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
-  if (path === null) return null;
-  const json = encodeFortioJson(result);
-  const bytes = Buffer.byteLength(json);
-  if (path === '-') {
-    process.stdout.write(json);
-    return { bytes, target: 'stdout' };
-  }
-  try {
-    // fortio opens the file as given: a missing directory is an error, never created
-    await writeFileAtomic(path, json, { createDirs: false });
-  } catch (e) {
-    throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
-  }
-  return { bytes, target: path };
-}
-
-/** "no such file or directory" from Node's "ENOENT: no such file or directory, open '….tmp'" (the temp name is ours). */
-function systemReason(e: unknown): string {
-  const m = /^[A-Z]+: ([^,]+),/.exec(errorMessage(e));
-  return m?.[1] ?? errorMessage(e);
-}
-
 export async function loadCommand(argv: string[]): Promise<number> {
   const cfg = parseOrExit(argv, 'load');
   if (typeof cfg === 'number') return cfg;
   setupLogging(cfg);
   if (cfg.curl) return runCurl(cfg);
+  if (netScheme(cfg.http.url) !== undefined) return netLoadCommand(cfg);
 
   const run = cfg.run;
   err(loadFirstLine(run, cfg.qpsTyped, cfg.urlTyped));
@@ -177,7 +159,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   let written: { bytes: number; target: string } | null = null;
   let writeError = '';
   try {
-    written = await writeJson(cfg, outcome.result);
+    written = await writeJson(cfg, outcome.result, encodeFortioJson);
   } catch (e) {
     writeError = oneLineMessage(e);
   }

@@ -20,6 +20,7 @@ import { LIMITS } from '../shared/limits.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
 import { parseStartTime } from '../merge/timeRanges.js';
+import { UDP_TIMEOUT_DEFAULT_MS } from '../netload/options.js';
 
 /** A load knob as a Go flag: -p is typed as a comma list. */
 function knobFlag(def: KnobDef): FlagSpec {
@@ -46,6 +47,7 @@ export const LOAD_FLAGS: FlagSpecs = {
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
+  'udp-timeout': { type: 'duration', default: UDP_TIMEOUT_DEFAULT_MS * 1e6, usage: 'Udp timeout' },
   'start-at': { type: 'string', default: '', usage: 'Begin the timed run (after warmup) at this RFC 3339 time, e.g. 2026-12-07T02:00:00Z: the shared start of a distributed run\'s shards' },
 };
 

@@ -8,7 +8,8 @@ import { workerCount } from '../engine/index.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
-import { formatFirstLine, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import { formatFirstLine, formatNetReport, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import type { FortioNetResult } from '../report/fortioNetResult.js';
 import type { Level } from '../shared/log.js';
 
 /**
@@ -44,4 +45,9 @@ export function loadStartLine(plan: RunPlan, workers: number, level: Level): str
 /** The report after the run, as fortio prints it at `level`. */
 export function loadReport(result: FortioResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
   return formatReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
+}
+
+/** A tcp:// or udp:// run's report (report/fortioText.ts formatNetReport). */
+export function netLoadReport(result: FortioNetResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
+  return formatNetReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
 }

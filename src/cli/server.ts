@@ -1,13 +1,20 @@
 /**
  * `tripbench server`: the httpbin / fortio-echo compatible target, until SIGINT/SIGTERM.
  */
-import { UsageError } from '../shared/errors.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
 import { makeRehearsalCerts, startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
 import type { TargetHandle } from '../rehearsal/index.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
+import { checkLoopback, parseListen } from '../rehearsal/bind.js';
+import { startTcpEchoServer, type EchoServerHandle } from '../netload/tcpEchoServer.js';
+import { startUdpEchoServer } from '../netload/udpEchoServer.js';
+import { goHostPort } from '../netload/goErrors.js';
+
+/** fortio's value that turns an echo server off (cli/fortio_main.go `disabled`). */
+const DISABLED = 'disabled';
 
 export const SERVER_FLAGS: FlagSpecs = {
   listen: { type: 'string', default: '127.0.0.1:8080', usage: 'address to listen on (host:port, :port or port)' },
@@ -18,6 +25,10 @@ export const SERVER_FLAGS: FlagSpecs = {
   'keepalive-timeout': { type: 'duration', default: 300e9, usage: 'close idle keep-alive connections after this' },
   seed: { type: 'int', default: 0, usage: 'seed for weighted statuses and percentages (0 = random)' },
   'tls-hosts': { type: 'string', default: '', usage: 'serve HTTPS with a certificate for these hosts (comma list, e.g. www.google.com), signed by a CA made at start' },
+  // fortio's defaults (cli/fortio_main.go tcpPortFlag, udpPortFlag): both echo servers on 8078.
+  // A bare port binds loopback here, as -listen does; host:port off loopback needs -allow-remote.
+  'tcp-port': { type: 'string', default: '8078', usage: `tcp-echo server port: port, host:port or "${DISABLED}"` },
+  'udp-port': { type: 'string', default: '8078', usage: `udp-echo server port: port, host:port or "${DISABLED}"` },
   'ca-out': { type: 'string', default: '', usage: 'with -tls-hosts: write the CA certificate (PEM) here, for -cacert / sidecar -upstream-cacert' },
 };
 
@@ -39,7 +50,31 @@ export function waitForSignal(): Promise<void> {
   });
 }
 
-export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: TargetHandle) => void): Promise<number> {
+/** The echo servers `server` started (absent when disabled or when the port could not be bound). */
+export interface EchoServers {
+  tcp?: EchoServerHandle;
+  udp?: EchoServerHandle;
+}
+
+/**
+ * Starts one echo server; like fortio (fnet.Listen logs Critf and returns nil), a port that
+ * cannot be bound is logged and the server runs on without it.
+ */
+async function startEcho(kind: 'tcp' | 'udp', value: string, allowRemote: boolean, io: CommandIo): Promise<EchoServerHandle | undefined> {
+  if (value === DISABLED) return undefined;
+  const a = parseListen(value, `-${kind}-port`);
+  checkLoopback(a, allowRemote, `-${kind}-port`);
+  try {
+    const h = await (kind === 'tcp' ? startTcpEchoServer(a.host, a.port) : startUdpEchoServer(a.host, a.port));
+    io.stderr(`tripbench ${kind}-echo server listening on ${kind} ${goHostPort(h.address.address, h.address.port)}\n`);
+    return h;
+  } catch (e) {
+    io.stderr(`Can't listen to ${kind} socket ${value} for ${kind}-echo: ${errorMessage(e)}\n`);
+    return undefined;
+  }
+}
+
+export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: TargetHandle, echo: EchoServers) => void): Promise<number> {
   let p;
   try {
     p = parseFlags(argv, SERVER_FLAGS);
@@ -55,12 +90,17 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   const tlsHosts = flagString(p, 'tls-hosts').split(',').map((h) => h.trim()).filter((h) => h !== '');
   const caOut = flagString(p, 'ca-out');
   if (caOut !== '' && tlsHosts.length === 0) throw new UsageError('-ca-out needs -tls-hosts');
+  const allowRemote = flagBool(p, 'allow-remote');
+  for (const k of ['tcp', 'udp'] as const) {
+    const v = flagString(p, `${k}-port`);
+    if (v !== DISABLED) checkLoopback(parseListen(v, `-${k}-port`), allowRemote, `-${k}-port`);
+  }
   const certs = tlsHosts.length > 0 ? makeRehearsalCerts(tlsHosts) : undefined;
   if (certs && caOut !== '') await writeFileAtomic(caOut, certs.caPem);
   const t = await startTarget({
     ...(certs ? { tls: { cert: certs.certPem, key: certs.keyPem } } : {}),
     listen: flagString(p, 'listen'),
-    allowRemote: flagBool(p, 'allow-remote'),
+    allowRemote,
     maxDelayMs: flagNumber(p, 'max-delay') / 1e6,
     maxSize: flagNumber(p, 'max-size'),
     maxBodyBytes: flagNumber(p, 'max-body'),
@@ -68,9 +108,14 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     seed: flagNumber(p, 'seed'),
   });
   io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}${certs ? ` (TLS for ${tlsHosts.join(', ')}${caOut !== '' ? `, CA in ${caOut}` : ''})` : ''}\n`);
-  onStarted?.(t);
+  const echo: EchoServers = {};
+  const tcp = await startEcho('tcp', flagString(p, 'tcp-port'), allowRemote, io);
+  if (tcp) echo.tcp = tcp;
+  const udp = await startEcho('udp', flagString(p, 'udp-port'), allowRemote, io);
+  if (udp) echo.udp = udp;
+  onStarted?.(t, echo);
   await io.stopped;
-  await t.close();
+  await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close()]);
   return ExitCode.OK;
 }
 

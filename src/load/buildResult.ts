@@ -6,7 +6,7 @@ import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
 import type { HttpOptions } from '../http/options.js';
 import type { MergedHttpStats } from '../http/stats.js';
-import type { FortioResult } from '../report/fortioResult.js';
+import type { FortioResult, FortioRunCommon, TripbenchExtras } from '../report/fortioResult.js';
 import { exportHistogram } from '../stats/fortioHistogram.js';
 import { LONG_VERSION } from '../shared/version.js';
 import { resultId } from './resultId.js';
@@ -28,14 +28,23 @@ function sortedCodes(codes: Record<string, number>): Record<string, number> {
   return out;
 }
 
-export function buildFortioResult(e: EngineResults, h: MergedHttpStats, ctx: ResultContext): FortioResult {
+/** The run's part every runner shares (periodic.RunnerResults), from the engine's results. */
+export interface RunContext {
+  run: RunOptions;
+  labels: string;
+  runId: number;
+  /** -c as typed */
+  threadsFlag: number;
+  shard?: string;
+}
+
+export function buildRunCommon(runType: string, e: EngineResults, ctx: RunContext): FortioRunCommon {
   const p = ctx.run.percentiles;
   const seconds = e.actualDurationNs / 1e9;
   const count = e.duration.counter.count;
   const start = new Date(e.startEpochMs);
-  const o = ctx.http;
-  const result: FortioResult = {
-    RunType: 'HTTP',
+  const common: FortioRunCommon = {
+    RunType: runType,
     Labels: ctx.labels,
     StartTime: e.startTime,
     RequestedQPS: e.plan.requestedQps,
@@ -53,6 +62,32 @@ export function buildFortioResult(e: EngineResults, h: MergedHttpStats, ctx: Res
     RunID: ctx.runId,
     AccessLoggerInfo: '',
     ID: resultId(start, ctx.runId, ctx.labels),
+    Tripbench: {
+      Version: LONG_VERSION,
+      WarmupCalls: e.plan.reportedWarmup,
+      ThreadsFlag: ctx.threadsFlag,
+      Interrupted: e.interrupted,
+      DurationHdr: e.durationHdr,
+      ErrorsHdr: e.errorsHdr,
+      ErrorKinds: {},
+      ThreadCalls: e.threads.map((t) => t.calls),
+      ThreadDurations: e.threads.map((t) => Math.round(t.elapsedNs)),
+      Workers: e.workers.map((w) => ({ Index: w.index, Threads: w.threads, Calls: w.calls })),
+    },
+  };
+  const t = common.Tripbench as TripbenchExtras;
+  if (e.plan.qps > 0 && e.sleep.counter.count > 0) t.SleepHistogram = exportHistogram(e.sleep, [50]);
+  if (ctx.shard) t.Shard = ctx.shard;
+  if (e.stopReason === 'abort-on') t['AbortedOn'] = e.abortedOn;
+  return common;
+}
+
+export function buildFortioResult(e: EngineResults, h: MergedHttpStats, ctx: ResultContext): FortioResult {
+  const p = ctx.run.percentiles;
+  const o = ctx.http;
+  const { Tripbench: common, ...run } = buildRunCommon('HTTP', e, ctx);
+  const result: FortioResult = {
+    ...run,
     RetCodes: sortedCodes(h.retCodes),
     IPCountMap: h.ipCountMap,
     Insecure: o.insecure,
@@ -89,16 +124,8 @@ export function buildFortioResult(e: EngineResults, h: MergedHttpStats, ctx: Res
     ConnectionStats: exportHistogram(h.connectionTime, p),
     AbortOn: ctx.run.abortOn,
     Tripbench: {
-      Version: LONG_VERSION,
-      WarmupCalls: e.plan.reportedWarmup,
-      ThreadsFlag: ctx.threadsFlag,
-      Interrupted: e.interrupted,
-      DurationHdr: e.durationHdr,
-      ErrorsHdr: e.errorsHdr,
+      ...(common as TripbenchExtras),
       ErrorKinds: h.errorKinds,
-      ThreadCalls: e.threads.map((t) => t.calls),
-      ThreadDurations: e.threads.map((t) => Math.round(t.elapsedNs)),
-      Workers: e.workers.map((w) => ({ Index: w.index, Threads: w.threads, Calls: w.calls })),
       Connections: h.connections.map((c) => ({
         Thread: c.thread,
         Sockets: c.sockets,
@@ -107,10 +134,5 @@ export function buildFortioResult(e: EngineResults, h: MergedHttpStats, ctx: Res
       })),
     },
   };
-  if (e.plan.qps > 0 && e.sleep.counter.count > 0 && result.Tripbench) {
-    result.Tripbench.SleepHistogram = exportHistogram(e.sleep, [50]);
-  }
-  if (ctx.shard && result.Tripbench) result.Tripbench.Shard = ctx.shard;
-  if (e.stopReason === 'abort-on' && result.Tripbench) result.Tripbench['AbortedOn'] = e.abortedOn;
   return result;
 }

@@ -3,7 +3,8 @@
  * (fortio-compat.md §5.1), and a reader for ours and fortio's own files of any version.
  * Field order is written out here explicitly: callers' object insertion order never leaks in.
  */
-import type { FortioResult, TripbenchExtras } from './fortioResult.js';
+import type { FortioResult, FortioRunCommon, TripbenchExtras } from './fortioResult.js';
+import type { FortioNetResult } from './fortioNetResult.js';
 import type { Bucket, HistogramData, Percentile } from '../stats/fortioHistogram.js';
 import { TRIPBENCH_KNOWN } from './fortioJsonParse.js';
 
@@ -159,9 +160,11 @@ function tripbench(t: TripbenchExtras): Enc {
   ]);
 }
 
-/** The result as current fortio writes it (plus our `Tripbench` object last), with the final newline. */
-export function encodeFortioJson(r: FortioResult): string {
-  return obj([
+type Field = readonly [string, Enc | undefined];
+
+/** periodic.RunnerResults' fields, first in every runner's result. */
+function runFields(r: FortioRunCommon): Field[] {
+  return [
     ['RunType', str(r.RunType)],
     ['Labels', str(r.Labels)],
     ['StartTime', str(r.StartTime)],
@@ -180,6 +183,13 @@ export function encodeFortioJson(r: FortioResult): string {
     ['RunID', num(r.RunID)],
     ['AccessLoggerInfo', str(r.AccessLoggerInfo)],
     ['ID', str(r.ID)],
+  ];
+}
+
+/** The result as current fortio writes it (plus our `Tripbench` object last), with the final newline. */
+export function encodeFortioJson(r: FortioResult): string {
+  return obj([
+    ...runFields(r),
     ['RetCodes', numMap(r.RetCodes)],
     ['IPCountMap', numMap(r.IPCountMap)],
     ['Insecure', bool(r.Insecure)],
@@ -215,6 +225,22 @@ export function encodeFortioJson(r: FortioResult): string {
     ['SocketCount', num(r.SocketCount)],
     ['ConnectionStats', histogram(r.ConnectionStats)],
     ['AbortOn', num(r.AbortOn)],
+    ['Tripbench', opt(r.Tripbench, tripbench)],
+  ])('') + '\n';
+}
+
+/** A tcp:// or udp:// result in tcprunner/udprunner's struct order (report/fortioNetResult.ts). */
+export function encodeFortioNetJson(r: FortioNetResult): string {
+  return obj([
+    ...runFields(r),
+    ['Destination', str(r.Destination)],
+    ['Payload', str(r.Payload)],
+    ['UnixDomainSocket', opt(r.UnixDomainSocket, str)],
+    ['ReqTimeout', num(r.ReqTimeout)],
+    ['RetCodes', numMap(r.RetCodes)],
+    ['SocketCount', num(r.SocketCount)],
+    ['BytesSent', num(r.BytesSent)],
+    ['BytesReceived', num(r.BytesReceived)],
     ['Tripbench', opt(r.Tripbench, tripbench)],
   ])('') + '\n';
 }

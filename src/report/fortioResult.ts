@@ -37,7 +37,11 @@ export interface TripbenchExtras {
   [extra: string]: unknown;
 }
 
-export interface FortioResult {
+/**
+ * What every fortio runner's result starts with (periodic.RunnerResults, periodic/periodic.go):
+ * HTTP, TCP and UDP results alike. `Tripbench` is emitted last whatever the runner.
+ */
+export interface FortioRunCommon {
   RunType: string;
   Labels: string;
   StartTime: string;
@@ -56,6 +60,10 @@ export interface FortioResult {
   RunID: number;
   AccessLoggerInfo: string;
   ID: string;
+  Tripbench?: TripbenchExtras;
+}
+
+export interface FortioResult extends FortioRunCommon {
   RetCodes: Record<string, number>;
   IPCountMap: Record<string, number>;
   Insecure: boolean;
@@ -91,5 +99,4 @@ export interface FortioResult {
   SocketCount: number;
   ConnectionStats: HistogramData;
   AbortOn: number;
-  Tripbench?: TripbenchExtras;
 }

@@ -2,7 +2,8 @@
  * fortio's text report (fortio-compat.md §3.2–3.5, current version) as pure functions of a
  * FortioResult. Every function returns whole lines ending in "\n"; callers write them to stderr.
  */
-import type { FortioResult } from './fortioResult.js';
+import type { FortioResult, FortioRunCommon } from './fortioResult.js';
+import type { FortioNetResult } from './fortioNetResult.js';
 import { calcPercentiles, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
 import { SLEEP_SHAPE } from '../stats/fortioShapes.js';
 import { Level } from '../shared/log.js';
@@ -196,14 +197,14 @@ function codeLines(codes: Record<string, number>, total: number): string {
 }
 
 /** The `(plus N warmup)` number: ours records it; for fortio's JSON, -c is the best guess (0 with -n). */
-function warmupCalls(r: FortioResult): number {
+function warmupCalls(r: FortioRunCommon): number {
   const w = r.Tripbench?.WarmupCalls;
   if (typeof w === 'number') return w;
   return r.Exactly > 0 ? 0 : r.NumThreads;
 }
 
-/** Report lines 5–17 of §3.2 (everything after the `Starting at …` line), for the given log level. */
-export function formatReport(r: FortioResult, opts: ReportOptions): string {
+/** periodic.Run's lines (periodic/periodic.go): `Ended after`, sleep, function time and error cases. */
+function runLines(r: FortioRunCommon, opts: ReportOptions): string {
   const { level } = opts;
   const warn = level <= Level.Warning;
   const dur = r.DurationHistogram;
@@ -220,6 +221,23 @@ export function formatReport(r: FortioResult, opts: ReportOptions): string {
     s += formatCounterLine('Aggregated Function Time', dur) + formatTargetLines(durPct);
     s += formatCounterLine('Error cases', r.ErrorsDurationHistogram);
   }
+  return s;
+}
+
+/** fortio_main.go's closing lines: `All done …` and, when written, `Successfully wrote …`. */
+function doneLines(r: FortioRunCommon, opts: ReportOptions): string {
+  const dur = r.DurationHistogram;
+  let s = `All done ${dur.Count} calls (plus ${warmupCalls(r)} warmup) ${formatF(1000 * dur.Avg, 3)} ms avg, ${formatF(r.ActualQPS, 1)} qps\n`;
+  if (opts.jsonWritten) s += `Successfully wrote ${opts.jsonWritten.bytes} bytes of Json data to ${opts.jsonWritten.target}\n`;
+  return s;
+}
+
+/** Report lines 5–17 of §3.2 (everything after the `Starting at …` line), for the given log level. */
+export function formatReport(r: FortioResult, opts: ReportOptions): string {
+  const { level } = opts;
+  const warn = level <= Level.Warning;
+  const dur = r.DurationHistogram;
+  let s = runLines(r, opts);
   s += connectionLines(r, opts);
   s += `Sockets used: ${r.SocketCount} (for perfect keepalive, would be ${r.NumThreads})\n`;
   s += `Uniform: ${formatT(r.Uniform)}, Jitter: ${formatT(r.Jitter)}, Catchup allowed: ${formatT(!r.NoCatchUp)}\n`;
@@ -232,7 +250,24 @@ export function formatReport(r: FortioResult, opts: ReportOptions): string {
     s += formatCounterLine('Response Header Sizes', r.HeaderSizes);
     s += formatCounterLine('Response Body/Total Sizes', r.Sizes);
   }
-  s += `All done ${dur.Count} calls (plus ${warmupCalls(r)} warmup) ${formatF(1000 * dur.Avg, 3)} ms avg, ${formatF(r.ActualQPS, 1)} qps\n`;
-  if (opts.jsonWritten) s += `Successfully wrote ${opts.jsonWritten.bytes} bytes of Json data to ${opts.jsonWritten.target}\n`;
-  return s;
+  return s + doneLines(r, opts);
+}
+
+/**
+ * A tcp:// or udp:// run's report: periodic's lines, then RunTCPTest's / RunUDPTest's own
+ * (tcprunner/tcprunner.go, udprunner/udprunner.go, end of Run*Test): sockets, bytes, and one
+ * `tcp KEY : N (P %)` line per outcome in Go's sort.Strings order, then fortio_main's `All done`.
+ * These lines print at every log level, as fortio writes them with Fprintf.
+ */
+export function formatNetReport(r: FortioNetResult, opts: ReportOptions): string {
+  let s = runLines(r, opts);
+  s += `Sockets used: ${r.SocketCount} (for perfect no error run, would be ${r.NumThreads})\n`;
+  s += `Total Bytes sent: ${r.BytesSent}, received: ${r.BytesReceived}\n`;
+  const proto = r.RunType.toLowerCase();
+  const keys = Object.keys(r.RetCodes).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const k of keys) {
+    const n = r.RetCodes[k] as number;
+    s += `${proto} ${k} : ${n} (${formatF((100 * n) / r.DurationHistogram.Count, 1)} %)\n`;
+  }
+  return s + doneLines(r, opts);
 }

@@ -23,8 +23,7 @@ describe('schemes: one function decides, the scheme is named', () => {
   it.each([
     ['ftp://127.0.0.1:2121/x', `Error: unsupported scheme "ftp" in 'ftp://127.0.0.1:2121/x': tripbench sends HTTP load to http:// and https:// URLs`],
     ['ws://127.0.0.1:2121/', `Error: unsupported scheme "ws" in 'ws://127.0.0.1:2121/': tripbench sends HTTP load to http:// and https:// URLs`],
-    ['tcp://127.0.0.1:2121', "Error: tcp:// (fortio's TCP mode) is not supported yet; tripbench sends HTTP load to http:// and https:// URLs"],
-    ['udp://127.0.0.1:2121', "Error: udp:// (fortio's UDP mode) is not supported yet; tripbench sends HTTP load to http:// and https:// URLs"],
+    ['grpc://127.0.0.1:2121', "Error: grpc:// (fortio's gRPC mode) is not supported yet; tripbench sends HTTP load to http:// and https:// URLs"],
   ])('load %s: exit 1 (fortio: a bad URL), one line, nothing sent', async (url, line) => {
     const before = ka.connections;
     const r = await runCli(['load', '-n', '1', url]);
@@ -48,6 +47,9 @@ describe('schemes: one function decides, the scheme is named', () => {
     const t = await runCli(['run', '--dry-run', '-target', 'grpc://h:1', file.replace('ftp.yaml', 'none.yaml')]);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain("for flag -target: grpc:// (fortio's gRPC mode) is not supported yet");
+    const u = await runCli(['run', '--dry-run', '-target', 'tcp://h:1', file.replace('ftp.yaml', 'none.yaml')]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain("for flag -target: tcp:// (fortio's TCP mode) is run by `tripbench load tcp://host:port` only");
   });
 });
 

@@ -1,0 +1,32 @@
+/** `-json FILE|-` and `-a`: where a load's fortio JSON goes, written as fortio writes it. */
+import { join } from 'node:path';
+import type { LoadConfig } from './loadFlags.js';
+import type { FortioRunCommon } from '../report/fortioResult.js';
+import { writeFileAtomic } from '../shared/atomicWrite.js';
+import { errorMessage } from '../shared/errors.js';
+
+/** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
+export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string): Promise<{ bytes: number; target: string } | null> {
+  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
+  if (path === null) return null;
+  const json = encode(result);
+  const bytes = Buffer.byteLength(json);
+  if (path === '-') {
+    process.stdout.write(json);
+    return { bytes, target: 'stdout' };
+  }
+  try {
+    // fortio opens the file as given: a missing directory is an error, never created
+    await writeFileAtomic(path, json, { createDirs: false });
+  } catch (e) {
+    throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
+  }
+  return { bytes, target: path };
+}
+
+/** "no such file or directory" from Node's "ENOENT: no such file or directory, open '….tmp'" (the temp name is ours). */
+function systemReason(e: unknown): string {
+  const m = /^[A-Z]+: ([^,]+),/.exec(errorMessage(e));
+  return m?.[1] ?? errorMessage(e);
+}
+

@@ -1,0 +1,106 @@
+/**
+ * `tripbench load tcp://host:port` and `udp://host:port`: fortio_main.go's fortioLoad for its
+ * tcprunner / udprunner branches (cli/fortio_main.go, `case strings.HasPrefix(url,
+ * tcprunner.TCPURLPrefix)`): -timeout is the TCP read timeout, -udp-timeout the UDP one, -payload
+ * (or -payload-size / -payload-file) the message, and a run that starts exits 0 whatever its
+ * errors; only a destination that cannot be resolved aborts, exit 1.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { LoadConfig } from './loadFlags.js';
+import { flagNumber } from './flags.js';
+import { writeJson } from './jsonOutput.js';
+import { loadFirstLine, loadStartLine, netLoadReport } from './loadOutput.js';
+import { createProgressLine } from './progress.js';
+import { installStopSignals } from './signals.js';
+import { runNetLoad } from '../load/runNetLoad.js';
+import { applyShard } from '../load/shard.js';
+import { parseNetDestination, type NetLoadOptions } from '../netload/options.js';
+import { encodeFortioNetJson } from '../report/fortioJson.js';
+import { ExitCode } from '../shared/exitCodes.js';
+import { StartError, errorMessage, oneLineMessage } from '../shared/errors.js';
+import { isLoopback } from '../shared/loopback.js';
+import { Level, configureLog, info, log, warn } from '../shared/log.js';
+
+const err = (s: string): void => void process.stderr.write(s);
+
+/** The destination checked as NewTCPClient / NewUDPClient do (fnet.ResolveDestination): fortio aborts when it fails. */
+async function netOptions(cfg: LoadConfig): Promise<NetLoadOptions> {
+  const d = parseNetDestination(cfg.http.url);
+  if (isIP(d.host) === 0) {
+    try {
+      await lookup(d.host);
+    } catch (e) {
+      throw new Error(`lookup ${d.host}: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+  return {
+    ...d,
+    destination: cfg.http.url,
+    payload: cfg.http.payload,
+    timeoutMs: d.proto === 'tcp' ? cfg.http.timeoutMs : flagNumber(cfg.flags, 'udp-timeout') / 1e6,
+  };
+}
+
+export async function netLoadCommand(cfg: LoadConfig): Promise<number> {
+  let net: NetLoadOptions;
+  try {
+    net = await netOptions(cfg);
+  } catch (e) {
+    err(loadFirstLine(cfg.run, cfg.qpsTyped, cfg.urlTyped));
+    err(`Aborting because of unable to create client 0 for ${cfg.urlTyped}: ${errorMessage(e)}\n`);
+    return ExitCode.FAILURE;
+  }
+  const sharded = applyShard(cfg.run, cfg.shard);
+  const run = { ...sharded, reserveCores: sharded.reserveCores ?? (isLoopback(net.host) ? 1 : 0) };
+  err(loadFirstLine(run, cfg.qpsTyped, cfg.urlTyped));
+  if (net.timeoutMs <= 0) {
+    warn(`Invalid timeout ${net.timeoutMs}ms, setting to default`);
+    net.timeoutMs = net.proto === 'tcp' ? 3000 : 750;
+  }
+  info(`Starting ${net.proto} test for ${net.destination} with ${run.threads} threads at ${run.qps > 0 ? run.qps.toFixed(1) : '-1.0'} qps`);
+
+  const progress = createProgressLine(cfg.level, 0);
+  configureLog({ write: (line) => progress.log(line) });
+  const stop = installStopSignals((line) => progress.log(line));
+  let outcome;
+  try {
+    outcome = await runNetLoad({
+      run,
+      net,
+      labels: cfg.labels,
+      runId: cfg.runId,
+      signal: stop.graceful,
+      forceSignal: stop.forced,
+      onStart: (plan, workers) => err(loadStartLine(plan, workers, cfg.level)),
+      onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
+      log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
+      inline: true,
+    });
+  } catch (e) {
+    progress.stop();
+    stop.dispose();
+    if (e instanceof StartError) {
+      err(`Aborting because of ${e.message}\n`);
+      return ExitCode.FAILURE;
+    }
+    throw e;
+  }
+  progress.stop();
+  stop.dispose();
+  if (cfg.shard) outcome.result.Tripbench = { ...(outcome.result.Tripbench as NonNullable<typeof outcome.result.Tripbench>), Shard: `${cfg.shard.index}/${cfg.shard.count}` };
+
+  let written: { bytes: number; target: string } | null = null;
+  let writeError = '';
+  try {
+    written = await writeJson(cfg, outcome.result, encodeFortioNetJson);
+  } catch (e) {
+    writeError = oneLineMessage(e);
+  }
+  err(netLoadReport(outcome.result, run, cfg.level, written ?? undefined));
+  if (writeError !== '') {
+    log(Level.Fatal, writeError);
+    return ExitCode.USAGE;
+  }
+  return ExitCode.OK;
+}

@@ -1,0 +1,74 @@
+/**
+ * The library form of `tripbench load tcp://…` and `udp://…`: fortio's RunTCPTest / RunUDPTest
+ * (tcprunner/tcprunner.go, udprunner/udprunner.go) as the pacing engine driving the echo
+ * runnable of src/netload/. Returns data; printing is the CLI's.
+ */
+import { runEngine, type EngineProgress } from '../engine/index.js';
+import type { EngineResults } from '../engine/results.js';
+import type { RunOptions } from '../engine/options.js';
+import type { RunPlan } from '../engine/schedule.js';
+import type { NetLoadOptions } from '../netload/options.js';
+import { mergeNetStats, type NetThreadStats } from '../netload/stats.js';
+import type { FortioNetResult } from '../report/fortioNetResult.js';
+import { compiledUrl } from '../shared/modulePath.js';
+import type { Level } from '../shared/log.js';
+import { buildRunCommon } from './buildResult.js';
+
+export interface NetLoadRequest {
+  run: RunOptions;
+  net: NetLoadOptions;
+  labels?: string;
+  runId?: number;
+  signal?: AbortSignal;
+  forceSignal?: AbortSignal;
+  onStart?: (plan: RunPlan, workers: number) => void;
+  onProgress?: (p: EngineProgress) => void;
+  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
+  inline?: boolean;
+}
+
+export interface NetLoadOutcome {
+  result: FortioNetResult;
+  engine: EngineResults;
+}
+
+export function netRunnableUrl(): URL {
+  return compiledUrl('../netload/netRunnable.js', import.meta.url);
+}
+
+export async function runNetLoad(req: NetLoadRequest): Promise<NetLoadOutcome> {
+  // fortio's tcp/udp warmup Fetch only logs its error (Run*Test: "first hit of …"): never an
+  // abort; and -abort-on is an HTTPRunnerOptions field the tcp/udp runners never read.
+  const run: RunOptions = { ...req.run, allowInitialErrors: true, abortOn: 0 };
+  const engine = await runEngine({
+    options: run,
+    runnableUrl: netRunnableUrl(),
+    runnableOptions: req.net,
+    targetLabel: req.net.destination,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
+    ...(req.onStart ? { onStart: req.onStart } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.log ? { log: req.log } : {}),
+    ...(req.inline ? { inline: true } : {}),
+  });
+  const stats = mergeNetStats(engine.threads.map((t) => t.protocol as NetThreadStats));
+  const tcp = req.net.proto === 'tcp';
+  const result: FortioNetResult = {
+    ...buildRunCommon(tcp ? 'TCP' : 'UDP', engine, {
+      run: req.run,
+      labels: req.labels ?? req.net.destination,
+      runId: req.runId ?? 0,
+      threadsFlag: req.run.threads,
+    }),
+    Destination: req.net.destination,
+    Payload: req.net.payload ? Buffer.from(req.net.payload).toString('base64') : '',
+    ...(tcp ? { UnixDomainSocket: '' } : {}),
+    ReqTimeout: Math.round(req.net.timeoutMs * 1e6),
+    RetCodes: stats.retCodes,
+    SocketCount: stats.socketCount,
+    BytesSent: stats.bytesSent,
+    BytesReceived: stats.bytesReceived,
+  };
+  return { result, engine };
+}
