@@ -62,7 +62,8 @@ export async function runNetLoad(req: NetLoadRequest): Promise<NetLoadOutcome> {
       threadsFlag: req.run.threads,
     }),
     Destination: req.net.destination,
-    Payload: req.net.payload ? Buffer.from(req.net.payload).toString('base64') : '',
+    // the real fortio (v1.33) writes a nil []byte as null when no payload flag is given
+    Payload: req.net.payload ? Buffer.from(req.net.payload).toString('base64') : null,
     ...(tcp ? { UnixDomainSocket: '' } : {}),
     ReqTimeout: Math.round(req.net.timeoutMs * 1e6),
     RetCodes: stats.retCodes,

@@ -211,7 +211,7 @@ export function encodeFortioJson(r: FortioResult): string {
     ['HTTPReqTimeOut', num(r.HTTPReqTimeOut)],
     ['UserCredentials', str(r.UserCredentials)],
     ['ContentType', str(r.ContentType)],
-    ['Payload', str(r.Payload)],
+    ['Payload', r.Payload === null ? () => 'null' : str(r.Payload)],
     ['MethodOverride', str(r.MethodOverride)],
     ['LogErrors', bool(r.LogErrors)],
     ['SequentialWarmup', bool(r.SequentialWarmup)],
@@ -234,7 +234,7 @@ export function encodeFortioNetJson(r: FortioNetResult): string {
   return obj([
     ...runFields(r),
     ['Destination', str(r.Destination)],
-    ['Payload', str(r.Payload)],
+    ['Payload', r.Payload === null ? () => 'null' : str(r.Payload)],
     ['UnixDomainSocket', opt(r.UnixDomainSocket, str)],
     ['ReqTimeout', num(r.ReqTimeout)],
     ['RetCodes', numMap(r.RetCodes)],

@@ -10,8 +10,8 @@ import type { FortioRunCommon } from './fortioResult.js';
 export interface FortioNetResult extends FortioRunCommon {
   /** The URL as given, `tcp://host:port`. */
   Destination: string;
-  /** base64 of -payload (`""` when none: fortio then generates a 24-byte message per call). */
-  Payload: string;
+  /** base64 of -payload (null when none, as the real fortio writes it: it then generates a 24-byte message per call). */
+  Payload: string | null;
   /** TCP only (always "" here: tripbench has no unix socket mode). */
   UnixDomainSocket?: string;
   /** Read timeout, integer ns: -timeout for TCP, -udp-timeout for UDP. */

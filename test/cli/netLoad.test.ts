@@ -58,7 +58,7 @@ describe('tripbench load tcp://', () => {
       NumThreads: 2,
       Exactly: 20,
       Destination: url,
-      Payload: '',
+      Payload: null,
       UnixDomainSocket: '',
       ReqTimeout: 3_000_000_000,
       RetCodes: { OK: 20 },
