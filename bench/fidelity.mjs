@@ -41,7 +41,7 @@ const out = (s = '') => process.stdout.write(`${s}\n`);
 
 async function startTripbenchServer(bin) {
   const port = await freePort();
-  const proc = spawn(process.execPath, [bin, 'server', '-http-port', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, 'server', '-listen', `127.0.0.1:${port}`, '-tcp-port', 'disabled', '-udp-port', 'disabled'], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) throw new Error('tripbench server exited');
     const ok = await fetch(`http://127.0.0.1:${port}/`).then(
