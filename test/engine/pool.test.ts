@@ -112,7 +112,11 @@ describe('runEngine: duration modes', () => {
     expect(last).toBeGreaterThan(1900);
     expect(last).toBeLessThan(3000); // a 1.5x slower pacing would end at 3 s
     expect(r.actualDurationNs / S).toBeGreaterThan(1.9);
-    expect(r.sleep.counter.count).toBe(calls - 4);
+    // one sleep after every call but a thread's last; a thread that slept into the end of the
+    // run and stopped short (reported above) recorded one more sleep with no call after it
+    const short = r.threads.filter((t) => t.calls !== 100).length;
+    expect(r.sleep.counter.count).toBeGreaterThanOrEqual(calls - 4);
+    expect(r.sleep.counter.count).toBeLessThanOrEqual(calls - 4 + short);
     expect(r.requestedDuration).toBe('2s');
   });
 
