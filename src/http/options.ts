@@ -49,6 +49,9 @@ export interface HttpOptions {
   connectTo: string;
   /** -cacert: PEM of the CA(s) trusted for https:// instead of the system roots; '' = system roots. */
   caCert: string;
+  /** -cert / -key: PEM of the TLS client certificate and its key (mTLS without a sidecar); '' = none. */
+  clientCert: string;
+  clientKey: string;
   /** -connection-reuse [min,max]; [0,0] = unlimited. */
   connectionReuse: [number, number];
   /** -r and -offset (seconds) of the connection-time histogram. */
@@ -77,6 +80,8 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
   resolve: '',
   connectTo: '',
   caCert: '',
+  clientCert: '',
+  clientKey: '',
   connectionReuse: [0, 0] as [number, number],
   resolution: LATENCY_SHAPE.divider,
   offset: LATENCY_SHAPE.offset,
@@ -195,6 +200,8 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
     resolve: input.resolve ?? d.resolve,
     connectTo: input.connectTo ?? d.connectTo,
     caCert: input.caCert ?? d.caCert,
+    clientCert: input.clientCert ?? d.clientCert,
+    clientKey: input.clientKey ?? d.clientKey,
     connectionReuse: input.connectionReuse ? [input.connectionReuse[0], input.connectionReuse[1]] : [0, 0],
     resolution,
     offset: input.offset ?? d.offset,

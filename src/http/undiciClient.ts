@@ -86,7 +86,11 @@ export class UndiciClient extends ClientBase {
     // HTTP/2 forbids connection-specific headers; -keepalive=false is applied by closing instead.
     const hdrs = o.h2 ? this.tpl.headers.filter(([k]) => k.toLowerCase() !== 'connection') : this.tpl.headers;
     this.#headers = hdrs.flat();
-    const tls = { rejectUnauthorized: !o.insecure, ...(o.caCert !== '' ? { ca: o.caCert } : {}) };
+    const tls = {
+      rejectUnauthorized: !o.insecure,
+      ...(o.caCert !== '' ? { ca: o.caCert } : {}),
+      ...(o.clientCert !== '' ? { cert: o.clientCert, key: o.clientKey } : {}),
+    };
     this.#connector = buildConnector({
       ...tls,
       timeout: o.timeoutMs,
