@@ -19,6 +19,8 @@ const DISABLED = 'disabled';
 export const SERVER_FLAGS: FlagSpecs = {
   listen: { type: 'string', default: '127.0.0.1:8080', usage: 'address to listen on (host:port, :port or port)' },
   'allow-remote': { type: 'bool', default: false, usage: 'allow listening on a non-loopback address' },
+  // fortio's name for the same address (cli/fortio_main.go echoPortFlag); -listen stays tripbench's.
+  'http-port': { type: 'string', default: '', usage: 'fortio\'s name for -listen: http-echo server port (host:port, :port or port); default -listen\'s' },
   'max-delay': { type: 'duration', default: DEFAULT_MAX_DELAY_MS * 1e6, usage: 'cap on any requested delay (?delay=, /delay/)' },
   'max-size': { type: 'int', default: DEFAULT_MAX_SIZE, usage: 'cap on ?size= payloads, bytes' },
   'max-body': { type: 'int', default: 1024 * 1024, usage: 'largest request body read, bytes (413 beyond)' },
@@ -91,6 +93,8 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   const caOut = flagString(p, 'ca-out');
   if (caOut !== '' && tlsHosts.length === 0) throw new UsageError('-ca-out needs -tls-hosts');
   const allowRemote = flagBool(p, 'allow-remote');
+  if (p.set.has('http-port') && p.set.has('listen')) throw new UsageError('-http-port and -listen name the same address: give one');
+  const listen = p.set.has('http-port') ? flagString(p, 'http-port') : flagString(p, 'listen');
   for (const k of ['tcp', 'udp'] as const) {
     const v = flagString(p, `${k}-port`);
     if (v !== DISABLED) checkLoopback(parseListen(v, `-${k}-port`), allowRemote, `-${k}-port`);
@@ -99,7 +103,7 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   if (certs && caOut !== '') await writeFileAtomic(caOut, certs.caPem);
   const t = await startTarget({
     ...(certs ? { tls: { cert: certs.certPem, key: certs.keyPem } } : {}),
-    listen: flagString(p, 'listen'),
+    listen,
     allowRemote,
     maxDelayMs: flagNumber(p, 'max-delay') / 1e6,
     maxSize: flagNumber(p, 'max-size'),
