@@ -17,6 +17,7 @@ export const arrows = {
   report: ['stats'],
   load: ['engine', 'http', 'report', 'stats'],
   istio: [],
+  grpc: [],
   rehearsal: ['istio'],
   scenario: ['load', 'engine', 'http', 'report', 'stats', 'rehearsal', 'istio', 'merge'],
   merge: ['report', 'stats', 'load/resultId.ts'],

@@ -8,6 +8,8 @@ import type { TargetHandle } from '../rehearsal/index.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
+import { startPingServer } from '../grpc/pingServer.js';
+import type { GrpcServerHandle } from '../grpc/pingServer.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
   listen: { type: 'string', default: '127.0.0.1:8080', usage: 'address to listen on (host:port, :port or port)' },
@@ -18,6 +20,7 @@ export const SERVER_FLAGS: FlagSpecs = {
   'keepalive-timeout': { type: 'duration', default: 300e9, usage: 'close idle keep-alive connections after this' },
   seed: { type: 'int', default: 0, usage: 'seed for weighted statuses and percentages (0 = random)' },
   'tls-hosts': { type: 'string', default: '', usage: 'serve HTTPS with a certificate for these hosts (comma list, e.g. www.google.com), signed by a CA made at start' },
+  'grpc-port': { type: 'string', default: 'disabled', usage: 'serve fortio\'s gRPC ping + health service on this port or host:port (fortio\'s default is 8079; "disabled" to skip)' },
   'ca-out': { type: 'string', default: '', usage: 'with -tls-hosts: write the CA certificate (PEM) here, for -cacert / sidecar -upstream-cacert' },
 };
 
@@ -68,8 +71,24 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     seed: flagNumber(p, 'seed'),
   });
   io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}${certs ? ` (TLS for ${tlsHosts.join(', ')}${caOut !== '' ? `, CA in ${caOut}` : ''})` : ''}\n`);
+  const grpcPort = flagString(p, 'grpc-port');
+  let g: GrpcServerHandle | undefined;
+  if (grpcPort !== 'disabled' && grpcPort !== '') {
+    const m = /^(.*):(\d+)$/.exec(grpcPort);
+    const host = m ? (m[1] === '' ? '127.0.0.1' : m[1]!) : '127.0.0.1';
+    const port = m ? m[2]! : grpcPort;
+    if (!/^\d+$/.test(port)) throw new UsageError(`-grpc-port: bad port ${JSON.stringify(grpcPort)}`);
+    try {
+      g = await startPingServer(host, port);
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
+    io.stderr(`tripbench server gRPC ping + health listening on ${host}:${g.port}\n`);
+  }
   onStarted?.(t);
   await io.stopped;
+  await g?.close();
   await t.close();
   return ExitCode.OK;
 }
