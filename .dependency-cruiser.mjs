@@ -18,6 +18,7 @@ export const arrows = {
   report: ['stats'],
   load: ['engine', 'http', 'netload', 'report', 'stats'],
   istio: [],
+  grpc: [],
   rehearsal: ['istio'],
   scenario: ['load', 'engine', 'http', 'report', 'stats', 'rehearsal', 'istio', 'merge'],
   merge: ['report', 'stats', 'load/resultId.ts'],

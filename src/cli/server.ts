@@ -15,6 +15,8 @@ import { goHostPort } from '../netload/goErrors.js';
 
 /** fortio's value that turns an echo server off (cli/fortio_main.go `disabled`). */
 const DISABLED = 'disabled';
+import { startPingServer } from '../grpc/pingServer.js';
+import type { GrpcServerHandle } from '../grpc/pingServer.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
   listen: { type: 'string', default: '127.0.0.1:8080', usage: 'address to listen on (host:port, :port or port)' },
@@ -31,6 +33,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   // A bare port binds loopback here, as -listen does; host:port off loopback needs -allow-remote.
   'tcp-port': { type: 'string', default: '8078', usage: `tcp-echo server port: port, host:port or "${DISABLED}"` },
   'udp-port': { type: 'string', default: '8078', usage: `udp-echo server port: port, host:port or "${DISABLED}"` },
+  // fortio's default is 8079 (fnet.DefaultGRPCPort); off here unless asked, so a plain `tripbench server` binds what it did before.
+  'grpc-port': { type: 'string', default: DISABLED, usage: `serve fortio's gRPC ping + health services on this port, host:port or "${DISABLED}"` },
   'ca-out': { type: 'string', default: '', usage: 'with -tls-hosts: write the CA certificate (PEM) here, for -cacert / sidecar -upstream-cacert' },
 };
 
@@ -95,7 +99,7 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   const allowRemote = flagBool(p, 'allow-remote');
   if (p.set.has('http-port') && p.set.has('listen')) throw new UsageError('-http-port and -listen name the same address: give one');
   const listen = p.set.has('http-port') ? flagString(p, 'http-port') : flagString(p, 'listen');
-  for (const k of ['tcp', 'udp'] as const) {
+  for (const k of ['tcp', 'udp', 'grpc'] as const) {
     const v = flagString(p, `${k}-port`);
     if (v !== DISABLED) checkLoopback(parseListen(v, `-${k}-port`), allowRemote, `-${k}-port`);
   }
@@ -117,9 +121,22 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
   if (tcp) echo.tcp = tcp;
   const udp = await startEcho('udp', flagString(p, 'udp-port'), allowRemote, io);
   if (udp) echo.udp = udp;
+  const grpcPort = flagString(p, 'grpc-port');
+  let g: GrpcServerHandle | undefined;
+  if (grpcPort !== DISABLED) {
+    const a = parseListen(grpcPort, '-grpc-port');
+    checkLoopback(a, allowRemote, '-grpc-port');
+    try {
+      g = await startPingServer(a.host, String(a.port));
+    } catch (e) {
+      await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close()]);
+      throw e;
+    }
+    io.stderr(`tripbench server gRPC ping + health listening on ${goHostPort(a.host, g.port)}\n`);
+  }
   onStarted?.(t, echo);
   await io.stopped;
-  await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close()]);
+  await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close(), g?.close()]);
   return ExitCode.OK;
 }
 

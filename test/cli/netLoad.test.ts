@@ -166,6 +166,24 @@ describe('tripbench server -tcp-port / -udp-port', () => {
     expect(await done2).toBe(0);
   });
 
+  it('-http-port is fortio\'s name for -listen\'s address; both at once is a usage error', async () => {
+    let release!: () => void;
+    const stopped = new Promise<void>((r) => (release = r));
+    let url = '';
+    const done = runServer(['-http-port', '127.0.0.1:0', '-tcp-port', 'disabled', '-udp-port', 'disabled'], { stderr: () => undefined, stopped }, (t) => (url = t.url));
+    await waitFor(() => url !== '', 'the server to start');
+    expect((await fetch(`${url}/status/418`)).status).toBe(418);
+    release();
+    expect(await done).toBe(0);
+    await expect(runServer(['-http-port', '0', '-listen', '0'], { stderr: () => undefined, stopped: Promise.resolve() })).rejects.toThrow(/-http-port and -listen name the same address/);
+  });
+
+  it('refuses a non-loopback gRPC address without -allow-remote', async () => {
+    await expect(runServer(['-listen', '127.0.0.1:0', '-tcp-port', 'disabled', '-udp-port', 'disabled', '-grpc-port', '0.0.0.0:0'], { stderr: () => undefined, stopped: Promise.resolve() })).rejects.toThrow(
+      /-grpc-port: refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/,
+    );
+  });
+
   it('refuses a non-loopback echo address without -allow-remote', async () => {
     await expect(runServer(['-listen', '127.0.0.1:0', '-tcp-port', '0.0.0.0:0'], { stderr: () => undefined, stopped: Promise.resolve() })).rejects.toThrow(
       /-tcp-port: refusing to listen on non-loopback address 0\.0\.0\.0:0; pass -allow-remote/,
