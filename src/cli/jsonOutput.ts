@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { LoadConfig } from './loadFlags.js';
 import type { FortioRunCommon } from '../report/fortioResult.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
-import { errorMessage } from '../shared/errors.js';
+import { ExitCode } from '../shared/exitCodes.js';
+import { errorMessage, oneLineMessage } from '../shared/errors.js';
+import { Level, log } from '../shared/log.js';
 
 /** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
 export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string): Promise<{ bytes: number; target: string } | null> {
@@ -22,6 +24,31 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
     throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
   }
   return { bytes, target: path };
+}
+
+/**
+ * The end of a load as fortio ends it: the JSON written (or its error kept), the report printed
+ * (naming the file when written), then the write error logged fatally and exit 2.
+ */
+export async function writeJsonAndReport<R extends FortioRunCommon>(
+  cfg: LoadConfig,
+  result: R,
+  encode: (r: R) => string,
+  report: (written: { bytes: number; target: string } | undefined) => string,
+): Promise<ExitCode> {
+  let written: { bytes: number; target: string } | null = null;
+  let writeError = '';
+  try {
+    written = await writeJson(cfg, result, encode);
+  } catch (e) {
+    writeError = oneLineMessage(e);
+  }
+  process.stderr.write(report(written ?? undefined));
+  if (writeError !== '') {
+    log(Level.Fatal, writeError);
+    return ExitCode.USAGE;
+  }
+  return ExitCode.OK;
 }
 
 /** "no such file or directory" from Node's "ENOENT: no such file or directory, open '….tmp'" (the temp name is ours). */

@@ -13,9 +13,9 @@ import { curl, curlExitCode } from '../http/curl.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
 import { netScheme } from '../http/urlScheme.js';
 import { netLoadCommand } from './netLoad.js';
-import { Level, LEVEL_NAMES, configureLog, info, log, setLevel, warn, error as logError } from '../shared/log.js';
-import { StartError, UsageError, errorMessage, oneLineMessage } from '../shared/errors.js';
-import { writeJson } from './jsonOutput.js';
+import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
+import { StartError, UsageError, errorMessage } from '../shared/errors.js';
+import { writeJsonAndReport } from './jsonOutput.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -156,17 +156,5 @@ export async function loadCommand(argv: string[]): Promise<number> {
   progress.stop();
   stop.dispose();
 
-  let written: { bytes: number; target: string } | null = null;
-  let writeError = '';
-  try {
-    written = await writeJson(cfg, outcome.result, encodeFortioJson);
-  } catch (e) {
-    writeError = oneLineMessage(e);
-  }
-  err(loadReport(outcome.result, run, cfg.level, written ?? undefined));
-  if (writeError !== '') {
-    log(Level.Fatal, writeError);
-    return ExitCode.USAGE;
-  }
-  return ExitCode.OK;
+  return writeJsonAndReport(cfg, outcome.result, encodeFortioJson, (written) => loadReport(outcome.result, run, cfg.level, written));
 }

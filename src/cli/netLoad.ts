@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { LoadConfig } from './loadFlags.js';
 import { flagNumber } from './flags.js';
-import { writeJson } from './jsonOutput.js';
+import { writeJsonAndReport } from './jsonOutput.js';
 import { loadFirstLine, loadStartLine, netLoadReport } from './loadOutput.js';
 import { createProgressLine } from './progress.js';
 import { installStopSignals } from './signals.js';
@@ -18,9 +18,9 @@ import { applyShard } from '../load/shard.js';
 import { parseNetDestination, type NetLoadOptions } from '../netload/options.js';
 import { encodeFortioNetJson } from '../report/fortioJson.js';
 import { ExitCode } from '../shared/exitCodes.js';
-import { StartError, errorMessage, oneLineMessage } from '../shared/errors.js';
+import { StartError, errorMessage } from '../shared/errors.js';
 import { isLoopback } from '../shared/loopback.js';
-import { Level, configureLog, info, log, warn } from '../shared/log.js';
+import { configureLog, info, warn } from '../shared/log.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -90,17 +90,5 @@ export async function netLoadCommand(cfg: LoadConfig): Promise<number> {
   stop.dispose();
   if (cfg.shard) outcome.result.Tripbench = { ...(outcome.result.Tripbench as NonNullable<typeof outcome.result.Tripbench>), Shard: `${cfg.shard.index}/${cfg.shard.count}` };
 
-  let written: { bytes: number; target: string } | null = null;
-  let writeError = '';
-  try {
-    written = await writeJson(cfg, outcome.result, encodeFortioNetJson);
-  } catch (e) {
-    writeError = oneLineMessage(e);
-  }
-  err(netLoadReport(outcome.result, run, cfg.level, written ?? undefined));
-  if (writeError !== '') {
-    log(Level.Fatal, writeError);
-    return ExitCode.USAGE;
-  }
-  return ExitCode.OK;
+  return writeJsonAndReport(cfg, outcome.result, encodeFortioNetJson, (written) => netLoadReport(outcome.result, run, cfg.level, written));
 }

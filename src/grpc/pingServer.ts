@@ -92,29 +92,14 @@ export function decodeHealthResponse(b: Buffer): number {
 
 const id = (b: Buffer): Buffer => b;
 
-export const PING_SERVICE: grpc.ServiceDefinition = {
-  Ping: {
-    path: '/fgrpc.PingServer/Ping',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: id,
-    requestDeserialize: id,
-    responseSerialize: id,
-    responseDeserialize: id,
-  },
-};
+/** A unary method whose messages stay raw bytes: protobufjs encodes and decodes them in the handlers. */
+function unaryBytes(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return { path, requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id };
+}
 
-export const HEALTH_SERVICE: grpc.ServiceDefinition = {
-  Check: {
-    path: '/grpc.health.v1.Health/Check',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: id,
-    requestDeserialize: id,
-    responseSerialize: id,
-    responseDeserialize: id,
-  },
-};
+export const PING_SERVICE: grpc.ServiceDefinition = { Ping: unaryBytes('/fgrpc.PingServer/Ping') };
+
+export const HEALTH_SERVICE: grpc.ServiceDefinition = { Check: unaryBytes('/grpc.health.v1.Health/Check') };
 
 export interface GrpcServerHandle {
   port: number;

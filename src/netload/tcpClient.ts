@@ -8,7 +8,7 @@
 import { Socket } from 'node:net';
 import * as log from '../shared/log.js';
 import { dialError, goHostPort, goSyscallText } from './goErrors.js';
-import { generatePayload } from './payload.js';
+import { messageFor } from './payload.js';
 import type { NetThreadStats } from './stats.js';
 
 /** What one message gave: null when echoed, else fortio's error text (the RetCodes key). */
@@ -71,7 +71,7 @@ export class TcpEchoClient {
     }
     this.#socket = null; // kept again only on success
     this.#inFlight = conn;
-    const req = this.payload !== null && this.payload.length > 0 ? this.payload : generatePayload(this.thread, this.#messages);
+    const req = messageFor(this.payload, this.thread, this.#messages);
     if (reuse && (conn.destroyed || !conn.writable || conn.readableEnded)) {
       // fortio: "it's ok for the (idle) socket to die once, auto reconnect" (write error on reuse).
       if (log.logEnabled(log.Level.Info)) log.info(`Closing dead socket ${this.#dest} (closed while idle)`, { thread: this.thread });

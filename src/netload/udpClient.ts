@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import * as log from '../shared/log.js';
 import { dialError, goHostPort } from './goErrors.js';
-import { generatePayload } from './payload.js';
+import { messageFor } from './payload.js';
 import type { NetThreadStats } from './stats.js';
 import { ERR_LONG_READ, ERR_MISMATCH, ERR_SHORT_READ, type EchoOutcome } from './tcpClient.js';
 
@@ -61,7 +61,7 @@ export class UdpEchoClient {
     }
     this.#socket = null; // kept again only on success
     this.#inFlight = conn;
-    const req = this.payload !== null && this.payload.length > 0 ? this.payload : generatePayload(this.thread, this.#messages);
+    const req = messageFor(this.payload, this.thread, this.#messages);
     const r = await exchange(conn, req, this.timeoutMs, this.stats);
     if (r === null) {
       this.#socket = conn;
