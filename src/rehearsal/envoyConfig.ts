@@ -160,6 +160,8 @@ export interface SidecarConfig {
   cluster: ClusterConfig;
   /** the port of the cluster's service (listener stat prefix `outbound_0.0.0.0_<port>`) */
   servicePort: number;
+  /** the service port speaks plain TCP: its listener is a tcp_proxy to the cluster, not the HTTP connection manager */
+  tcpService?: boolean;
   /** unknown outside hosts: BlackHoleCluster (REGISTRY_ONLY) or PassthroughCluster (ALLOW_ANY) */
   outboundPolicy: OutboundTrafficPolicy;
   /** where outboundPolicy came from, for messages: "Sidecar default", "mesh", "Istio 1.30 default" */

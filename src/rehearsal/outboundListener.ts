@@ -1,13 +1,15 @@
 /**
  * The outbound listener's inspectors (Envoy's tls_inspector and http_inspector on 15001): a
  * connection that opens with a TLS ClientHello goes to the SNI filter chains, any other to the
- * HTTP connection manager.
+ * HTTP connection manager. A TCP service's port has neither: its tcp_proxy takes the connection as
+ * it is accepted (the client may wait for the server to speak first).
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { looksLikeTls } from './clientHello.js';
 import type { SniProxy } from './sniProxy.js';
+import type { TcpProxy } from './tcpProxy.js';
 
 export interface OutboundListener {
   server: Server;
@@ -15,12 +17,16 @@ export interface OutboundListener {
   closeAll(): Promise<void>;
 }
 
-export function outboundListener(http: HttpServer, sni: SniProxy): OutboundListener {
+export function outboundListener(http: HttpServer, sni: SniProxy, tcp?: TcpProxy): OutboundListener {
   const accepted = new Set<Socket>();
   const server = createServer((socket) => {
     accepted.add(socket);
     socket.once('close', () => accepted.delete(socket));
     socket.on('error', () => socket.destroy());
+    if (tcp) {
+      tcp.accept(socket);
+      return;
+    }
     socket.once('data', (first: Buffer) => {
       if (looksLikeTls(first)) {
         sni.accept(socket, first);

@@ -288,6 +288,8 @@ export interface MappingOptions {
   servicePort?: number;
   /** the mesh-wide meshConfig.outboundTrafficPolicy.mode; undefined = the Istio version's default */
   outboundTrafficPolicy?: OutboundTrafficPolicy;
+  /** the service port's protocol as pilot selects it (a `tcp-` port name, a TCP ServiceEntry port): 'tcp' gets a tcp_proxy listener */
+  serviceProtocol?: 'http' | 'tcp';
 }
 
 function tlsRouteSniHosts(vs: VirtualService | undefined): Set<string> {
@@ -349,6 +351,7 @@ export function toSidecarConfig(res: IstioResources, opts: MappingOptions): Side
     version: opts.istioVersion,
     cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
     servicePort: hp.port,
+    ...(opts.serviceProtocol === 'tcp' ? { tcpService: true } : {}),
     outboundPolicy,
     outboundPolicySource,
     registeredHosts: [...registered],

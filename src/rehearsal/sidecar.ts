@@ -24,6 +24,7 @@ import { OutboundHttp } from './outbound.js';
 import { outboundListener } from './outboundListener.js';
 import { SniProxy } from './sniProxy.js';
 import type { TcpLogEntry } from './sniProxy.js';
+import { TcpProxy } from './tcpProxy.js';
 import { Router } from './router.js';
 import type { DownstreamResponder } from './router.js';
 import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
@@ -73,7 +74,7 @@ export interface SidecarOptions {
   tlsUpstream?: string;
   /** CA (PEM) the sidecar trusts when it originates TLS (DestinationRule tls SIMPLE); default: Node's roots */
   upstreamCaPem?: string;
-  /** called once per TLS (SNI-routed) connection when it is over */
+  /** called once per TCP proxy connection (SNI-routed TLS, a TCP service's port) when it is over */
   onTcpLog?: (e: TcpLogEntry) => void;
 }
 
@@ -338,7 +339,10 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     connectTimeoutMs: o.config.cluster.connectTimeoutMs,
     ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}),
   });
-  const listener = outboundListener(server, sni);
+  const tcp = o.config.tcpService
+    ? new TcpProxy({ cluster, store, laneFor: () => chooseLane(assignment, lanes, laneCounts, rr, rng), ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}) })
+    : undefined;
+  const listener = outboundListener(server, sni, tcp);
   const admin = adminAddr ? createAdminServer({ store, cluster, startedAt, concurrency: lanes }) : undefined;
   let bound: ListenAddress;
   let adminBound: ListenAddress | undefined;

@@ -10,13 +10,14 @@ import { compare, decideRatio } from './verdict.js';
 import { wilson } from './wilson.js';
 import { boundsOf } from './bounds.js';
 
-/** Calls whose code matches a selector; a class never includes -1. */
+/** Calls whose code matches a selector; a class never includes -1; a tcp/udp outcome ("OK", "short read") is matched as written. */
 export function codeCount(codes: Record<string, number>, sel: CodeSel): number {
   const cls = /^([1-5])xx$/.exec(sel);
+  const numeric = /^-?\d+$/.test(sel);
   let total = 0;
   for (const [key, count] of Object.entries(codes)) {
     const code = Number(key);
-    if (cls ? code >= Number(cls[1]) * 100 && code <= Number(cls[1]) * 100 + 99 : code === Number(sel)) total += count;
+    if (cls ? code >= Number(cls[1]) * 100 && code <= Number(cls[1]) * 100 + 99 : numeric ? code === Number(sel) : key === sel) total += count;
   }
   return total;
 }

@@ -8,7 +8,7 @@
  *           | [lo, hi]                     inclusive range, lo <= hi
  *           | "OP rhs"                     OP in < <= > >= ==
  *   rhs    := number | duration | "code C count" | "code C ratio" | "calls"
- *   C      := -1 | 100..599 | 2xx..5xx
+ *   C      := -1 | 100..599 | 2xx..5xx | a tcp/udp outcome, quoted when it has spaces ('short read')
  */
 import { parseGoDuration } from '../shared/duration.js';
 import type { CmpOp, Condition, Expectation, Metric, Ref } from './types.js';
@@ -28,7 +28,13 @@ const CODE_RE = /^(-1|[1-5]\d\d|[2-5]xx)$/;
 const PCT_RE = /^p(\d+(?:\.\d+)?)$/;
 const STAT_RE = /^[^\s:]+$/;
 const OP_RE = /^\s*(<=|>=|==|<|>)\s*(.*?)\s*$/;
-const REF_RE = /^code\s+(\S+)\s+(count|ratio)$/;
+const REF_RE = /^code\s+('[^']+'|"[^"]+"|\S+)\s+(count|ratio)$/;
+/**
+ * fortio's tcp:// and udp:// RetCodes keys (tcprunner.go, udprunner.go): TCPStatusOK / UDPStatusOK,
+ * the errors the runner names itself, and Go's dial/read/write errors (whose addresses vary, so
+ * a scenario can name them only when they do not, e.g. a refused dial to a fixed port).
+ */
+const NET_CODE_RE = /^(OK|short read|bug: long read|read not echoing writes|(dial|read|write) (tcp|udp) .+)$/;
 
 export const EXPECT_SECTIONS = ['codes', 'counts', 'latency', 'sockets', 'qps', 'calls', 'envoy'] as const;
 
@@ -56,10 +62,10 @@ function unitOf(m: Metric): Unit {
 }
 
 export function isCodeSel(s: string): boolean {
-  return CODE_RE.test(s);
+  return CODE_RE.test(s) || NET_CODE_RE.test(s);
 }
 
-const UNKNOWN_CODE = 'use -1 (transport error), 100..599, or a class 2xx..5xx';
+const UNKNOWN_CODE = 'use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)';
 
 /** A scalar in the metric's unit, or an error message. */
 function parseScalar(raw: unknown, unit: Unit): number | string {
@@ -101,7 +107,7 @@ function parseRef(s: string, allowed: Ref['ref'][]): Ref | string | undefined {
   if (s === 'calls') ref = { ref: 'calls' };
   const m = REF_RE.exec(s);
   if (m) {
-    const code = m[1] as string;
+    const code = (m[1] as string).replace(/^(['"])(.*)\1$/, '$2');
     if (!isCodeSel(code)) return `unknown status code "${code}" in "${s}": ${UNKNOWN_CODE}`;
     ref = { ref: m[2] as 'count' | 'ratio', code };
   }
@@ -248,7 +254,7 @@ export function parseExpect(raw: unknown): { expectations: Expectation[]; issues
 
 /** A reference as the grammar writes it: `calls`, `code 503 count`. */
 export function refName(r: Ref): string {
-  return r.ref === 'calls' ? 'calls' : `code ${r.code} ${r.ref}`;
+  return r.ref === 'calls' ? 'calls' : `code ${/\s/.test(r.code) ? `'${r.code}'` : r.code} ${r.ref}`;
 }
 
 function fmtIn(m: Metric, v: number): string {
