@@ -9,7 +9,7 @@ import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatFirstLine, formatNetReport, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
-import type { FortioNetResult } from '../report/fortioNetResult.js';
+import { isNetResult, type FortioNetResult } from '../report/fortioNetResult.js';
 import type { Level } from '../shared/log.js';
 
 /**
@@ -44,6 +44,8 @@ export function loadStartLine(plan: RunPlan, workers: number, level: Level): str
 
 /** The report after the run, as fortio prints it at `level`. */
 export function loadReport(result: FortioResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
+  // a scenario step with a tcp:// or udp:// target carries the echo runner's result
+  if (isNetResult(result)) return netLoadReport(result, run, level, jsonWritten);
   return formatReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
 }
 

@@ -13,9 +13,9 @@ import { writeJsonAndReport } from './jsonOutput.js';
 import { loadFirstLine, loadStartLine, netLoadReport } from './loadOutput.js';
 import { createProgressLine } from './progress.js';
 import { installStopSignals } from './signals.js';
-import { runNetLoad } from '../load/runNetLoad.js';
+import { netLoadOptions, runNetLoad } from '../load/runNetLoad.js';
 import { applyShard } from '../load/shard.js';
-import { parseNetDestination, type NetLoadOptions } from '../netload/options.js';
+import type { NetLoadOptions } from '../netload/options.js';
 import { encodeFortioNetJson } from '../report/fortioJson.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { StartError, errorMessage } from '../shared/errors.js';
@@ -26,20 +26,15 @@ const err = (s: string): void => void process.stderr.write(s);
 
 /** The destination checked as NewTCPClient / NewUDPClient do (fnet.ResolveDestination): fortio aborts when it fails. */
 async function netOptions(cfg: LoadConfig): Promise<NetLoadOptions> {
-  const d = parseNetDestination(cfg.http.url);
-  if (isIP(d.host) === 0) {
+  const net = netLoadOptions(cfg.http.url, cfg.http, flagNumber(cfg.flags, 'udp-timeout') / 1e6);
+  if (isIP(net.host) === 0) {
     try {
-      await lookup(d.host);
+      await lookup(net.host);
     } catch (e) {
-      throw new Error(`lookup ${d.host}: ${errorMessage(e)}`, { cause: e });
+      throw new Error(`lookup ${net.host}: ${errorMessage(e)}`, { cause: e });
     }
   }
-  return {
-    ...d,
-    destination: cfg.http.url,
-    payload: cfg.http.payload,
-    timeoutMs: d.proto === 'tcp' ? cfg.http.timeoutMs : flagNumber(cfg.flags, 'udp-timeout') / 1e6,
-  };
+  return net;
 }
 
 export async function netLoadCommand(cfg: LoadConfig): Promise<number> {

@@ -7,7 +7,9 @@ import { runEngine, type EngineProgress } from '../engine/index.js';
 import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
-import type { NetLoadOptions } from '../netload/options.js';
+import type { HttpOptions } from '../http/options.js';
+import { connectHostOf, connectPortOf } from '../http/resolve.js';
+import { parseNetDestination, UDP_TIMEOUT_DEFAULT_MS, type NetLoadOptions } from '../netload/options.js';
 import { mergeNetStats, type NetThreadStats } from '../netload/stats.js';
 import type { FortioNetResult } from '../report/fortioNetResult.js';
 import { compiledUrl } from '../shared/modulePath.js';
@@ -22,6 +24,8 @@ export interface NetLoadRequest {
   signal?: AbortSignal;
   forceSignal?: AbortSignal;
   onStart?: (plan: RunPlan, workers: number) => void;
+  /** awaited once the warmup calls have returned (EngineSpec.beforeTimedRun) */
+  beforeTimedRun?: () => Promise<void>;
   onProgress?: (p: EngineProgress) => void;
   log?: { level?: Level; json?: boolean; write?: (line: string) => void };
   inline?: boolean;
@@ -30,6 +34,24 @@ export interface NetLoadRequest {
 export interface NetLoadOutcome {
   result: FortioNetResult;
   engine: EngineResults;
+}
+
+/**
+ * The echo runner's options (fortio's TCPOptions / UDPOptions) from what loadOptions made of the
+ * load knobs: -payload and -timeout (the TCP read timeout; UDP has its own -udp-timeout). With
+ * `connectTo` (host:port, as `-connect-to` for HTTP: a pod's iptables redirect) the connections go
+ * there while Destination stays the URL as written.
+ */
+export function netLoadOptions(url: string, http: HttpOptions, udpTimeoutMs = UDP_TIMEOUT_DEFAULT_MS): NetLoadOptions {
+  const d = parseNetDestination(url);
+  return {
+    proto: d.proto,
+    host: connectHostOf(http, d.host),
+    port: connectPortOf(http, d.port),
+    destination: url,
+    payload: http.payload,
+    timeoutMs: d.proto === 'tcp' ? http.timeoutMs : udpTimeoutMs,
+  };
 }
 
 export function netRunnableUrl(): URL {
@@ -48,6 +70,7 @@ export async function runNetLoad(req: NetLoadRequest): Promise<NetLoadOutcome> {
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
     ...(req.onStart ? { onStart: req.onStart } : {}),
+    ...(req.beforeTimedRun ? { beforeTimedRun: req.beforeTimedRun } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     ...(req.log ? { log: req.log } : {}),
     ...(req.inline ? { inline: true } : {}),

@@ -4,7 +4,7 @@
  * Field order is written out here explicitly: callers' object insertion order never leaks in.
  */
 import type { FortioResult, FortioRunCommon, TripbenchExtras } from './fortioResult.js';
-import type { FortioNetResult } from './fortioNetResult.js';
+import { isNetResult, type FortioNetResult } from './fortioNetResult.js';
 import type { Bucket, HistogramData, Percentile } from '../stats/fortioHistogram.js';
 import { TRIPBENCH_KNOWN } from './fortioJsonParse.js';
 
@@ -243,6 +243,11 @@ export function encodeFortioNetJson(r: FortioNetResult): string {
     ['BytesReceived', num(r.BytesReceived)],
     ['Tripbench', opt(r.Tripbench, tripbench)],
   ])('') + '\n';
+}
+
+/** Either runner's result as fortio writes it: a scenario step's load may be HTTP or tcp/udp echo. */
+export function encodeAnyFortioJson(r: FortioResult | FortioNetResult): string {
+  return isNetResult(r) ? encodeFortioNetJson(r) : encodeFortioJson(r as FortioResult);
 }
 
 export { parseFortioJson } from './fortioJsonParse.js';

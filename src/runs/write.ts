@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderRunHtml } from '../html/runReport.js';
-import { encodeFortioJson } from '../report/fortioJson.js';
+import { encodeAnyFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { formatReport } from '../report/fortioText.js';
 import { renderJUnit } from '../scenario/render/junit.js';
@@ -56,13 +56,13 @@ export async function writeStepFiles(dir: string, step: StepResult, loads: StepL
   if (!result && all.length === 0) return [];
   const files: string[] = [];
   if (result) {
-    await writeFileAtomic(join(dir, stepJsonFile(step.key)), encodeFortioJson(result));
+    await writeFileAtomic(join(dir, stepJsonFile(step.key)), encodeAnyFortioJson(result));
     files.push(stepJsonFile(step.key));
   }
   if (all.length > 1 || !result) {
     for (const [i, r] of all.entries()) {
       const name = stepBatchFile(step.key, i + 1);
-      await writeFileAtomic(join(dir, name), encodeFortioJson(r));
+      await writeFileAtomic(join(dir, name), encodeAnyFortioJson(r));
       // Without a pooled file the batches are the step's data: listed, so readers merge them.
       if (!result) files.push(name);
     }

@@ -6,9 +6,11 @@
 import { parseGoDuration } from '../shared/duration.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { LIMITS } from '../shared/limits.js';
+import { errorMessage } from '../shared/errors.js';
 import { parseHeaderFlag } from '../http/options.js';
 import { headerValueProblem, methodProblem } from '../http/requestValidation.js';
-import { schemeProblem } from '../http/urlScheme.js';
+import { netScheme, schemeProblem } from '../http/urlScheme.js';
+import { parseNetDestination } from '../netload/options.js';
 import { formatProblem, subDocument } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
 import { parseExpect } from './expectParse.js';
@@ -51,8 +53,17 @@ export function checkEchoSpec(v: unknown, kind: 'status' | 'delay'): string | un
   return total > 100 ? `percentages add up to ${total} > 100` : undefined;
 }
 
-function checkUrl(doc: YamlDocument, path: PathSegment[], v: unknown, out: Problem[]): void {
+function checkUrl(doc: YamlDocument, path: PathSegment[], v: unknown, out: Problem[], net = false): void {
   if (typeof v !== 'string') return;
+  if (net && netScheme(v) !== undefined) {
+    // a tcp:// or udp:// target is fortio's echo load: host:port as fnet.ResolveDestination splits it
+    try {
+      parseNetDestination(v);
+    } catch (e) {
+      out.push(doc.problem(path, errorMessage(e)));
+    }
+    return;
+  }
   const scheme = schemeProblem(v);
   if (scheme !== undefined) return void out.push(doc.problem(path, scheme));
   try {
@@ -166,7 +177,8 @@ export function semanticProblems(doc: YamlDocument): Problem[] {
   if (typeof root.name === 'string' && !/^[a-z0-9][a-z0-9-]*$/.test(root.name)) {
     out.push(doc.problem(['name'], `"${root.name}": use lowercase letters, digits and "-" (it names the reports/ directory)`));
   }
-  checkUrl(doc, ['target'], root.target, out);
+  checkUrl(doc, ['target'], root.target, out, true);
+  const netTarget = typeof root.target === 'string' && netScheme(root.target) !== undefined;
   checkUrl(doc, ['envoyAdmin'], root.envoyAdmin, out);
   const up = root.upstream;
   if (isMap(up)) {
@@ -209,6 +221,7 @@ export function semanticProblems(doc: YamlDocument): Problem[] {
         else seen.set(s.name, i);
       }
       checkLoad(doc, [...base, 'load'], s.load, out);
+      if (netTarget && isMap(s.load) && s.load.path !== undefined) out.push(doc.problem([...base, 'load', 'path'], 'a tcp:// or udp:// target has no path', true));
       checkBudget(doc, base, s, s.policy ?? defaults.policy, out);
       checkSweep(doc, base, s, out);
       pushIssues(doc, [...base, 'expect'], parseExpect(s.expect).issues, out);

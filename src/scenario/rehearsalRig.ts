@@ -6,6 +6,8 @@
  */
 import { UsageError } from '../shared/errors.js';
 import { urlPort } from '../shared/urlPort.js';
+import { netScheme } from '../http/urlScheme.js';
+import { startTcpEchoServer, type EchoServerHandle } from '../netload/tcpEchoServer.js';
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js';
 import { loadYamlDocuments, ProblemsError } from '../shared/yamlConfig.js';
 import { meshDocuments } from './checks.js';
@@ -61,9 +63,13 @@ export function rehearsalConfig(s: Scenario): SidecarConfig {
   const raw = s.rehearsal?.istioVersion ?? DEFAULT_ISTIO_VERSION;
   const istioVersion = parseIstioVersion(raw);
   if (!istioVersion) throw new UsageError(`${s.file}: rehearsal.istioVersion: unknown Istio version "${raw}"`);
+  const net = netScheme(s.target);
+  // Istio's sidecars intercept TCP only: a udp:// service has no listener to emulate.
+  if (net === 'udp') throw new UsageError(`${s.file}: target: a udp:// target cannot be rehearsed locally (Istio's sidecar does not proxy UDP); run it in a cluster with --target`);
   return toSidecarConfig(res, {
     istioVersion,
     servicePort: urlPort(new URL(s.target)),
+    ...(net === 'tcp' ? { serviceProtocol: 'tcp' as const } : {}),
     ...(s.cluster !== undefined ? { clusterName: s.cluster } : {}),
     ...(s.rehearsal?.outboundTrafficPolicy !== undefined ? { outboundTrafficPolicy: s.rehearsal.outboundTrafficPolicy } : {}),
   });
@@ -107,14 +113,17 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
   const config = rehearsalConfig(s);
   config.warnings.push(...clientTimeoutWarnings(s, config));
   const targets: TargetHandle[] = [];
+  const echoes: EchoServerHandle[] = [];
   const closeAll = async (sidecar?: SidecarHandle): Promise<void> => {
     await sidecar?.close();
-    await Promise.all(targets.map((t) => t.close()));
+    await Promise.all([...targets.map((t) => t.close()), ...echoes.map((e) => e.close())]);
   };
   try {
     const n = s.upstream?.endpoints ?? 1;
+    // A TCP service's endpoints are fortio's TCP echo (`fortio server -tcp-port`), not httpbin.
     for (let i = 0; i < n; i++) {
-      targets.push(await startTarget({ defaults: endpointDefaults(s, i), ...(opts.seed ? { seed: opts.seed + i } : {}) }));
+      if (config.tcpService) echoes.push(await startTcpEchoServer('127.0.0.1', 0));
+      else targets.push(await startTarget({ defaults: endpointDefaults(s, i), ...(opts.seed ? { seed: opts.seed + i } : {}) }));
     }
     // Outside hosts on a TLS port (SNI passthrough) or reached by TLS origination: an HTTPS target
     // with a certificate for their names, signed by a CA made now that the load trusts.
@@ -132,7 +141,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     const r = s.rehearsal ?? {};
     const sidecar = await startSidecar({
       config,
-      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : httpTargets.map(hostPort),
+      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : config.tcpService ? echoes.map((e) => `${e.address.address}:${e.address.port}`) : httpTargets.map(hostPort),
       ...(tlsTarget ? { tlsUpstream: hostPort(tlsTarget), upstreamCaPem: caPem } : {}),
       statsInclusionPrefixes: [...EGRESS_INCLUSION_PREFIXES],
       servicePort: urlPort(new URL(s.target)),

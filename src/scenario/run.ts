@@ -4,6 +4,10 @@
  * writes files through the events. Never throws for what a run can meet (unreachable target,
  * unreadable admin endpoint, failed load, Ctrl-C): those become verdicts with reasons.
  */
+import { connect } from 'node:net';
+import { DEFAULT_TIMEOUT_MS } from '../http/options.js';
+import { netScheme } from '../http/urlScheme.js';
+import { parseNetDestination } from '../netload/options.js';
 import { curl } from '../http/curl.js';
 import { checkTarget } from '../load/runLoad.js';
 import { errorMessage } from '../shared/errors.js';
@@ -79,6 +83,10 @@ export function effectiveTarget(scenarioTarget: string, override: string): strin
  * HTTP status, even a 503, is an answer, and what the scenario is about.
  */
 export async function probeTarget(url: string, run: StepRun, timeoutMs?: number): Promise<string | undefined> {
+  const net = netScheme(url);
+  // UDP has no connection to probe: its first echo (or timeout) is the answer.
+  if (net === 'udp') return undefined;
+  if (net === 'tcp') return probeTcp(url, timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     const req = loadRequestFor(run.load, url, { logErrors: false });
     const p = await checkTarget({ options: { ...req.http, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, warnings: req.warnings });
@@ -88,6 +96,28 @@ export async function probeTarget(url: string, run: StepRun, timeoutMs?: number)
   } catch (e) {
     return `${url}: ${errorMessage(e)}`;
   }
+}
+
+/** A tcp:// target answers when it accepts a connection (fortio's tcp runner connects first). */
+function probeTcp(url: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let d;
+    try {
+      d = parseNetDestination(url);
+    } catch (e) {
+      resolve(`${url}: ${errorMessage(e)}`);
+      return;
+    }
+    const s = connect({ host: d.host, port: d.port });
+    const done = (why: string | undefined): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(why === undefined ? undefined : `${url}: ${why}`);
+    };
+    const timer = setTimeout(() => done(`no connection after ${timeoutMs}ms`), timeoutMs);
+    s.once('connect', () => done(undefined));
+    s.once('error', (e) => done(errorMessage(e)));
+  });
 }
 
 function emptyResult(s: Scenario, target: string, startedAt: Date): ScenarioResult {

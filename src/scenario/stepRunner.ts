@@ -5,7 +5,11 @@
  */
 import type { EngineProgress } from '../engine/index.js';
 import type { RunPlan } from '../engine/schedule.js';
-import { checkTarget, runLoad } from '../load/runLoad.js';
+import type { EngineResults } from '../engine/results.js';
+import { checkTarget, runLoad, type LoadRequest } from '../load/runLoad.js';
+import { netLoadOptions, runNetLoad } from '../load/runNetLoad.js';
+import { applyShard } from '../load/shard.js';
+import { netScheme } from '../http/urlScheme.js';
 import type { Shard } from '../load/shard.js';
 import { mergeResults } from '../merge/mergeResults.js';
 import type { FortioResult } from '../report/fortioResult.js';
@@ -122,6 +126,29 @@ export function judgedPercentiles(run: StepRun, request: StepLoadRequest): numbe
   return [...new Set([...request.run.percentiles, ...neededPercentiles(run.expectations)])];
 }
 
+/** What one batch needs besides the step's request: the hooks and the per-batch run options. */
+type BatchRequest = Pick<LoadRequest, 'run' | 'shard' | 'labels' | 'signal' | 'forceSignal' | 'onStart' | 'beforeTimedRun' | 'onProgress' | 'log'>;
+type BatchRunner = (b: BatchRequest) => Promise<{ result: FortioResult; engine: EngineResults }>;
+
+/**
+ * The step's load by its target's scheme: fortio's HTTP runner, or its tcp/udp echo runner for a
+ * tcp:// or udp:// target (fortio_main.go dispatches on the same prefixes). The echo result keeps
+ * its own shape (fortio's TCP/UDP JSON); what the verdicts read of it (RetCodes, the histograms,
+ * SocketCount, ActualDuration) has the same names and meaning as in an HTTP result.
+ */
+async function batchRunner(request: StepLoadRequest, url: string): Promise<BatchRunner> {
+  if (netScheme(url) !== undefined) {
+    const net = netLoadOptions(url, request.http);
+    return async (b) => {
+      const { shard, ...rest } = b;
+      const outcome = await runNetLoad({ ...rest, run: applyShard(b.run, shard ?? null), net });
+      return { result: outcome.result as unknown as FortioResult, engine: outcome.engine };
+    };
+  }
+  const prepared = await checkTarget({ options: request.http, warnings: request.warnings });
+  return (b) => runLoad({ ...b, http: request.http, urlTyped: url }, prepared);
+}
+
 export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> {
   const url = stepUrl(env.base, run.load);
   const loads: StepLoads = { batches: [] };
@@ -132,11 +159,11 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
     fetchEnvoyStats(admin as string, { format: env.statsFormat ?? 'text', cluster: cluster as string, names: asked });
 
   let request: StepLoadRequest;
-  let prepared;
+  let runBatch: BatchRunner;
   try {
     request = loadRequestFor(run.load, url, env.logErrors === undefined ? {} : { logErrors: env.logErrors });
     if (env.intercept) request.http = { ...request.http, connectTo: env.intercept.connectTo, caCert: env.intercept.caCert };
-    prepared = await checkTarget({ options: request.http, warnings: request.warnings });
+    runBatch = await batchRunner(request, url);
   } catch (e) {
     return { step: notRunStep(run, `the load could not start: ${errorMessage(e)}`), loads, interrupted: false };
   }
@@ -168,12 +195,9 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
     env.onBatchStart?.(ctx);
     let outcome;
     try {
-      outcome = await runLoad(
-        {
+      outcome = await runBatch({
           run: env.startAtMs !== undefined && loads.batches.length === 0 ? { ...request.run, startAtMs: env.startAtMs } : request.run,
-          http: request.http,
           ...(env.shard ? { shard: env.shard } : {}),
-          urlTyped: url,
           labels: `${env.scenario.name} ${run.label}`,
           ...(env.signal ? { signal: env.signal } : {}),
           ...(env.forceSignal ? { forceSignal: env.forceSignal } : {}),
@@ -187,9 +211,7 @@ export async function runStep(env: StepEnv, run: StepRun): Promise<StepOutcome> 
             : {}),
           onProgress: (p) => env.onProgress?.(ctx, p),
           ...(env.log ? { log: env.log } : {}),
-        },
-        prepared,
-      );
+        });
     } catch (e) {
       failure = errorMessage(e);
       break;
