@@ -3,6 +3,7 @@
  * the `--dry-run` plan, and at the end the verdict table, the sweep curves and the outcome of
  * each scenario. Pure strings; cli/run.ts decides which stream they go to.
  */
+import { netScheme } from '../http/urlScheme.js';
 import { effectiveTarget } from '../scenario/run.js';
 import type { ScenarioRun } from '../scenario/run.js';
 import { planScenario } from '../scenario/plan.js';
@@ -26,7 +27,8 @@ export function dryRunText(s: Scenario, only: readonly string[], target: string 
   const runs = planScenario(s, only);
   const shown = target === undefined ? s.target : effectiveTarget(s.target, target);
   let out = `${s.name} (${s.file}): ${runs.length} load(s) against ${where(s, target)}\n`;
-  if (target === undefined) out += `(the rehearsal listens on a loopback port that replaces ${new URL(s.target).origin} in these command lines)\n`;
+  // A tcp:// URL has no origin (not a special scheme): its host:port is what the listener replaces.
+  if (target === undefined) out += `(the rehearsal listens on a loopback port that replaces ${netScheme(s.target) ? new URL(s.target).host : new URL(s.target).origin} in these command lines)\n`;
   out += `${renderPlanTable(runs, shown)}\n`;
   if (s.meshYaml.trim() !== '') out += `Mesh policy under test:\n${s.meshYaml.trimEnd()}\n`;
   return out;
