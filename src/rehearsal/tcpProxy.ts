@@ -74,6 +74,8 @@ export class TcpProxy {
     let upstreamHost: string | undefined;
     let upstreamLocal: string | undefined;
     let logged = false;
+    const downstreamLocalAddress = `${down.localAddress ?? ''}:${down.localPort ?? 0}`;
+    const downstreamRemoteAddress = `${down.remoteAddress ?? ''}:${down.remotePort ?? 0}`;
     const log = (): void => {
       if (logged) return;
       logged = true;
@@ -84,8 +86,8 @@ export class TcpProxy {
         cluster: c.config.name,
         upstreamHost,
         upstreamLocalAddress: upstreamLocal,
-        downstreamLocalAddress: `${down.localAddress ?? ''}:${down.localPort ?? 0}`,
-        downstreamRemoteAddress: `${down.remoteAddress ?? ''}:${down.remotePort ?? 0}`,
+        downstreamLocalAddress,
+        downstreamRemoteAddress,
         bytesReceived: rx,
         bytesSent: tx,
         flags: formatFlags(flags),
