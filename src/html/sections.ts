@@ -8,6 +8,7 @@ import { codeColor, codesChart, histogramChart, lastResolvedPercentile, paletteC
 import { escapeHtml } from './escape.js';
 import { type ChartSet, emptyChart } from './page.js';
 import { resultSummary } from './summary.js';
+import { isNetResult } from '../report/fortioNetResult.js';
 
 const ERROR_COLOR = '#d62728';
 
@@ -19,7 +20,9 @@ function fact(name: string, value: string): string {
 export function resultFacts(r: FortioResult): string {
   const s = resultSummary(r);
   const parts: string[] = [];
-  if (r.URL !== '') parts.push(fact('URL', r.URL));
+  // a tcp:// or udp:// step's result names its Destination, fortio's field for the echo runners
+  const url = isNetResult(r) ? r.Destination : r.URL;
+  if (url !== '') parts.push(fact(isNetResult(r) ? 'destination' : 'URL', url));
   if (r.StartTime !== '') parts.push(fact('started', r.StartTime));
   parts.push(fact('threads', String(s.threads)));
   parts.push(fact('duration', formatSeconds(s.duration)));
