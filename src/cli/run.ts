@@ -5,7 +5,8 @@
  * unreachable. Ctrl-C stops the current load, judges what finished, marks the rest NOT RUN and
  * still writes every file.
  */
-import { schemeProblem } from '../http/urlScheme.js';
+import { netScheme, schemeProblem } from '../http/urlScheme.js';
+import { parseNetDestination } from '../netload/options.js';
 import { appendFile } from 'node:fs/promises';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagsFirst } from './argOrder.js';
@@ -107,8 +108,17 @@ function config(p: ReturnType<typeof parseFlags>): RunConfig {
   const statsFormat = flagString(p, 'stats-format') as StatsFormat;
   if (!STATS_FORMATS.includes(statsFormat)) throw new UsageError(`invalid value "${statsFormat}" for flag -stats-format: use text or json`);
   if (flagNumber(p, 'parallel') < 1) throw new UsageError('-parallel must be at least 1');
-  const url = (flag: string): string => {
+  const url = (flag: string, net = false): string => {
     const v = flagString(p, flag);
+    // -target may name a tcp:// or udp:// service (a scenario of fortio's echo load)
+    if (net && netScheme(v) !== undefined) {
+      try {
+        parseNetDestination(v);
+      } catch (e) {
+        throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${flag}: ${errorMessage(e)}`);
+      }
+      return v;
+    }
     const scheme = schemeProblem(v);
     if (scheme !== undefined) throw new UsageError(`invalid value ${JSON.stringify(v)} for flag -${flag}: ${scheme}`);
     try {
@@ -126,7 +136,7 @@ function config(p: ReturnType<typeof parseFlags>): RunConfig {
   if (flagString(p, 'pushgateway-job').trim() === '') throw new UsageError('-pushgateway-job must not be empty (it is the grouping key the Pushgateway requires)');
   return {
     files: p.positional,
-    ...(flagString(p, 'target') === SCENARIO_TARGET ? { target: SCENARIO_TARGET } : flagString(p, 'target') !== '' ? { target: url('target') } : {}),
+    ...(flagString(p, 'target') === SCENARIO_TARGET ? { target: SCENARIO_TARGET } : flagString(p, 'target') !== '' ? { target: url('target', true) } : {}),
     reports: flagString(p, 'reports'),
     only: flagStrings(p, 'only').flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
     ia,
