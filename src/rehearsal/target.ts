@@ -4,12 +4,13 @@
  * Bounded: delays, payload sizes and request bodies are capped; timers die with their socket.
  */
 import { createServer } from 'node:http';
-import { createSecureServer } from 'node:http2';
+import { createServer as createH2cServer, createSecureServer } from 'node:http2';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { h2cSniffer } from './h2cSniff.js';
 import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
 import type { ListenAddress } from './bind.js';
 import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
@@ -313,7 +314,7 @@ function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse, body: Buffe
   }
 }
 
-function closeServer(s: Server | Http2SecureServer, open: ReadonlySet<Socket>): Promise<void> {
+function closeServer(s: NetServer | Http2SecureServer, open: ReadonlySet<Socket>): Promise<void> {
   return new Promise((resolve) => {
     s.close(() => resolve());
     for (const c of open) c.destroy();
@@ -357,11 +358,16 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
   const serverNames: string[] = [];
   // The TLS stand-in offers h2 and http/1.1 by ALPN as the outside hosts do (curl -I
   // https://www.google.com prints `HTTP/2 200`); the HTTP/2 compatibility API keeps one handler.
-  const server: Server | Http2SecureServer = o.tls
-    ? createSecureServer({ cert: o.tls.cert, key: o.tls.key, allowHTTP1: true }, onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void)
-    : createServer(onRequest);
-  if (o.tls) server.on('secureConnection', (s: TLSSocket) => serverNames.push(typeof s.servername === 'string' ? s.servername : ''));
-  if (!o.tls) (server as Server).keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
+  const onH2Request = onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  let server: NetServer | Http2SecureServer;
+  if (o.tls) {
+    server = createSecureServer({ cert: o.tls.cert, key: o.tls.key, allowHTTP1: true }, onH2Request);
+    server.on('secureConnection', (s: TLSSocket) => serverNames.push(typeof s.servername === 'string' ? s.servername : ''));
+  } else {
+    const http1 = createServer(onRequest);
+    http1.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
+    server = h2cSniffer(http1, createH2cServer(onH2Request));
+  }
   const open = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     connections++;
