@@ -53,6 +53,18 @@ export interface Cancellable {
   cancel(): void;
 }
 
+/** What the router and the cluster need of a (lane × host) pool, whatever its protocol. */
+export interface HostPool {
+  readonly connectionCount: number;
+  readonly pendingCount: number;
+  /** A request routed to this pool's host. May call back synchronously. */
+  newStream(cb: StreamCallbacks): Cancellable | undefined;
+  /** Closes idle connections (host ejected). */
+  closeIdle(): void;
+  /** Tears everything down (sidecar shutdown). */
+  shutdown(): void;
+}
+
 type ClientState = 'connecting' | 'ready' | 'busy' | 'draining' | 'closed';
 
 class ActiveClient {
@@ -81,7 +93,7 @@ interface PendingStream {
   cb: StreamCallbacks;
 }
 
-export class ConnPool {
+export class ConnPool implements HostPool {
   private readonly connecting: ActiveClient[] = [];
   private readonly ready: ActiveClient[] = [];
   /** busy and draining clients (Envoy keeps both in one list, which matters for the exemption) */
