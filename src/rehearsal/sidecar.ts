@@ -178,6 +178,11 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
   const cxNumber = new WeakMap<Socket, number>();
+  // An HTTP/2 stream shows its connection only through the session's socket proxy (node
+  // lib/internal/http2/core.js proxySocketHandler), never the socket itself: h2 connections are
+  // known by their peer address instead.
+  const peerKey = (x: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${x.remoteAddress ?? ''}:${x.remotePort ?? 0}`;
+  const h2Conn = new Map<string, { lane: number; connection: number }>();
   /** One downstream request on either codec: access log when it is over, body buffered, then the outbound router. */
   const serve = (d: { method: string; path: string; protocol: string; headers: RawHeaders; socket: Socket; body: Readable }, makeResponder: (onDone: (r: Http1Responder | Http2Responder) => void) => Http1Responder | Http2Responder): void => {
     ds.rqTotal.inc();
@@ -186,8 +191,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     const start = new Date();
     const t0 = performance.now();
     const sock = d.socket;
-    const lane = laneOf.get(sock) ?? 0;
-    const connection = cxNumber.get(sock) ?? 0;
+    const h2c = d.protocol === 'HTTP/2' ? h2Conn.get(peerKey(sock)) : undefined;
+    const lane = h2c?.lane ?? laneOf.get(sock) ?? 0;
+    const connection = h2c?.connection ?? cxNumber.get(sock) ?? 0;
     const header = (n: string): string | undefined => {
       const v = d.headers.filter(([k]) => k.toLowerCase() === n).map(([, x]) => x);
       return v.length === 0 ? undefined : v.join(',');
@@ -268,6 +274,11 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     const lane = chooseLane(assignment, lanes, laneCounts, rr, rng);
     laneOf.set(socket, lane);
     cxNumber.set(socket, ds.cxTotal.value + 1);
+    const key = peerKey(socket);
+    if (protocol === 'http2') {
+      h2Conn.set(key, { lane, connection: ds.cxTotal.value + 1 });
+      socket.once('close', () => h2Conn.delete(key));
+    }
     laneCounts[lane] = (laneCounts[lane] ?? 0) + 1;
     ds.cxTotal.inc();
     cxActive++;
