@@ -20,7 +20,7 @@ export const arrows = {
   istio: [],
   grpc: [],
   rehearsal: ['istio'],
-  scenario: ['load', 'engine', 'http', 'netload', 'report', 'stats', 'rehearsal', 'istio', 'merge'],
+  scenario: ['load', 'engine', 'http', 'netload', 'report', 'stats', 'rehearsal', 'istio', 'merge', 'grpc'],
   merge: ['report', 'stats', 'load/resultId.ts'],
   html: ['report', 'scenario', 'stats'],
   metrics: ['scenario'],

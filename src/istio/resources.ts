@@ -8,7 +8,7 @@ import { parseGoDuration } from '../shared/duration.js';
 import { re2Problem } from './re2.js';
 import { ProblemsError, loadYamlDocuments, validate } from '../shared/yamlConfig.js';
 import type { PathSegment, Problem, YamlDocument } from '../shared/yamlConfig.js';
-import { API_VERSIONS, destinationRuleSchema, resourceHeaderSchema, serviceEntrySchema, sidecarSchema, virtualServiceSchema } from './schema.js';
+import { API_VERSIONS, destinationRuleSchema, kubeServiceSchema, resourceHeaderSchema, serviceEntrySchema, sidecarSchema, virtualServiceSchema } from './schema.js';
 
 // ---- resource shapes (only what the schema admits and the mapping reads) ----
 
@@ -116,7 +116,17 @@ export interface IstioSidecar {
   spec: { outboundTrafficPolicy?: { mode?: 'REGISTRY_ONLY' | 'ALLOW_ANY' }; [k: string]: unknown };
 }
 
+/** A Kubernetes Service: only its ports matter here (their protocol, istio/protocol.ts). */
+export interface KubeService {
+  apiVersion: 'v1';
+  kind: 'Service';
+  metadata?: { name?: string; namespace?: string };
+  spec: { ports?: Array<{ name?: string; port: number; appProtocol?: string; protocol?: string }>; [k: string]: unknown };
+}
+
 export interface IstioResources {
+  /** Kubernetes Services named in the mesh: their ports' protocols */
+  services?: KubeService[];
   destinationRule?: DestinationRule;
   virtualService?: VirtualService;
   /** in order; the first one's host names the cluster when there is no DestinationRule */
@@ -207,7 +217,7 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-export const MESH_KINDS = ['DestinationRule', 'VirtualService', 'ServiceEntry', 'Sidecar'] as const;
+export const MESH_KINDS = ['DestinationRule', 'VirtualService', 'ServiceEntry', 'Sidecar', 'Service'] as const;
 
 export interface MeshOptions {
   /**
@@ -242,6 +252,12 @@ export function collectMesh(docs: readonly YamlDocument[], opts: MeshOptions = {
       continue;
     }
     const v = doc.value as { apiVersion: string; kind: string };
+    if (v.kind === 'Service') {
+      const p = validate(doc, kubeServiceSchema);
+      add(p);
+      if (p.length === 0) (resources.services ??= []).push(doc.value as KubeService);
+      continue;
+    }
     if (!(API_VERSIONS as readonly string[]).includes(v.apiVersion)) {
       problems.push(doc.problem(['apiVersion'], `unsupported apiVersion ${JSON.stringify(v.apiVersion)} (expected one of ${API_VERSIONS.join(', ')})`));
       continue;

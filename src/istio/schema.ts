@@ -242,3 +242,40 @@ export const resourceHeaderSchema: JsonSchema = {
   properties: { apiVersion: str, kind: str },
   required: ['apiVersion', 'kind'],
 };
+
+/**
+ * A Kubernetes `v1 Service`: its ports' `name` and `appProtocol` are how Istio selects a port's
+ * protocol (explicit protocol selection); the rest is accepted as Kubernetes has it.
+ */
+export const kubeServiceSchema: JsonSchema = obj(
+  {
+    apiVersion: { const: 'v1' },
+    kind: { const: 'Service' },
+    metadata,
+    spec: obj({
+      ports: {
+        type: 'array',
+        items: obj(
+          {
+            name: str,
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            targetPort: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, str] },
+            protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
+            appProtocol: str,
+            nodePort: { type: 'integer' },
+          },
+          ['port'],
+        ),
+      },
+      selector: opaque,
+      type: str,
+      clusterIP: str,
+      clusterIPs: strList,
+      ipFamilies: opaqueList,
+      ipFamilyPolicy: str,
+      sessionAffinity: str,
+    }),
+    status: opaque,
+  },
+  ['apiVersion', 'kind', 'spec'],
+);

@@ -7,7 +7,8 @@ import type { Rng } from '../shared/random.js';
 import { registerBreakerGauges, ResourceManager } from './breaker.js';
 import { ClusterStats } from './clusterStats.js';
 import { ConnPool } from './connPool.js';
-import type { PoolContext } from './connPool.js';
+import type { HostPool, PoolContext } from './connPool.js';
+import { H2ConnPool } from './h2ConnPool.js';
 import type { ClusterConfig } from './envoyConfig.js';
 import { UpstreamHost } from './host.js';
 import { OutlierDetector } from './outlier.js';
@@ -31,7 +32,7 @@ export class Cluster implements PoolContext {
   readonly highResources: ResourceManager;
   readonly stats: ClusterStats;
   readonly outlier: OutlierDetector | undefined;
-  private readonly pools: ConnPool[][];
+  private readonly pools: HostPool[][];
   private readonly rrNext: number[];
   private readonly rng: Rng;
   private readonly handshake: () => number;
@@ -63,7 +64,8 @@ export class Cluster implements PoolContext {
     this.pools = [];
     this.rrNext = [];
     for (let lane = 0; lane < o.lanes; lane++) {
-      this.pools.push(this.hosts.map((h) => new ConnPool(this, h, lane)));
+      // The cluster's upstream protocol picks the pool (Istio: http2_protocol_options → Envoy's HTTP/2 pool).
+      this.pools.push(this.hosts.map((h) => (o.config.http2 ? new H2ConnPool(this, h, lane) : new ConnPool(this, h, lane))));
       this.rrNext.push(0);
     }
   }
@@ -81,9 +83,9 @@ export class Cluster implements PoolContext {
     return this.handshake();
   }
 
-  pool(lane: number, host: UpstreamHost): ConnPool {
+  pool(lane: number, host: UpstreamHost): HostPool {
     const i = this.hosts.indexOf(host);
-    return (this.pools[lane] as ConnPool[])[i] as ConnPool;
+    return (this.pools[lane] as HostPool[])[i] as HostPool;
   }
 
   reportLocalOrigin(host: UpstreamHost, result: LocalOriginResult): void {

@@ -7,6 +7,7 @@ import type { Counter, Gauge, StatStore } from './stats.js';
 const COUNTERS = [
   'upstream_cx_total',
   'upstream_cx_http1_total',
+  'upstream_cx_http2_total',
   'upstream_cx_connect_fail',
   'upstream_cx_connect_timeout',
   'upstream_cx_overflow',

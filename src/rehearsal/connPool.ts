@@ -14,7 +14,8 @@ import type { ResetReason } from './localReply.js';
 import type { LocalOriginResult } from './outlier.js';
 import { preciseDelay } from './preciseDelay.js';
 import { UpstreamConnection } from './upstreamConn.js';
-import type { ResponseHandlers } from './upstreamConn.js';
+import type { RawHeaders, ResponseHandlers } from './upstreamConn.js';
+import { http1RequestHead } from './envoyHeaders.js';
 
 export interface PoolContext {
   readonly config: ClusterConfig;
@@ -25,10 +26,20 @@ export interface PoolContext {
   reportLocalOrigin(host: UpstreamHost, result: LocalOriginResult): void;
 }
 
+/** One attempt's request as the router built it; each pool encodes it for its protocol. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  /** lowercase names, `host` included */
+  headers: RawHeaders;
+  body: Buffer;
+  isHead: boolean;
+}
+
 /** A stream bound to an upstream connection. Exactly one of the handlers' onEnd/onReset follows send(). */
 export interface AttachedStream {
   readonly host: UpstreamHost;
-  send(head: string, body: Buffer | undefined, isHead: boolean, handlers: ResponseHandlers): void;
+  send(req: UpstreamRequest, handlers: ResponseHandlers): void;
   /** abandon the stream (timeout, downstream gone): closes the connection, no handler is called */
   reset(): void;
 }
@@ -40,6 +51,18 @@ export interface StreamCallbacks {
 
 export interface Cancellable {
   cancel(): void;
+}
+
+/** What the router and the cluster need of a (lane × host) pool, whatever its protocol. */
+export interface HostPool {
+  readonly connectionCount: number;
+  readonly pendingCount: number;
+  /** A request routed to this pool's host. May call back synchronously. */
+  newStream(cb: StreamCallbacks): Cancellable | undefined;
+  /** Closes idle connections (host ejected). */
+  closeIdle(): void;
+  /** Tears everything down (sidecar shutdown). */
+  shutdown(): void;
 }
 
 type ClientState = 'connecting' | 'ready' | 'busy' | 'draining' | 'closed';
@@ -70,7 +93,7 @@ interface PendingStream {
   cb: StreamCallbacks;
 }
 
-export class ConnPool {
+export class ConnPool implements HostPool {
   private readonly connecting: ActiveClient[] = [];
   private readonly ready: ActiveClient[] = [];
   /** busy and draining clients (Envoy keeps both in one list, which matters for the exemption) */
@@ -173,14 +196,14 @@ export class ConnPool {
     };
     return {
       host: this.host,
-      send: (head, body, isHead, h) => {
+      send: (req, h) => {
         const conn = client.conn;
         if (!conn || conn.closed) {
           finish();
           h.onReset();
           return;
         }
-        conn.send(head, body, isHead, {
+        conn.send(http1RequestHead(req.method, req.path, req.headers), req.body, req.isHead, {
           onHeaders: (s, hd) => {
             if (!done) h.onHeaders(s, hd);
           },

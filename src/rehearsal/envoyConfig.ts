@@ -2,6 +2,7 @@
  * The Envoy-side configuration the emulator runs on: what pilot would have pushed for one
  * outbound cluster and its HTTP routes. Times are milliseconds; 0 means "none" where noted.
  */
+import type { PortProtocol } from '../istio/protocol.js';
 import type { Re2Matcher } from '../istio/re2.js';
 import type { Behaviour, EjectionRule, MeshVersion } from './versions.js';
 
@@ -77,6 +78,10 @@ export interface ClusterConfig {
   highThresholds: Thresholds;
   /** 0 = unlimited */
   maxRequestsPerConnection: number;
+  /** the upstream speaks HTTP/2 (Istio writes http2_protocol_options: grpc/http2 port, or h2UpgradePolicy UPGRADE) */
+  http2?: boolean | undefined;
+  /** http2_protocol_options.max_concurrent_streams; 0 = Envoy's default (2^31 − 1) */
+  maxConcurrentStreams: number;
   /** upstream connection idle timeout; 0 = none */
   idleTimeoutMs: number;
   /** 0 = none */
@@ -162,6 +167,8 @@ export interface SidecarConfig {
   servicePort: number;
   /** the service port speaks plain TCP: its listener is a tcp_proxy to the cluster, not the HTTP connection manager */
   tcpService?: boolean;
+  /** that port's protocol as Istio selects it (Service port name/appProtocol, ServiceEntry protocol); undefined = auto-detected */
+  servicePortProtocol?: PortProtocol | undefined;
   /** unknown outside hosts: BlackHoleCluster (REGISTRY_ONLY) or PassthroughCluster (ALLOW_ANY) */
   outboundPolicy: OutboundTrafficPolicy;
   /** where outboundPolicy came from, for messages: "Sidecar default", "mesh", "Istio 1.30 default" */

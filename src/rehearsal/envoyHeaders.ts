@@ -60,28 +60,51 @@ export interface UpstreamRequestParts {
 const ENVOY_SET = new Set(['x-envoy-attempt-count', 'x-envoy-expected-rq-timeout-ms', 'x-envoy-decorator-operation', 'x-envoy-peer-metadata', 'x-envoy-peer-metadata-id', 'content-length']);
 const B3 = new Set(['x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags']);
 
-/** The request head the sidecar writes upstream for one attempt. */
-export function upstreamRequestHead(p: UpstreamRequestParts): string {
-  const lines: string[] = [`${p.method} ${p.path} HTTP/1.1`];
+/**
+ * The request headers the sidecar sends upstream for one attempt, in order, names lowercase
+ * (`host` stays a header: HTTP/2 pools turn it into `:authority`). `te: trailers` survives, as
+ * gRPC needs it over HTTP/2 (Envoy's header_utility.cc keeps TE only when it is "trailers").
+ */
+export function upstreamRequestHeaders(p: UpstreamRequestParts): RawHeaders {
+  const out: RawHeaders = [];
   let hasProto = false;
   let hasB3 = false;
   for (const [k, v] of p.headers) {
     const l = k.toLowerCase();
+    if (l === 'te' && v.trim().toLowerCase() === 'trailers') {
+      out.push([l, 'trailers']);
+      continue;
+    }
     if (HOP_BY_HOP.has(l) || ENVOY_SET.has(l) || l === 'x-request-id') continue;
     if (l === 'x-forwarded-proto') hasProto = true;
     if (B3.has(l)) hasB3 = true;
-    lines.push(`${l}: ${v}`);
+    out.push([l, v]);
   }
-  if (!hasProto) lines.push('x-forwarded-proto: http');
-  lines.push(`x-request-id: ${p.requestId}`);
-  if (p.decorator !== undefined) lines.push(`x-envoy-decorator-operation: ${p.decorator}`);
-  lines.push(`x-envoy-attempt-count: ${p.attempt}`);
-  if (p.timeoutMs > 0) lines.push(`x-envoy-expected-rq-timeout-ms: ${p.timeoutMs}`);
-  if (p.peerMetadata) lines.push(`x-envoy-peer-metadata: ${p.peerMetadata.metadata}`, `x-envoy-peer-metadata-id: ${p.peerMetadata.id}`);
+  if (!hasProto) out.push(['x-forwarded-proto', 'http']);
+  out.push(['x-request-id', p.requestId]);
+  if (p.decorator !== undefined) out.push(['x-envoy-decorator-operation', p.decorator]);
+  out.push(['x-envoy-attempt-count', String(p.attempt)]);
+  if (p.timeoutMs > 0) out.push(['x-envoy-expected-rq-timeout-ms', String(p.timeoutMs)]);
+  if (p.peerMetadata) out.push(['x-envoy-peer-metadata', p.peerMetadata.metadata], ['x-envoy-peer-metadata-id', p.peerMetadata.id]);
   // A request that carries a trace keeps it (the app propagates); otherwise the sidecar starts one.
-  if (!hasB3) lines.push(`x-b3-traceid: ${p.trace.traceId}`, `x-b3-spanid: ${p.trace.spanId}`, `x-b3-sampled: ${p.trace.sampled ? '1' : '0'}`);
-  if (p.bodyLength > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(p.method)) lines.push(`content-length: ${p.bodyLength}`);
+  if (!hasB3) out.push(['x-b3-traceid', p.trace.traceId], ['x-b3-spanid', p.trace.spanId], ['x-b3-sampled', p.trace.sampled ? '1' : '0']);
+  if (p.bodyLength > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(p.method)) out.push(['content-length', String(p.bodyLength)]);
+  return out;
+}
+
+/** The HTTP/1.1 request head for those headers. */
+export function http1RequestHead(method: string, path: string, headers: RawHeaders): string {
+  const lines: string[] = [`${method} ${path} HTTP/1.1`];
+  for (const [k, v] of headers) {
+    // TE is hop-by-hop on HTTP/1.1: only an HTTP/2 upstream gets it.
+    if (k !== 'te') lines.push(`${k}: ${v}`);
+  }
   return lines.join('\r\n') + '\r\n\r\n';
+}
+
+/** The request head the sidecar writes upstream for one HTTP/1.1 attempt. */
+export function upstreamRequestHead(p: UpstreamRequestParts): string {
+  return http1RequestHead(p.method, p.path, upstreamRequestHeaders(p));
 }
 
 /** The downstream request's x-request-id, or the one Envoy generates (a UUID v4). */

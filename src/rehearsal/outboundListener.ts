@@ -1,12 +1,15 @@
 /**
  * The outbound listener's inspectors (Envoy's tls_inspector and http_inspector on 15001): a
  * connection that opens with a TLS ClientHello goes to the SNI filter chains, any other to the
- * HTTP connection manager. A TCP service's port has neither: its tcp_proxy takes the connection as
- * it is accepted (the client may wait for the server to speak first).
+ * HTTP connection manager, whose codec is HTTP/2 when the bytes open with the HTTP/2 client
+ * preface (h2c with prior knowledge; codec_type AUTO) and HTTP/1.1 otherwise. A TCP service's port
+ * has neither: its tcp_proxy takes the connection as it is accepted (the client may wait for the
+ * server to speak first).
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import type { Http2Server } from 'node:http2';
 import { looksLikeTls } from './clientHello.js';
 import type { SniProxy } from './sniProxy.js';
 import type { TcpProxy } from './tcpProxy.js';
@@ -17,7 +20,15 @@ export interface OutboundListener {
   closeAll(): Promise<void>;
 }
 
-export function outboundListener(http: HttpServer, sni: SniProxy, tcp?: TcpProxy): OutboundListener {
+/** The connection preface's start; "PRI " alone is no HTTP/1.1 method Envoy's codec would take either. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+function looksLikeH2(first: Buffer): boolean {
+  const n = Math.min(first.length, H2_PREFACE.length);
+  return n >= 4 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+}
+
+export function outboundListener(http: HttpServer, h2c: Http2Server, sni: SniProxy, tcp?: TcpProxy): OutboundListener {
   const accepted = new Set<Socket>();
   const server = createServer((socket) => {
     accepted.add(socket);
@@ -34,6 +45,14 @@ export function outboundListener(http: HttpServer, sni: SniProxy, tcp?: TcpProxy
       }
       // Hand the connection to the HTTP server, then the bytes already read: still in this tick, so
       // they reach its parser before any later read (unshift would sit behind its handle consumer).
+      if (looksLikeH2(first)) {
+        // The HTTP/2 session takes over the socket's handle and first drains what the socket
+        // already buffered (node lib/internal/http2/core.js, Http2Session's setup), so the bytes go back there.
+        socket.pause();
+        socket.unshift(first);
+        h2c.emit('connection', socket);
+        return;
+      }
       http.emit('connection', socket);
       socket.emit('data', first);
     });

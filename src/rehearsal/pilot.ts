@@ -26,6 +26,8 @@ import type {
   TlsPassthrough,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
+import { isHttp2Protocol, servicePortProtocol } from '../istio/protocol.js';
+import type { PortProtocol } from '../istio/protocol.js';
 import { IstioConfigError, loadIstioResources } from '../istio/resources.js';
 import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
 import { behaviourOf, DEFAULT_ISTIO_VERSION, meshVersion, NEWEST_ISTIO_MINOR, parseEnvoyMinor, parseIstioMinor } from './versions.js';
@@ -131,14 +133,28 @@ function lbPolicy(tp: TrafficPolicy | undefined, b: Behaviour, warnings: string[
   }
 }
 
-export function clusterConfig(dr: DestinationRule | undefined, name: string, v: IstioVersion, warnings: string[]): ClusterConfig {
+/**
+ * Whether pilot makes the cluster HTTP/2 (cluster_builder.go setUpstreamProtocol): a grpc/http2
+ * port always; an HTTP (or not yet detected) port when the DR says h2UpgradePolicy UPGRADE
+ * (the mesh default DO_NOT_UPGRADE is assumed, §1.1).
+ */
+function upstreamHttp2(protocol: PortProtocol | undefined, http: { h2UpgradePolicy?: string } | undefined, b: Behaviour): boolean {
+  if (isHttp2Protocol(protocol)) return true;
+  if (protocol !== undefined && protocol !== 'http') return false;
+  return b.h2UpgradePolicy && http?.h2UpgradePolicy === 'UPGRADE';
+}
+
+export function clusterConfig(dr: DestinationRule | undefined, name: string, v: IstioVersion, warnings: string[], protocol?: PortProtocol): ClusterConfig {
   const b = behaviourOf(v);
   const tp = dr?.spec.trafficPolicy;
   const http = tp?.connectionPool?.http;
   const tcp = tp?.connectionPool?.tcp;
   if (dr?.spec.subsets?.length) warnings.push('DestinationRule subsets are not modelled; the top-level trafficPolicy applies to every endpoint');
   if (tp?.portLevelSettings?.some((x) => Object.keys(x as object).some((k) => k !== 'port' && k !== 'tls'))) warnings.push('trafficPolicy.portLevelSettings are not modelled (only their tls)');
-  if (http?.h2UpgradePolicy === 'UPGRADE' || http?.useClientProtocol) warnings.push('HTTP/2 upstream (h2UpgradePolicy/useClientProtocol) is not modelled; upstream stays HTTP/1.1');
+  if (http?.useClientProtocol) warnings.push('http.useClientProtocol is not modelled; the upstream protocol follows the port and h2UpgradePolicy');
+  const http2 = upstreamHttp2(protocol, http, b);
+  if (http?.maxConcurrentStreams !== undefined && !http2) warnings.push('http.maxConcurrentStreams applies to HTTP/2 clusters only (a grpc/http2 port or h2UpgradePolicy UPGRADE); ignored');
+  if (http?.maxConcurrentStreams !== undefined && http2 && !b.maxConcurrentStreamsField) warnings.push(`http.maxConcurrentStreams is read by pilot from Istio 1.21; Istio ${v.istio.label} ignores it`);
   if (tp?.tls?.mode === 'MUTUAL') warnings.push('tls.mode MUTUAL is not modelled (SIMPLE is: TLS origination); only the -mtls-handshake delay is');
   const od = tp?.outlierDetection;
   const out = od ? outlier(od, v, b, warnings) : undefined;
@@ -156,6 +172,8 @@ export function clusterConfig(dr: DestinationRule | undefined, name: string, v: 
     thresholds: thresholds(tp, b),
     highThresholds: { ...ENVOY_DEFAULT_THRESHOLDS },
     maxRequestsPerConnection: http?.maxRequestsPerConnection ?? 0,
+    http2,
+    maxConcurrentStreams: http2 && b.maxConcurrentStreamsField ? (http?.maxConcurrentStreams ?? 0) : 0,
     idleTimeoutMs: ms(http?.idleTimeout) ?? ms(tcp?.idleTimeout) ?? 3_600_000,
     maxConnectionDurationMs: ms(tcp?.maxConnectionDuration) ?? 0,
     lbPolicy: lbPolicy(tp, b, warnings),
@@ -347,9 +365,11 @@ export function toSidecarConfig(res: IstioResources, opts: MappingOptions): Side
   const outboundPolicy: OutboundTrafficPolicy = scMode ?? opts.outboundTrafficPolicy ?? (b.defaultOutboundAllowAny ? 'ALLOW_ANY' : 'REGISTRY_ONLY');
   const outboundPolicySource = scMode !== undefined ? 'Sidecar' : opts.outboundTrafficPolicy !== undefined ? 'mesh' : `Istio ${opts.istioVersion.istio.label} default`;
   const origination = tlsOrigination(res.destinationRule, hp.port);
+  const protocol = servicePortProtocol(res, hp.port);
   return {
     version: opts.istioVersion,
-    cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
+    servicePortProtocol: protocol,
+    cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings, protocol), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
     servicePort: hp.port,
     ...(opts.serviceProtocol === 'tcp' ? { tcpService: true } : {}),
     outboundPolicy,

@@ -14,7 +14,7 @@ import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT
 import type { LocalReply, ResetReason } from './localReply.js';
 import { peerMetadataHeaders } from './peerMetadata.js';
 import type { PeerMetadataHeaders } from './peerMetadata.js';
-import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHead } from './envoyHeaders.js';
+import { authorityMatches, decoratorOperation, downstreamResponseHeaders, newTrace, requestIdOf, upstreamRequestHeaders } from './envoyHeaders.js';
 import type { TraceContext } from './envoyHeaders.js';
 import type { StreamLog } from './accessLog.js';
 import { matchRoute } from './routeMatch.js';
@@ -36,7 +36,8 @@ export interface DownstreamResponder {
   readonly closed: boolean;
   sendHeaders(status: number, headers: RawHeaders): void;
   sendData(chunk: Buffer): void;
-  end(): void;
+  /** the response is over; HTTP/2 downstreams forward the upstream's trailers */
+  end(trailers?: RawHeaders): void;
   localReply(reply: LocalReply): void;
   /** abort the downstream connection (response already started) */
   reset(): void;
@@ -184,8 +185,8 @@ class RouterRequest {
     });
   }
 
-  private requestHead(): string {
-    return upstreamRequestHead({
+  private upstreamHeaders(): RawHeaders {
+    return upstreamRequestHeaders({
       method: this.req.method,
       path: this.req.path,
       headers: this.req.headers,
@@ -223,7 +224,8 @@ class RouterRequest {
 
   private send(stream: AttachedStream, sentAt: number): void {
     let forwarding = false;
-    stream.send(this.requestHead(), this.req.body, this.req.method === 'HEAD', {
+    let trailers: RawHeaders | undefined;
+    stream.send({ method: this.req.method, path: this.req.path, headers: this.upstreamHeaders(), body: this.req.body, isHead: this.req.method === 'HEAD' }, {
       onHeaders: (status, headers) => {
         const host = stream.host;
         this.cluster.reportHttpCode(host, status);
@@ -246,11 +248,14 @@ class RouterRequest {
       onData: (chunk) => {
         if (forwarding) this.res.sendData(chunk);
       },
+      onTrailers: (t) => {
+        if (forwarding) trailers = t;
+      },
       onEnd: () => {
         if (!forwarding) return;
         this.stream = undefined;
         this.complete();
-        this.res.end();
+        this.res.end(trailers);
       },
       onReset: () => {
         this.stream = undefined;

@@ -7,6 +7,9 @@
 import { createServer, ServerResponse as NodeServerResponse } from 'node:http';
 import { EnvoyServerResponse } from './nodeHttpPinned.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { UsageError } from '../shared/errors.js';
 import { makeRng } from '../shared/random.js';
@@ -16,17 +19,15 @@ import type { ListenAddress } from './bind.js';
 import { Cluster } from './cluster.js';
 import type { SidecarConfig } from './envoyConfig.js';
 import { parseHostPort } from './host.js';
-import { formatFlags, newStreamLog } from './accessLog.js';
-import type { AccessLogEntry, StreamLog } from './accessLog.js';
-import { localReplyHeaders } from './envoyHeaders.js';
-import type { LocalReply } from './localReply.js';
+import type { AccessLogEntry } from './accessLog.js';
+import { Http1Responder, Http2Responder } from './downstream.js';
+import { isGrpcContentType } from './grpcLocalReply.js';
 import { OutboundHttp } from './outbound.js';
 import { outboundListener } from './outboundListener.js';
 import { SniProxy } from './sniProxy.js';
 import type { TcpLogEntry } from './sniProxy.js';
 import { TcpProxy } from './tcpProxy.js';
 import { Router } from './router.js';
-import type { DownstreamResponder } from './router.js';
 import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
 import type { RawHeaders } from './upstreamConn.js';
 
@@ -93,81 +94,6 @@ export interface SidecarHandle {
   close(): Promise<void>;
 }
 
-class NodeResponder implements DownstreamResponder {
-  started = false;
-  closed = false;
-  upstreamHost: string | undefined;
-  status = 0;
-  bytesSent = 0;
-  readonly log: StreamLog = newStreamLog();
-  private finished = false;
-
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly onDone: (r: NodeResponder) => void,
-  ) {
-    res.on('close', () => {
-      this.closed = true;
-      if (!this.finished && this.log.flags.size === 0) {
-        this.log.flags.add('DC');
-        this.log.details = 'downstream_remote_disconnect';
-      }
-      this.onDone(this);
-    });
-  }
-
-  /** Envoy response flags as the access log prints them */
-  get flags(): string {
-    return formatFlags(this.log.flags);
-  }
-
-  sendHeaders(status: number, headers: RawHeaders): void {
-    if (this.closed || this.started) return;
-    this.started = true;
-    this.status = status;
-    this.res.sendDate = false;
-    this.res.writeHead(status, headers.flat());
-  }
-
-  sendData(chunk: Buffer): void {
-    this.bytesSent += chunk.length;
-    if (!this.closed) this.res.write(chunk);
-  }
-
-  end(): void {
-    this.finished = true;
-    if (!this.closed) this.res.end();
-  }
-
-  localReply(r: LocalReply): void {
-    if (this.closed || this.started) return;
-    this.started = true;
-    this.finished = true;
-    this.status = r.status;
-    if (r.flag) this.log.flags.add(r.flag);
-    this.log.details = r.details;
-    if (r.transportFailure !== undefined) this.log.transportFailure = r.transportFailure;
-    const body = Buffer.from(r.body);
-    this.bytesSent = body.length;
-    this.res.sendDate = false;
-    this.res.writeHead(r.status, localReplyHeaders(body.length, r.headers, new Date()).flat());
-    this.res.end(body);
-  }
-
-  reset(): void {
-    this.finished = true;
-    this.log.flags.add('UC');
-    this.log.details = 'upstream_reset_after_response_started';
-    this.res.socket?.destroy();
-  }
-
-  onClose(cb: () => void): void {
-    this.res.on('close', () => {
-      if (!this.finished) cb();
-    });
-  }
-}
-
 function chooseLane(kind: WorkerAssignment, lanes: number, counts: number[], rr: { next: number }, rng: () => number): number {
   switch (kind) {
     case 'round-robin':
@@ -189,6 +115,10 @@ function closeServer(s: Server): Promise<void> {
     s.close(() => resolve());
     (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
   });
+}
+
+function closeH2(s: ReturnType<typeof createH2cServer>): Promise<void> {
+  return new Promise((resolve) => s.close(() => resolve()));
 }
 
 export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
@@ -232,7 +162,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   let rqActive = 0;
   store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive, () => ds.cxTotal.used);
   store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive, () => ds.rqTotal.used);
-  for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx']) store.counter(`${httpPrefix}downstream_rq_${c}`);
+  for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx', 'http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_rq_${c}`);
+  for (const c of ['http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_cx_${c}`);
   store.gauge('server.live', () => 1);
   store.gauge('server.state', () => 0);
   store.gauge('server.concurrency', () => lanes);
@@ -248,26 +179,35 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
 
   const cxNumber = new WeakMap<Socket, number>();
-  const server = createServer({ ServerResponse: EnvoyServerResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
+  // An HTTP/2 stream shows its connection only through the session's socket proxy (node
+  // lib/internal/http2/core.js proxySocketHandler), never the socket itself: h2 connections are
+  // known by their peer address instead.
+  const peerKey = (x: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${x.remoteAddress ?? ''}:${x.remotePort ?? 0}`;
+  const h2Conn = new Map<string, { lane: number; connection: number }>();
+  /** One downstream request on either codec: access log when it is over, body buffered, then the outbound router. */
+  const serve = (d: { method: string; path: string; protocol: string; headers: RawHeaders; socket: Socket; body: Readable }, makeResponder: (onDone: (r: Http1Responder | Http2Responder) => void) => Http1Responder | Http2Responder): void => {
     ds.rqTotal.inc();
+    store.counter(`${httpPrefix}downstream_rq_${d.protocol === 'HTTP/2' ? 'http2' : 'http1'}_total`).inc();
     rqActive++;
     const start = new Date();
     const t0 = performance.now();
-    const lane = laneOf.get(req.socket) ?? 0;
-    const connection = cxNumber.get(req.socket) ?? 0;
-    const responder = new NodeResponder(res, (r) => {
+    const sock = d.socket;
+    const h2c = d.protocol === 'HTTP/2' ? h2Conn.get(peerKey(sock)) : undefined;
+    const lane = h2c?.lane ?? laneOf.get(sock) ?? 0;
+    const connection = h2c?.connection ?? cxNumber.get(sock) ?? 0;
+    const header = (n: string): string | undefined => {
+      const v = d.headers.filter(([k]) => k.toLowerCase() === n).map(([, x]) => x);
+      return v.length === 0 ? undefined : v.join(',');
+    };
+    let size = 0;
+    const responder = makeResponder((r) => {
       rqActive--;
       if (r.status > 0) store.counter(`${httpPrefix}downstream_rq_${Math.floor(r.status / 100)}xx`).inc();
-      const sock = req.socket;
-      const header = (n: string): string | undefined => {
-        const v = req.headers[n];
-        return Array.isArray(v) ? v.join(',') : v;
-      };
       o.onAccessLog?.({
         start,
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        protocol: `HTTP/${req.httpVersion}`,
+        method: d.method,
+        path: d.path,
+        protocol: d.protocol,
         status: r.status,
         flags: r.flags,
         details: r.log.details ?? '-',
@@ -291,31 +231,55 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       });
     });
     const chunks: Buffer[] = [];
-    let size = 0;
     let tooBig = false;
-    req.on('data', (c: Buffer) => {
+    d.body.on('data', (c: Buffer) => {
       size += c.length;
       if (size > maxBody) tooBig = true;
       else chunks.push(c);
     });
-    req.on('end', () => {
+    d.body.on('end', () => {
       if (tooBig) {
         responder.localReply({ status: 413, body: 'Payload Too Large', flag: '', headers: {}, details: 'request_payload_too_large' });
         return;
       }
-      const raw: RawHeaders = [];
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-      outbound.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: raw, body: Buffer.concat(chunks), lane }, responder);
+      outbound.handle({ method: d.method, path: d.path, headers: d.headers, body: Buffer.concat(chunks), lane }, responder);
     });
+  };
+  const server = createServer({ ServerResponse: EnvoyServerResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
+    const headers: RawHeaders = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+    const grpc = isGrpcContentType(req.headers['content-type']);
+    serve({ method: req.method ?? 'GET', path: req.url ?? '/', protocol: `HTTP/${req.httpVersion}`, headers, socket: req.socket, body: req }, (done) => new Http1Responder(res, grpc, done));
   });
+  // h2c with prior knowledge on the same port: Envoy's HTTP connection manager picks its codec
+  // from the first bytes (codec_type AUTO, http_connection_manager's conn_manager_utility.cc autoCreateCodec).
+  const h2server = createH2cServer({ settings: { maxConcurrentStreams: 2147483647 } });
+  h2server.on('stream', (stream: ServerHttp2Stream, h: IncomingHttpHeaders) => {
+    const headers: RawHeaders = [];
+    // The connection manager keeps :authority as the host of the request (HTTP/1.1's Host).
+    if (typeof h[':authority'] === 'string') headers.push(['host', h[':authority']]);
+    for (const [k, v] of Object.entries(h)) {
+      if (k.startsWith(':') || v === undefined) continue;
+      for (const x of Array.isArray(v) ? v : [v]) headers.push([k, x]);
+    }
+    const grpc = isGrpcContentType(typeof h['content-type'] === 'string' ? h['content-type'] : undefined);
+    serve({ method: String(h[':method'] ?? 'GET'), path: String(h[':path'] ?? '/'), protocol: 'HTTP/2', headers, socket: stream.session?.socket as Socket, body: stream }, (done) => new Http2Responder(stream, grpc, done));
+  });
+  h2server.on('sessionError', () => undefined);
   // Envoy's downstream idle timeout is long (1h); no Keep-Alive header, no early close.
   server.keepAliveTimeout = 0;
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
-  server.on('connection', (socket: Socket) => {
+  const onConnection = (protocol: 'http1' | 'http2') => (socket: Socket): void => {
+    store.counter(`${httpPrefix}downstream_cx_${protocol}_total`).inc();
     const lane = chooseLane(assignment, lanes, laneCounts, rr, rng);
     laneOf.set(socket, lane);
     cxNumber.set(socket, ds.cxTotal.value + 1);
+    const key = peerKey(socket);
+    if (protocol === 'http2') {
+      h2Conn.set(key, { lane, connection: ds.cxTotal.value + 1 });
+      socket.once('close', () => h2Conn.delete(key));
+    }
     laneCounts[lane] = (laneCounts[lane] ?? 0) + 1;
     ds.cxTotal.inc();
     cxActive++;
@@ -324,7 +288,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       laneCounts[lane] = (laneCounts[lane] ?? 1) - 1;
       cxActive--;
     });
-  });
+  };
+  server.on('connection', onConnection('http1'));
+  h2server.on('connection', onConnection('http2'));
 
   let tlsUpstream: { address: string; port: number } | undefined;
   if (o.tlsUpstream !== undefined) {
@@ -342,7 +308,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const tcp = o.config.tcpService
     ? new TcpProxy({ cluster, store, laneFor: () => chooseLane(assignment, lanes, laneCounts, rr, rng), ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}) })
     : undefined;
-  const listener = outboundListener(server, sni, tcp);
+  const listener = outboundListener(server, h2server, sni, tcp);
   const admin = adminAddr ? createAdminServer({ store, cluster, startedAt, concurrency: lanes }) : undefined;
   let bound: ListenAddress;
   let adminBound: ListenAddress | undefined;
@@ -369,7 +335,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     close: async () => {
       cluster.close();
       outbound.close();
-      await Promise.all([closeServer(server), listener.closeAll(), admin ? closeServer(admin) : Promise.resolve()]);
+      await Promise.all([closeServer(server), closeH2(h2server), listener.closeAll(), admin ? closeServer(admin) : Promise.resolve()]);
     },
   };
 }

@@ -10,6 +10,8 @@ export type RawHeaders = Array<[string, string]>;
 export interface ResponseHandlers {
   onHeaders(status: number, headers: RawHeaders): void;
   onData(chunk: Buffer): void;
+  /** HTTP/2 response trailers (gRPC's grpc-status), just before onEnd */
+  onTrailers?(trailers: RawHeaders): void;
   onEnd(): void;
   /** the connection broke (or sent garbage) before the response ended */
   onReset(): void;

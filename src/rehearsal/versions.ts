@@ -103,6 +103,10 @@ export interface Behaviour {
    * 1.1 the ServiceEntry's TLS port gets an SNI filter chain by itself
    */
   httpsNeedsTlsRoute: boolean;
+  /** DestinationRule http.h2UpgradePolicy exists (Istio 1.3, istio/api#999): UPGRADE makes an HTTP port's cluster HTTP/2 */
+  h2UpgradePolicy: boolean;
+  /** http.maxConcurrentStreams → http2_protocol_options.max_concurrent_streams (Istio 1.21, ctp.go applyConnectionPool) */
+  maxConcurrentStreamsField: boolean;
   // ---- what the Envoy binary does ----
   /** max_requests applies to HTTP/1.1 pools only since the unified pools (be8d4caf, Envoy 1.14) */
   maxRequestsOnHttp1: boolean;
@@ -144,6 +148,8 @@ export function behaviourOf(v: MeshVersion): Behaviour {
     statNameSemicolon: i >= 23,
     defaultOutboundAllowAny: i >= 1,
     httpsNeedsTlsRoute: i === 0,
+    h2UpgradePolicy: i >= 3,
+    maxConcurrentStreamsField: i >= 21,
     maxRequestsOnHttp1: e >= 14,
     legacyBackoff: e < 17,
     ejectionRule: e <= 26 ? 'before-lt' : e === 27 ? 'after-le-or-first' : 'after-le',

@@ -27,6 +27,8 @@ import {
   type TargetHandle,
   type MeshVersion,
 } from '../rehearsal/index.js';
+import { startPingServer } from '../grpc/pingServer.js';
+import type { GrpcServerHandle } from '../grpc/pingServer.js';
 import type { Scenario } from './types.js';
 
 export interface Rehearsal {
@@ -40,6 +42,8 @@ export interface Rehearsal {
   warnings: string[];
   sidecar: SidecarHandle;
   targets: TargetHandle[];
+  /** fortio's ping/health services standing in for the upstream of a grpc port */
+  grpcTargets: GrpcServerHandle[];
   /** host:port of the sidecar's listener: where the load connects, whatever the URL says (a pod's iptables) */
   connectTo: string;
   /** PEM of the rehearsal's CA, which signed the HTTPS upstream's certificate ('' when none is needed) */
@@ -114,15 +118,22 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
   config.warnings.push(...clientTimeoutWarnings(s, config));
   const targets: TargetHandle[] = [];
   const echoes: EchoServerHandle[] = [];
+  const grpcTargets: GrpcServerHandle[] = [];
   const closeAll = async (sidecar?: SidecarHandle): Promise<void> => {
     await sidecar?.close();
-    await Promise.all([...targets.map((t) => t.close()), ...echoes.map((e) => e.close())]);
+    await Promise.all([...targets.map((t) => t.close()), ...echoes.map((e) => e.close()), ...grpcTargets.map((t) => t.close())]);
   };
   try {
     const n = s.upstream?.endpoints ?? 1;
+    // A grpc port's upstream is a gRPC server: fortio's ping and health services (h2c), one per endpoint.
+    const grpcPort = config.servicePortProtocol === 'grpc';
+    if (grpcPort && (s.upstream?.delay !== undefined || s.upstream?.status !== undefined || s.upstream?.endpointOverrides !== undefined)) {
+      config.warnings.push('upstream delay/status do not apply to a grpc port: the upstream is fortio\'s ping service (delay a call with the ping message\'s delay)');
+    }
     // A TCP service's endpoints are fortio's TCP echo (`fortio server -tcp-port`), not httpbin.
     for (let i = 0; i < n; i++) {
       if (config.tcpService) echoes.push(await startTcpEchoServer('127.0.0.1', 0));
+      else if (grpcPort) grpcTargets.push(await startPingServer('127.0.0.1', '0'));
       else targets.push(await startTarget({ defaults: endpointDefaults(s, i), ...(opts.seed ? { seed: opts.seed + i } : {}) }));
     }
     // Outside hosts on a TLS port (SNI passthrough) or reached by TLS origination: an HTTPS target
@@ -141,7 +152,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     const r = s.rehearsal ?? {};
     const sidecar = await startSidecar({
       config,
-      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : config.tcpService ? echoes.map((e) => `${e.address.address}:${e.address.port}`) : httpTargets.map(hostPort),
+      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : config.tcpService ? echoes.map((e) => `${e.address.address}:${e.address.port}`) : [...httpTargets.map(hostPort), ...grpcTargets.map((g) => `127.0.0.1:${g.port}`)],
       ...(tlsTarget ? { tlsUpstream: hostPort(tlsTarget), upstreamCaPem: caPem } : {}),
       statsInclusionPrefixes: [...EGRESS_INCLUSION_PREFIXES],
       servicePort: urlPort(new URL(s.target)),
@@ -157,6 +168,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
       warnings: config.warnings,
       sidecar,
       targets,
+      grpcTargets,
       connectTo: `${sidecar.address.host.includes(':') ? `[${sidecar.address.host}]` : sidecar.address.host}:${sidecar.address.port}`,
       caPem,
       close: () => closeAll(sidecar),

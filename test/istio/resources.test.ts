@@ -25,7 +25,7 @@ describe('YAML problems are one line with file:line:col and the field path', () 
 
   it('wrong kind and wrong apiVersion', () => {
     expect(problems('apiVersion: networking.istio.io/v1\nkind: Gateway\nspec: {}\n')).toEqual([
-      'dr.yaml:2:7: kind: must be one of DestinationRule, VirtualService, ServiceEntry, Sidecar (got "Gateway")',
+      'dr.yaml:2:7: kind: must be one of DestinationRule, VirtualService, ServiceEntry, Sidecar, Service (got "Gateway")',
     ]);
     expect(problems('apiVersion: v1\nkind: DestinationRule\nspec: {host: x}\n')[0]).toMatch(/^dr\.yaml:1:13: apiVersion: unsupported apiVersion "v1"/);
   });
@@ -67,8 +67,8 @@ describe('YAML problems are one line with file:line:col and the field path', () 
   });
 
   it('a file with no resource at all', () => {
-    expect(problems('')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService, ServiceEntry or Sidecar in this file']);
-    expect(problems('# only a comment\n')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService, ServiceEntry or Sidecar in this file']);
+    expect(problems('')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService, ServiceEntry, Sidecar or Service in this file']);
+    expect(problems('# only a comment\n')).toEqual(['dr.yaml:1:1: (document): no DestinationRule, VirtualService, ServiceEntry, Sidecar or Service in this file']);
   });
 
   it('wrong types, bad durations, missing host', () => {

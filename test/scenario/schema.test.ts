@@ -130,7 +130,7 @@ steps:
     const out = parseScenario(text, 'mesh.yaml', { meshChecks: MESH_CHECKS }).problems.map(formatProblem);
     expect(out).toEqual([
       'mesh.yaml:11:18: mesh[0].spec.trafficPolicy.connectionPool.tcp.maxConnectons: unknown field',
-      'mesh.yaml:13:11: mesh[1].kind: must be one of DestinationRule, VirtualService, ServiceEntry, Sidecar (got "Gateway")',
+      'mesh.yaml:13:11: mesh[1].kind: must be one of DestinationRule, VirtualService, ServiceEntry, Sidecar, Service (got "Gateway")',
     ]);
   });
 

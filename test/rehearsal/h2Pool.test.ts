@@ -1,0 +1,140 @@
+/**
+ * Envoy's HTTP/2 upstream pool through real sockets (http2/conn_pool.cc, conn_pool_base.cc):
+ * streams multiplexed up to the stream limit, maxRequestsPerConnection draining, and the
+ * requests breaker (`http2MaxRequests`) rejecting at attach with the counter of the Envoy version.
+ */
+import { describe, expect, it } from 'vitest';
+import { OVERFLOW_BODY, parseIstioVersion, sidecarConfigFromYaml, startSidecar } from '../../src/rehearsal/index.js';
+import type { SidecarHandle } from '../../src/rehearsal/index.js';
+import { destinationRule } from '../helpers/meshFixtures.js';
+import { h2Request, h2Session, startH2Upstream } from '../helpers/h2Servers.js';
+import type { H2Upstream } from '../helpers/h2Servers.js';
+import { get } from '../helpers/rehearsalServers.js';
+import { waitFor } from '../helpers/waitFor.js';
+
+/** httpbin's Service with its port 8000 named for HTTP/2 (Istio's explicit protocol selection). */
+const HTTP2_SERVICE = `apiVersion: v1
+kind: Service
+metadata: { name: httpbin }
+spec:
+  ports:
+  - { name: http2-web, port: 8000, targetPort: 80 }
+`;
+
+async function rig(http: string, o: { hold?: boolean; istio?: string; service?: string } = {}): Promise<{ up: H2Upstream; sidecar: SidecarHandle; close(): Promise<void> }> {
+  const up = await startH2Upstream({ hold: o.hold ?? true });
+  const version = parseIstioVersion(o.istio ?? '1.30');
+  if (!version) throw new Error('bad version');
+  const config = sidecarConfigFromYaml(
+    [
+      { text: destinationRule(`connectionPool:\n  http:\n${http.split('\n').map((l) => `    ${l}`).join('\n')}`), file: 'dr.yaml' },
+      { text: o.service ?? HTTP2_SERVICE, file: 'svc.yaml' },
+    ],
+    { istioVersion: version, servicePort: 8000 },
+  );
+  const sidecar = await startSidecar({ config, upstreams: [`127.0.0.1:${up.port}`], admin: false, concurrency: 1, seed: 3, hopLatencyMs: 0 });
+  return {
+    up,
+    sidecar,
+    close: async () => {
+      await sidecar.close();
+      await up.close();
+    },
+  };
+}
+
+describe('HTTP/2 upstream pool', () => {
+  it('multiplexes concurrent requests on one upstream connection, from HTTP/1.1 and h2c clients alike', async () => {
+    const r = await rig('http2MaxRequests: 100');
+    try {
+      const s = h2Session(r.sidecar.url);
+      const calls: Array<Promise<{ status: number }>> = [h2Request(s, '/a')];
+      await waitFor(() => r.up.held() === 1, 'the first stream upstream');
+      calls.push(h2Request(s, '/b'), get(`${r.sidecar.url}/c`));
+      await waitFor(() => r.up.held() === 3, 'three streams upstream');
+      expect(r.sidecar.stat('upstream_rq_active')).toBe(3);
+      r.up.release();
+      const rs = await Promise.all(calls);
+      expect(rs.map((x) => x.status)).toEqual([200, 200, 200]);
+      expect(r.up.sessions()).toBe(1);
+      expect(r.sidecar.stat('upstream_cx_http2_total')).toBe(1);
+      expect(r.sidecar.stat('upstream_cx_http1_total')).toBe(0);
+      expect(r.sidecar.stat('upstream_rq_total')).toBe(3);
+      // Only the first stream waited (for the connection being set up); the others found a free stream.
+      expect(r.sidecar.stat('upstream_rq_pending_total')).toBe(1);
+      s.close();
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('maxConcurrentStreams: 1 opens a connection per concurrent stream (Istio >= 1.21)', async () => {
+    const r = await rig('maxConcurrentStreams: 1');
+    try {
+      const s = h2Session(r.sidecar.url);
+      const calls = [h2Request(s, '/a'), h2Request(s, '/b')];
+      await waitFor(() => r.up.held() === 2, 'two streams upstream');
+      expect(r.up.sessions()).toBe(2);
+      r.up.release();
+      expect((await Promise.all(calls)).map((x) => x.status)).toEqual([200, 200]);
+      expect(r.sidecar.stat('upstream_cx_http2_total')).toBe(2);
+      s.close();
+    } finally {
+      await r.close();
+    }
+    // Istio 1.20 has no such field: one connection carries both.
+    const old = await rig('maxConcurrentStreams: 1', { istio: '1.20' });
+    try {
+      const s = h2Session(old.sidecar.url);
+      const calls = [h2Request(s, '/a'), h2Request(s, '/b')];
+      await waitFor(() => old.up.held() === 2, 'two streams upstream');
+      expect(old.up.sessions()).toBe(1);
+      old.up.release();
+      await Promise.all(calls);
+      s.close();
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('maxRequestsPerConnection drains a connection after N streams', async () => {
+    const r = await rig('maxRequestsPerConnection: 2', { hold: false });
+    try {
+      const s = h2Session(r.sidecar.url);
+      for (let i = 0; i < 4; i++) expect((await h2Request(s, `/${i}`)).status).toBe(200);
+      expect(r.up.sessions()).toBe(2);
+      expect(r.sidecar.stat('upstream_cx_max_requests')).toBe(2);
+      expect(r.sidecar.stat('upstream_cx_http2_total')).toBe(2);
+      s.close();
+    } finally {
+      await r.close();
+    }
+  });
+
+  for (const [istio, counter, absent] of [
+    ['1.30', 'upstream_rq_active_overflow', 'upstream_rq_pending_overflow'],
+    ['1.29', 'upstream_rq_pending_overflow', 'upstream_rq_active_overflow'],
+  ] as const) {
+    it(`http2MaxRequests: 1 rejects the second concurrent stream at attach: ${counter} (Istio ${istio})`, async () => {
+      const r = await rig('http2MaxRequests: 1', { istio });
+      try {
+        const s = h2Session(r.sidecar.url);
+        const first = h2Request(s, '/held');
+        await waitFor(() => r.up.held() === 1, 'the first stream upstream');
+        const second = await h2Request(s, '/second');
+        expect(second.status).toBe(503);
+        expect(second.body).toBe(OVERFLOW_BODY);
+        expect(second.headers['x-envoy-overloaded']).toBe('true');
+        expect(r.sidecar.stat(counter)).toBe(1);
+        expect(r.sidecar.stat(absent)).toBe(0);
+        // The stream found a connection with room: it never waited as pending.
+        expect(r.sidecar.stat('upstream_rq_pending_total')).toBe(1);
+        r.up.release();
+        expect((await first).status).toBe(200);
+        s.close();
+      } finally {
+        await r.close();
+      }
+    });
+  }
+});
