@@ -9,7 +9,7 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { ServerResponse } from 'node:http';
 import { formatFlags, newStreamLog } from './accessLog.js';
 import type { StreamLog } from './accessLog.js';
-import { localReplyHeaders } from './envoyHeaders.js';
+import { addHeaders, localReplyHeaders } from './envoyHeaders.js';
 import { grpcLocalReplyHeaders } from './grpcLocalReply.js';
 import type { LocalReply } from './localReply.js';
 import type { DownstreamResponder } from './router.js';
@@ -124,13 +124,7 @@ export class Http1Responder extends Responder {
 }
 
 function headerObject(status: number, headers: RawHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ':status': status };
-  for (const [k, v] of headers) {
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else out[k] = Array.isArray(prev) ? [...prev, v] : [String(prev), v];
-  }
-  return out;
+  return addHeaders({ ':status': status }, headers);
 }
 
 export class Http2Responder extends Responder {

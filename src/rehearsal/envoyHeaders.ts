@@ -7,6 +7,7 @@
  * `connection` header of its own on a keep-alive HTTP/1.1 response.
  */
 import { randomUUID } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http2';
 import type { Rng } from '../shared/random.js';
 import type { PeerMetadataHeaders } from './peerMetadata.js';
 import type { RawHeaders } from './upstreamConn.js';
@@ -186,4 +187,13 @@ export function authorityMatches(domains: readonly string[], authority: string):
     if (d.startsWith('*.') && a.split(':')[0]?.endsWith(d.slice(1))) return true;
   }
   return false;
+}
+
+/** Raw header pairs into node:http2's header object: a repeated name becomes an array, in order. */
+export function addHeaders(out: OutgoingHttpHeaders, headers: RawHeaders): OutgoingHttpHeaders {
+  for (const [k, v] of headers) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+  }
+  return out;
 }

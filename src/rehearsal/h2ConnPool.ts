@@ -12,6 +12,7 @@ import type { AttachedStream, Cancellable, HostPool, PoolContext, StreamCallback
 import type { UpstreamHost } from './host.js';
 import type { ResetReason } from './localReply.js';
 import { preciseDelay } from './preciseDelay.js';
+import { addHeaders } from './envoyHeaders.js';
 import type { RawHeaders, ResponseHandlers } from './upstreamConn.js';
 
 /** Envoy's default http2_protocol_options.max_concurrent_streams (what Istio leaves when the DR sets none). */
@@ -67,15 +68,8 @@ function rawOf(h: IncomingHttpHeaders): RawHeaders {
 /** The router's request as HTTP/2 headers: Host becomes :authority (header_utility.cc / the h2 codec). */
 function h2Headers(req: UpstreamRequest, secure: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': req.method, ':path': req.path, ':scheme': secure ? 'https' : 'http' };
-  for (const [k, v] of req.headers) {
-    if (k === 'host') {
-      out[':authority'] = v;
-      continue;
-    }
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
-  }
-  return out;
+  for (const [k, v] of req.headers) if (k === 'host') out[':authority'] = v;
+  return addHeaders(out, req.headers.filter(([k]) => k !== 'host'));
 }
 
 export class H2ConnPool implements HostPool {
