@@ -34,7 +34,7 @@ function canConnect(port) {
   });
 }
 
-async function startDaemon(name, cmd, args, ports) {
+export async function startDaemon(name, cmd, args, ports) {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err += d));
