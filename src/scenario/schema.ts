@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { stringify } from 'yaml';
 import { targetClusterName } from '../istio/naming.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
@@ -82,12 +82,20 @@ function mergeExpectations(base: Expectation[], extra: Expectation[]): Expectati
   return [...base.filter((e) => !ids.has(e.id)), ...extra];
 }
 
-function normaliseStep(s: Raw, defaults: Raw): Step {
+/** The load's file knobs (TLS PEM files), relative to the scenario file as written; absolute after loading. */
+const FILE_KEYS = ['cacert', 'cert', 'key'] as const;
+
+function normaliseStep(s: Raw, defaults: Raw, dir: string): Step {
   const policy = (s.policy ?? defaults.policy ?? DEFAULT_POLICY) as Policy;
   const expect = parseExpect(s.expect).expectations;
+  const load: LoadSpec = { ...toLoadSpec(defaults.load as Raw | undefined), ...toLoadSpec(s.load as Raw) };
+  for (const k of FILE_KEYS) {
+    const v = load[k];
+    if (typeof v === 'string' && v !== '') load[k] = resolvePath(dir, v);
+  }
   const step: Step = {
     name: s.name as string,
-    load: { ...toLoadSpec(defaults.load as Raw | undefined), ...toLoadSpec(s.load as Raw) },
+    load,
     policy,
     repeat: (s.repeat ?? defaults.repeat ?? 1) as number,
     expect,
@@ -144,7 +152,7 @@ function normalise(raw: Raw, file: string, source: string): Scenario {
     target: raw.target as string,
     mesh,
     meshYaml: mesh.map((r) => stringify(r)).join('---\n'),
-    steps: (raw.steps as Raw[]).map((st) => normaliseStep(st, defaults)),
+    steps: (raw.steps as Raw[]).map((st) => normaliseStep(st, defaults, dirname(file))),
   };
   if (typeof raw.envoyAdmin === 'string') s.envoyAdmin = raw.envoyAdmin;
   const cluster = typeof raw.cluster === 'string' ? raw.cluster : targetClusterName(s.target, mesh);
