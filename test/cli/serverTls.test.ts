@@ -5,16 +5,18 @@
  * certificate or one from another CA is refused (-1), a client that does not trust the server's
  * CA fails. Certificates made with node-forge at test start; real sockets on 127.0.0.1.
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServer } from '../../src/cli/server.js';
 import type { TargetHandle } from '../../src/rehearsal/index.js';
 import { runCli } from '../helpers/cli.js';
 import { makeMtlsFiles, type MtlsFiles } from '../helpers/testCerts.js';
+import { needTool } from '../helpers/tools.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 interface Running { url: string; out: string[]; stop: () => Promise<number> }
 
-export async function startServer(args: string[]): Promise<Running> {
+async function startServer(args: string[]): Promise<Running> {
   let release!: () => void;
   const stopped = new Promise<void>((r) => (release = r));
   const out: string[] = [];
@@ -157,5 +159,37 @@ describe('bad server TLS flags: one line naming the flag, exit 1', () => {
     expect(r.stderr).toContain(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+// fortio itself as the client (v1.33 in /work/shared/tools; FORTIO_BIN or `fortio` on PATH elsewhere).
+const FORTIO = needTool([...(process.env['FORTIO_BIN'] ? [process.env['FORTIO_BIN']] : []), 'fortio', '/work/shared/tools/fortio/fortio'], 'fortio (no Debian package: FORTIO_BIN=/path/to/fortio)');
+
+describe('the real fortio client against tripbench server -mtls', () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await startServer(['-cert', f.server, '-key', f.serverKey, '-mtls', '-cacert', f.ca]);
+  });
+  afterAll(async () => {
+    expect(await s.stop()).toBe(0);
+  });
+
+  // Asynchronous: the server under test runs in this process's event loop.
+  function fortio(args: string[]): Promise<string> {
+    return new Promise((resolve) => {
+      execFile(FORTIO.path, args, { encoding: 'utf8', timeout: 60_000 }, (_e, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    });
+  }
+
+  it.skipIf(FORTIO.skip)(FORTIO.title('fortio load with -cacert -cert -key: 200s (fast client and -stdclient); without the cert: refused'), async () => {
+    for (const extra of [[], ['-stdclient']]) {
+      const ok = await fortio(['load', ...extra, '-qps', '0', '-n', '10', '-c', '2', '-cacert', f.ca, '-cert', f.good, '-key', f.goodKey, `${s.url}/`]);
+      expect(ok).toContain('Code 200 : 10 (100.0 %)');
+    }
+    const refused = await fortio(['load', '-qps', '0', '-n', '2', '-c', '1', '-cacert', f.ca, `${s.url}/`]);
+    expect(refused).toContain('Code  -1 : 2 (100.0 %)');
+    expect(refused).toMatch(/tls: certificate required|bad certificate|handshake/);
+    const stranger = await fortio(['load', '-qps', '0', '-n', '2', '-c', '1', '-cacert', f.ca, '-cert', f.stranger, '-key', f.strangerKey, `${s.url}/`]);
+    expect(stranger).toContain('Code  -1 : 2 (100.0 %)');
   });
 });
