@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { h2cSniffer } from './h2cSniff.js';
+import { serveH2cUpgrades } from './h2cUpgrade.js';
 import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
 import type { ListenAddress } from './bind.js';
 import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
@@ -378,7 +379,13 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
   } else {
     const http1 = createServer(onRequest);
     http1.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
-    server = h2cSniffer(http1, createH2cServer(onH2Request));
+    const h2c = createH2cServer(onH2Request);
+    // Prior knowledge is sniffed from the first bytes; the upgrade arrives as an HTTP/1.1 request.
+    serveH2cUpgrades(http1, h2c, (req, res, body) => {
+      requests++;
+      handle(ctx, req, res, body);
+    }, ctx.maxBody);
+    server = h2cSniffer(http1, h2c);
   }
   const open = new Set<Socket>();
   server.on('connection', (s: Socket) => {
