@@ -26,14 +26,19 @@ function readPem(flag: string, path: string, marker: RegExp, what: string): stri
   return text;
 }
 
+/** One of the three files by its flag name (cacert and cert: a certificate, key: a private key). */
+export function readTlsFile(flag: 'cacert' | 'cert' | 'key', path: string): string {
+  return flag === 'key' ? readPem(flag, path, KEY, 'private key') : readPem(flag, path, CERT, 'certificate');
+}
+
 /** '' = not given. -cert and -key go together (both or neither). */
 export function readTlsFiles(cacert: string, cert: string, key: string): TlsFileTexts {
   const out: TlsFileTexts = {};
-  if (cacert !== '') out.caCert = readPem('cacert', cacert, CERT, 'certificate');
+  if (cacert !== '') out.caCert = readTlsFile('cacert', cacert);
   if (cert === '' && key === '') return out;
   if (cert === '') throw new UsageError(`invalid value "${key}" for flag -key: -key needs -cert`);
   if (key === '') throw new UsageError(`invalid value "${cert}" for flag -cert: -cert needs -key`);
-  out.clientCert = readPem('cert', cert, CERT, 'certificate');
-  out.clientKey = readPem('key', key, KEY, 'private key');
+  out.clientCert = readTlsFile('cert', cert);
+  out.clientKey = readTlsFile('key', key);
   return out;
 }

@@ -15,6 +15,7 @@ import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from
 import type { MeshCheck, Raw } from './checks.js';
 import { parseExpect } from './expectParse.js';
 import { KNOB_NAMES, knobDef } from '../load/loadSpec.js';
+import { readTlsFile } from '../load/tlsFiles.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 
@@ -53,7 +54,40 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
   const problems = mergeProblems(validate(doc, scenarioSchema()), [...semanticProblems(doc), ...meshProblems(doc, opts.meshChecks)]);
   if (problems.length > 0) return { problems };
+  const files = tlsFileProblems(doc, file);
+  if (files.length > 0) return { problems: files };
   return { scenario: normalise(doc.value, file, text), problems };
+}
+
+/**
+ * The TLS file knobs name files that must be readable PEM, relative to the scenario file: a
+ * wrong path is a problem at its line (exit 2) with the rest, not an error mid-run.
+ */
+function tlsFileProblems(doc: YamlDocument, file: string): Problem[] {
+  const out: Problem[] = [];
+  const raw = doc.value as Raw;
+  const blocks: [(string | number)[], unknown][] = [[['defaults', 'load'], isMap(raw.defaults) ? raw.defaults.load : undefined]];
+  (raw.steps as Raw[]).forEach((st, i) => blocks.push([['steps', i, 'load'], isMap(st) ? st.load : undefined]));
+  for (const [path, load] of blocks) {
+    if (!isMap(load)) continue;
+    for (const k of FILE_KEYS) {
+      const v = load[k];
+      if (typeof v !== 'string' || v === '') continue;
+      try {
+        readTlsFile(k, resolvePath(dirname(file), v));
+      } catch (e) {
+        out.push(doc.problem([...path, k], errorMessage(e)));
+      }
+    }
+  }
+  // -cert and -key go together, as on the command line (a step may take one from defaults).
+  const dflt = isMap(raw.defaults) && isMap(raw.defaults.load) ? raw.defaults.load : {};
+  (raw.steps as Raw[]).forEach((st, i) => {
+    const load = { ...dflt, ...(isMap(st) && isMap(st.load) ? st.load : {}) };
+    const has = (k: string): boolean => typeof load[k] === 'string' && load[k] !== '';
+    if (has('cert') !== has('key')) out.push(doc.problem(['steps', i, 'load'], has('cert') ? 'cert needs key (the client certificate\'s private key)' : 'key needs cert'));
+  });
+  return out;
 }
 
 // ---- normalisation (input is valid here) ----
