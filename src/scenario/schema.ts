@@ -59,6 +59,9 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   return { scenario: normalise(doc.value, file, text), problems };
 }
 
+/** The load's file knobs (TLS PEM files), relative to the scenario file as written; absolute after loading. */
+const FILE_KEYS = ['cacert', 'cert', 'key'] as const;
+
 /**
  * The TLS file knobs name files that must be readable PEM, relative to the scenario file: a
  * wrong path is a problem at its line (exit 2) with the rest, not an error mid-run.
@@ -115,9 +118,6 @@ function mergeExpectations(base: Expectation[], extra: Expectation[]): Expectati
   const ids = new Set(extra.map((e) => e.id));
   return [...base.filter((e) => !ids.has(e.id)), ...extra];
 }
-
-/** The load's file knobs (TLS PEM files), relative to the scenario file as written; absolute after loading. */
-const FILE_KEYS = ['cacert', 'cert', 'key'] as const;
 
 function normaliseStep(s: Raw, defaults: Raw, dir: string): Step {
   const policy = (s.policy ?? defaults.policy ?? DEFAULT_POLICY) as Policy;
