@@ -43,9 +43,6 @@ export const LOAD_FLAGS: FlagSpecs = {
   'https-insecure': { type: 'bool', default: false, usage: 'Long form of the -k flag' },
   curl: { type: 'bool', default: false, usage: 'Just fetch the content once' },
   'calc-qps': { type: 'bool', default: false, usage: 'Calculate the qps based on number of requests (-n) and duration (-t)' },
-  cacert: { type: 'string', default: '', usage: 'Path to a custom CA certificate file to be used for the TLS client connections, if empty, use https:// prefix for standard internet/system CAs' },
-  cert: { type: 'string', default: '', usage: 'Path to the certificate file to be used for client or server TLS' },
-  key: { type: 'string', default: '', usage: 'Path to the key file matching the -cert' },
   runid: { type: 'int', default: 0, usage: 'Optional RunID to add to json result and auto save filename, to match server mode' },
   httpbufferkb: { type: 'int', default: 128, usage: 'Accepted for fortio compatibility; tripbench counts bodies without a fixed buffer' },
   shard: { type: 'string', default: '', usage: 'Run shard i/N of a distributed run: splits -n and -qps exactly across N processes' },
@@ -227,14 +224,12 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     throw e;
   }
   const quiet = flagBool(f, 'quiet');
-  const caCert = caCertFlag(flagString(f, 'cacert'));
-  const client = clientCertFlags(flagString(f, 'cert'), flagString(f, 'key'));
   const run = startAtMs !== undefined ? { ...made.run, startAtMs } : made.run;
   return {
     urlTyped,
     spec,
     run,
-    http: { ...made.http, ...(caCert !== '' ? { caCert } : {}), ...client },
+    http: made.http,
     httpWarnings: made.warnings,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,
@@ -259,40 +254,6 @@ function connectToFlag(v: string): string {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new FlagError(`invalid value "${v}" for flag -connect-to: want host:port`);
   return v;
-}
-
-/** -cacert FILE: its PEM text, read here (cli/) so the clients in worker threads get data, not a path. */
-function caCertFlag(path: string): string {
-  if (path === '') return '';
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FlagError(`invalid value "${path}" for flag -cacert: ${errorMessage(e)}`);
-  }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new FlagError(`invalid value "${path}" for flag -cacert: no PEM certificate in this file`);
-  return text;
-}
-
-/** -cert FILE -key FILE: the TLS client certificate and key (PEM), both or neither; read here like -cacert. */
-function clientCertFlags(certPath: string, keyPath: string): { clientCert?: string; clientKey?: string } {
-  if (certPath === '' && keyPath === '') return {};
-  if (certPath === '') throw new FlagError(`invalid value "${keyPath}" for flag -key: -key needs -cert`);
-  if (keyPath === '') throw new FlagError(`invalid value "${certPath}" for flag -cert: -cert needs -key`);
-  const read = (flag: string, path: string, marker: RegExp, what: string): string => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new FlagError(`invalid value "${path}" for flag -${flag}: ${errorMessage(e)}`);
-    }
-    if (!marker.test(text)) throw new FlagError(`invalid value "${path}" for flag -${flag}: no PEM ${what} in this file`);
-    return text;
-  };
-  return {
-    clientCert: read('cert', certPath, /-----BEGIN CERTIFICATE-----/, 'certificate'),
-    clientKey: read('key', keyPath, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key'),
-  };
 }
 
 /** Every load knob's value as parsed (its default when not given). */

@@ -1,10 +1,12 @@
 /**
  * `tripbench server`: the httpbin / fortio-echo compatible target, until SIGINT/SIGTERM.
  */
-import { UsageError, errorMessage } from '../shared/errors.js';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { StartError, UsageError, errorMessage } from '../shared/errors.js';
 import { makeRehearsalCerts, startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
 import { writeFileAtomic } from '../shared/atomicWrite.js';
-import type { TargetHandle } from '../rehearsal/index.js';
+import type { TargetHandle, TargetTls } from '../rehearsal/index.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
@@ -36,7 +38,65 @@ export const SERVER_FLAGS: FlagSpecs = {
   // fortio's default is 8079 (fnet.DefaultGRPCPort); off here unless asked, so a plain `tripbench server` binds what it did before.
   'grpc-port': { type: 'string', default: DISABLED, usage: `serve fortio's gRPC ping + health services on this port, host:port or "${DISABLED}"` },
   'ca-out': { type: 'string', default: '', usage: 'with -tls-hosts: write the CA certificate (PEM) here, for -cacert / sidecar -upstream-cacert' },
+  // fortio's common TLS flags as its server reads them (bincommon/commonflags.go, fhttp.TLSOptions).
+  cert: { type: 'string', default: '', usage: 'Path to the certificate file to be used for client or server TLS' },
+  key: { type: 'string', default: '', usage: 'Path to the key file matching the -cert' },
+  cacert: { type: 'string', default: '', usage: 'Path to the CA certificate file client certificates are verified against (with -mtls)' },
+  mtls: { type: 'bool', default: false, usage: 'Require client certificate signed by -cacert for client connections' },
 };
+
+/**
+ * The server's TLS as its flags give it, PEM text (read once here): the HTTP port serves it, and
+ * it is the one value the gRPC port takes too. `ca` present = mutual TLS (fortio's -mtls).
+ */
+export type ServerTls = TargetTls;
+
+/** A file flag's text; unreadable or without `marker` is a setup error naming the flag (exit 1, as fortio's TLSConfig failure). */
+function readPem(flag: string, path: string, marker: RegExp, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StartError(`invalid value "${path}" for flag -${flag}: ${errorMessage(e)}`);
+  }
+  if (!marker.test(text)) throw new StartError(`invalid value "${path}" for flag -${flag}: no PEM ${what} in this file`);
+  return text;
+}
+
+/**
+ * -cert, -key, -cacert, -mtls as fortio's server applies them (fhttp.TLSOptions.TLSConfig):
+ * -cert and -key serve TLS; -mtls adds RequireAndVerifyClientCert against -cacert. Combinations
+ * that would silently do nothing are refused here rather than served as plain HTTP.
+ */
+export function serverTlsFlags(cert: string, key: string, cacert: string, mtls: boolean): ServerTls | undefined {
+  if (cert === '' && key === '') {
+    if (mtls) throw new StartError('-mtls needs -cert and -key (mutual TLS is served on the HTTPS port)');
+    if (cacert !== '') throw new StartError(`invalid value "${cacert}" for flag -cacert: on tripbench server -cacert verifies client certificates, it needs -cert, -key and -mtls`);
+    return undefined;
+  }
+  if (key === '') throw new StartError(`invalid value "${cert}" for flag -cert: -cert needs -key`);
+  if (cert === '') throw new StartError(`invalid value "${key}" for flag -key: -key needs -cert`);
+  if (mtls && cacert === '') throw new StartError('-mtls needs -cacert (the CA that signs the client certificates)');
+  if (!mtls && cacert !== '') throw new StartError(`invalid value "${cacert}" for flag -cacert: on tripbench server -cacert verifies client certificates, it needs -mtls`);
+  const tls: ServerTls = {
+    cert: readPem('cert', cert, /-----BEGIN CERTIFICATE-----/, 'certificate'),
+    key: readPem('key', key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key'),
+  };
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (e) {
+    throw new StartError(`invalid value "${key}" for flag -key: ${errorMessage(e)} (with -cert ${cert})`);
+  }
+  if (mtls) {
+    tls.ca = readPem('cacert', cacert, /-----BEGIN CERTIFICATE-----/, 'certificate');
+    try {
+      createSecureContext({ ca: tls.ca });
+    } catch (e) {
+      throw new StartError(`invalid value "${cacert}" for flag -cacert: ${errorMessage(e)}`);
+    }
+  }
+  return tls;
+}
 
 export interface CommandIo {
   stderr: (s: string) => void;
@@ -103,10 +163,14 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     const v = flagString(p, `${k}-port`);
     if (v !== DISABLED) checkLoopback(parseListen(v, `-${k}-port`), allowRemote, `-${k}-port`);
   }
+  const certPath = flagString(p, 'cert');
+  const serverTls = serverTlsFlags(certPath, flagString(p, 'key'), flagString(p, 'cacert'), flagBool(p, 'mtls'));
+  if (serverTls && tlsHosts.length > 0) throw new StartError('-tls-hosts and -cert both give the HTTPS certificate: give one');
   const certs = tlsHosts.length > 0 ? makeRehearsalCerts(tlsHosts) : undefined;
   if (certs && caOut !== '') await writeFileAtomic(caOut, certs.caPem);
+  const httpTls = serverTls ?? (certs ? { cert: certs.certPem, key: certs.keyPem } : undefined);
   const t = await startTarget({
-    ...(certs ? { tls: { cert: certs.certPem, key: certs.keyPem } } : {}),
+    ...(httpTls ? { tls: httpTls } : {}),
     listen,
     allowRemote,
     maxDelayMs: flagNumber(p, 'max-delay') / 1e6,
@@ -115,7 +179,12 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     keepAliveTimeoutMs: flagNumber(p, 'keepalive-timeout') / 1e6,
     seed: flagNumber(p, 'seed'),
   });
-  io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}${certs ? ` (TLS for ${tlsHosts.join(', ')}${caOut !== '' ? `, CA in ${caOut}` : ''})` : ''}\n`);
+  const tlsNote = certs
+    ? ` (TLS for ${tlsHosts.join(', ')}${caOut !== '' ? `, CA in ${caOut}` : ''})`
+    : serverTls
+      ? ` (${serverTls.ca !== undefined ? 'mutual ' : ''}TLS with ${certPath}${serverTls.ca !== undefined ? `, client certificates verified against ${flagString(p, 'cacert')}` : ''})`
+      : '';
+  io.stderr(`tripbench server (httpbin + fortio echo) listening on ${t.url}${tlsNote}\n`);
   const echo: EchoServers = {};
   const tcp = await startEcho('tcp', flagString(p, 'tcp-port'), allowRemote, io);
   if (tcp) echo.tcp = tcp;
@@ -127,6 +196,8 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     const a = parseListen(grpcPort, '-grpc-port');
     checkLoopback(a, allowRemote, '-grpc-port');
     try {
+      // serverTls is for this port too (fortio's PingServer takes the same TLSOptions) once
+      // startPingServer has a tls option.
       g = await startPingServer(a.host, String(a.port));
     } catch (e) {
       await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close()]);

@@ -85,7 +85,9 @@ export function errorKindOf(err: unknown): ErrorKind {
 export function errorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+    // OpenSSL's messages end in a newline (e.g. a refused client certificate's alert 116): one log line each.
+    const message = err.message.replace(/\s*\n\s*/g, ' ').trim();
+    return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
   }
   return String(err);
 }

@@ -52,6 +52,11 @@ export interface HttpOptions {
   /** -cert / -key: PEM of the TLS client certificate and its key (mTLS without a sidecar); '' = none. */
   clientCert: string;
   clientKey: string;
+  /** The -cacert, -cert, -key paths as given ('' = none) and -mtls: what the result JSON shows (fortio's CACert, Cert, Key, MTLS). */
+  caCertFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+  mtls: boolean;
   /** -connection-reuse [min,max]; [0,0] = unlimited. */
   connectionReuse: [number, number];
   /** -r and -offset (seconds) of the connection-time histogram. */
@@ -82,6 +87,10 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = Object.freeze({
   caCert: '',
   clientCert: '',
   clientKey: '',
+  caCertFile: '',
+  clientCertFile: '',
+  clientKeyFile: '',
+  mtls: false,
   connectionReuse: [0, 0] as [number, number],
   resolution: LATENCY_SHAPE.divider,
   offset: LATENCY_SHAPE.offset,
@@ -202,6 +211,10 @@ export function makeHttpOptions(input: HttpOptionsInput): MadeHttpOptions {
     caCert: input.caCert ?? d.caCert,
     clientCert: input.clientCert ?? d.clientCert,
     clientKey: input.clientKey ?? d.clientKey,
+    caCertFile: input.caCertFile ?? d.caCertFile,
+    clientCertFile: input.clientCertFile ?? d.clientCertFile,
+    clientKeyFile: input.clientKeyFile ?? d.clientKeyFile,
+    mtls: input.mtls ?? d.mtls,
     connectionReuse: input.connectionReuse ? [input.connectionReuse[0], input.connectionReuse[1]] : [0, 0],
     resolution,
     offset: input.offset ?? d.offset,

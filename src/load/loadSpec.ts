@@ -13,6 +13,7 @@ import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../engine/options.js';
 import { DEFAULT_HTTP_OPTIONS, makeHttpOptions, parseConnectionReuse, type HeaderPair, type HttpOptions } from '../http/options.js';
 import { connectHostOf, targetSharesHost } from '../http/resolve.js';
 import { formatDuration } from '../shared/goFormat.js';
+import { readTlsFiles } from './tlsFiles.js';
 import { DEFAULT_PERCENTILES, effectiveResolution } from '../stats/fortioShapes.js';
 
 /** int, float: numbers; duration: nanoseconds (Go time.Duration); percentiles: -p as a list. */
@@ -55,6 +56,10 @@ export const LOAD_KNOBS = {
   nocatchup: knob('bool', R.noCatchUp, 'set to exact fixed qps and prevent fortio from trying to catchup when the target fails to keep up temporarily', 'nocatchup'),
   'allow-initial-errors': knob('bool', R.allowInitialErrors, "Allow and don't abort on initial warmup errors", 'allowInitialErrors'),
   k: knob('bool', H.insecure, 'Do not verify certs in https connections', 'insecure'),
+  cacert: knob('string', '', 'Path to a custom CA certificate file to be used for the TLS client connections, if empty, use https:// prefix for standard internet/system CAs', 'cacert'),
+  cert: knob('string', '', 'Path to the certificate file to be used for client or server TLS', 'cert'),
+  key: knob('string', '', 'Path to the key file matching the -cert', 'key'),
+  mtls: knob('bool', H.mtls, 'Require client certificate signed by -cacert for client connections (a server setting: recorded in the JSON, no effect on load)'),
   'abort-on': knob('int', R.abortOn, 'Http `code` that if encountered aborts the run. e.g. 503 or -1 for socket errors.', 'abortOn'),
   'connection-reuse': knob('string', '', 'Range min:max for the max number of connections to reuse for each thread, default to unlimited', 'connectionReuse'),
   p: knob('percentiles', [...DEFAULT_PERCENTILES], 'List of pXX to calculate', 'percentiles'),
@@ -113,9 +118,12 @@ export function reservedCores(run: RunOptions, http: HttpOptions): number {
 /**
  * The one mapping from a load to what the engine and the HTTP client take. `body` replaces
  * -payload with bytes (the command line's -payload-file and -payload-size). Throws a UsageError
- * for what the HTTP layer refuses (a URL it does not load, a header it cannot send).
+ * for what the HTTP layer refuses (a URL it does not load, a header it cannot send) and for a
+ * -cacert / -cert / -key file that cannot be read.
  */
 export function loadOptions(spec: LoadSpec, url: string, body?: Uint8Array | null): LoadOptions {
+  const tlsFiles = { caCertFile: spec.cacert ?? '', clientCertFile: spec.cert ?? '', clientKeyFile: spec.key ?? '' };
+  const tls = readTlsFiles(tlsFiles.caCertFile, tlsFiles.clientCertFile, tlsFiles.clientKeyFile);
   const headers: (string | HeaderPair)[] = [...(spec.H ?? [])];
   if (spec.user !== undefined && spec.user !== '') headers.push(['Authorization', `Basic ${Buffer.from(spec.user).toString('base64')}`]);
   const resolution = effectiveResolution(spec.r);
@@ -136,6 +144,9 @@ export function loadOptions(spec: LoadSpec, url: string, body?: Uint8Array | nul
     logErrors: spec['log-errors'],
     resolve: spec.resolve,
     connectTo: spec['connect-to'],
+    ...tls,
+    ...tlsFiles,
+    mtls: spec.mtls,
     connectionReuse: spec['connection-reuse'] !== undefined ? parseConnectionReuse(spec['connection-reuse']) : undefined,
     resolution,
     offset,

@@ -3,7 +3,7 @@
  * for `tripbench run` and the engine's tests (in-process, ephemeral ports).
  */
 export { startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from './target.js';
-export type { TargetDefaults, TargetHandle, TargetOptions } from './target.js';
+export type { TargetDefaults, TargetHandle, TargetOptions, TargetTls } from './target.js';
 export {
   startSidecar,
   DEFAULT_CONCURRENCY,

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { h2cSniffer } from './h2cSniff.js';
+import { serveH2cUpgrades } from './h2cUpgrade.js';
 import { checkLoopback, listen, parseListen, urlOf } from './bind.js';
 import type { ListenAddress } from './bind.js';
 import { parseEchoParams, parseHttpbinStatus, pickWeighted } from './echoParams.js';
@@ -39,8 +40,18 @@ export interface TargetOptions {
    * rewriting the URLs the load sends, so the same scenario runs unchanged against a cluster.
    */
   defaults?: TargetDefaults;
-  /** serve HTTPS with this certificate (PEM): the stand-in for an outside host's TLS port */
-  tls?: { cert: string; key: string };
+  /**
+   * serve HTTPS with this certificate (PEM): the stand-in for an outside host's TLS port, or
+   * `tripbench server -cert -key`; with `ca`, a client certificate signed by it is required and
+   * verified (fortio's `-mtls -cacert`: tls.RequireAndVerifyClientCert).
+   */
+  tls?: TargetTls;
+}
+
+export interface TargetTls {
+  cert: string;
+  key: string;
+  ca?: string | undefined;
 }
 
 export interface TargetDefaults {
@@ -361,12 +372,20 @@ export async function startTarget(o: TargetOptions = {}): Promise<TargetHandle> 
   const onH2Request = onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   let server: NetServer | Http2SecureServer;
   if (o.tls) {
-    server = createSecureServer({ cert: o.tls.cert, key: o.tls.key, allowHTTP1: true }, onH2Request);
+    const mutual = o.tls.ca !== undefined ? { ca: o.tls.ca, requestCert: true, rejectUnauthorized: true } : {};
+    // TLS 1.2 at least, as fortio's TLSConfig (MinVersion: tls.VersionTLS12).
+    server = createSecureServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2', allowHTTP1: true, ...mutual }, onH2Request);
     server.on('secureConnection', (s: TLSSocket) => serverNames.push(typeof s.servername === 'string' ? s.servername : ''));
   } else {
     const http1 = createServer(onRequest);
     http1.keepAliveTimeout = o.keepAliveTimeoutMs ?? 300_000;
-    server = h2cSniffer(http1, createH2cServer(onH2Request));
+    const h2c = createH2cServer(onH2Request);
+    // Prior knowledge is sniffed from the first bytes; the upgrade arrives as an HTTP/1.1 request.
+    serveH2cUpgrades(http1, h2c, (req, res, body) => {
+      requests++;
+      handle(ctx, req, res, body);
+    }, ctx.maxBody);
+    server = h2cSniffer(http1, h2c);
   }
   const open = new Set<Socket>();
   server.on('connection', (s: Socket) => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { stringify } from 'yaml';
 import { targetClusterName } from '../istio/naming.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
@@ -15,6 +15,7 @@ import { durationNs, isMap, meshProblems, mergeProblems, semanticProblems } from
 import type { MeshCheck, Raw } from './checks.js';
 import { parseExpect } from './expectParse.js';
 import { KNOB_NAMES, knobDef } from '../load/loadSpec.js';
+import { readTlsFile } from '../load/tlsFiles.js';
 import { DEFAULT_BUDGET, DEFAULT_POLICY } from './types.js';
 import type { Budget, Expectation, LoadSpec, MeshResource, Policy, Scenario, Step, Upstream } from './types.js';
 
@@ -53,7 +54,43 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   if (!isMap(doc.value)) return { problems: [doc.problem([], 'a scenario is a mapping (name, target, steps, ...)')] };
   const problems = mergeProblems(validate(doc, scenarioSchema()), [...semanticProblems(doc), ...meshProblems(doc, opts.meshChecks)]);
   if (problems.length > 0) return { problems };
+  const files = tlsFileProblems(doc, file);
+  if (files.length > 0) return { problems: files };
   return { scenario: normalise(doc.value, file, text), problems };
+}
+
+/** The load's file knobs (TLS PEM files), relative to the scenario file as written; absolute after loading. */
+const FILE_KEYS = ['cacert', 'cert', 'key'] as const;
+
+/**
+ * The TLS file knobs name files that must be readable PEM, relative to the scenario file: a
+ * wrong path is a problem at its line (exit 2) with the rest, not an error mid-run.
+ */
+function tlsFileProblems(doc: YamlDocument, file: string): Problem[] {
+  const out: Problem[] = [];
+  const raw = doc.value as Raw;
+  const blocks: [(string | number)[], unknown][] = [[['defaults', 'load'], isMap(raw.defaults) ? raw.defaults.load : undefined]];
+  (raw.steps as Raw[]).forEach((st, i) => blocks.push([['steps', i, 'load'], isMap(st) ? st.load : undefined]));
+  for (const [path, load] of blocks) {
+    if (!isMap(load)) continue;
+    for (const k of FILE_KEYS) {
+      const v = load[k];
+      if (typeof v !== 'string' || v === '') continue;
+      try {
+        readTlsFile(k, resolvePath(dirname(file), v));
+      } catch (e) {
+        out.push(doc.problem([...path, k], errorMessage(e)));
+      }
+    }
+  }
+  // -cert and -key go together, as on the command line (a step may take one from defaults).
+  const dflt = isMap(raw.defaults) && isMap(raw.defaults.load) ? raw.defaults.load : {};
+  (raw.steps as Raw[]).forEach((st, i) => {
+    const load = { ...dflt, ...(isMap(st) && isMap(st.load) ? st.load : {}) };
+    const has = (k: string): boolean => typeof load[k] === 'string' && load[k] !== '';
+    if (has('cert') !== has('key')) out.push(doc.problem(['steps', i, 'load'], has('cert') ? 'cert needs key (the client certificate\'s private key)' : 'key needs cert'));
+  });
+  return out;
 }
 
 // ---- normalisation (input is valid here) ----
@@ -82,12 +119,17 @@ function mergeExpectations(base: Expectation[], extra: Expectation[]): Expectati
   return [...base.filter((e) => !ids.has(e.id)), ...extra];
 }
 
-function normaliseStep(s: Raw, defaults: Raw): Step {
+function normaliseStep(s: Raw, defaults: Raw, dir: string): Step {
   const policy = (s.policy ?? defaults.policy ?? DEFAULT_POLICY) as Policy;
   const expect = parseExpect(s.expect).expectations;
+  const load: LoadSpec = { ...toLoadSpec(defaults.load as Raw | undefined), ...toLoadSpec(s.load as Raw) };
+  for (const k of FILE_KEYS) {
+    const v = load[k];
+    if (typeof v === 'string' && v !== '') load[k] = resolvePath(dir, v);
+  }
   const step: Step = {
     name: s.name as string,
-    load: { ...toLoadSpec(defaults.load as Raw | undefined), ...toLoadSpec(s.load as Raw) },
+    load,
     policy,
     repeat: (s.repeat ?? defaults.repeat ?? 1) as number,
     expect,
@@ -144,7 +186,7 @@ function normalise(raw: Raw, file: string, source: string): Scenario {
     target: raw.target as string,
     mesh,
     meshYaml: mesh.map((r) => stringify(r)).join('---\n'),
-    steps: (raw.steps as Raw[]).map((st) => normaliseStep(st, defaults)),
+    steps: (raw.steps as Raw[]).map((st) => normaliseStep(st, defaults, dirname(file))),
   };
   if (typeof raw.envoyAdmin === 'string') s.envoyAdmin = raw.envoyAdmin;
   const cluster = typeof raw.cluster === 'string' ? raw.cluster : targetClusterName(s.target, mesh);

@@ -1,48 +1,18 @@
 /**
  * -cert / -key (issue 20, part 1): mTLS without a sidecar. A real Node https server on loopback
  * that requires a client certificate signed by its CA (requestCert, rejectUnauthorized); all
- * certificates made here with node-forge. The good client cert gets 200 (the server sees its
+ * certificates made with node-forge (test/helpers/testCerts.ts). The good client cert gets 200 (the server sees its
  * CN); no cert and a cert from another CA are refused (-1). Through the CLI, default client
  * and -stdclient (https:// always goes through undici).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type * as Forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-
-const forge = createRequire(import.meta.url)('node-forge') as typeof Forge;
-
-interface Issued { certPem: string; keyPem: string; cert: Forge.pki.Certificate; priv: Forge.pki.rsa.PrivateKey }
-
-function issue(cn: string, kind: 'ca' | 'server' | 'client', ca?: Issued): Issued {
-  const k = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-  const priv = forge.pki.privateKeyFromPem(k.privateKey);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(k.publicKey);
-  cert.serialNumber = `0${randomBytes(15).toString('hex')}`;
-  cert.validity.notBefore = new Date(Date.now() - 3_600_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: cn }]);
-  cert.setIssuer(ca ? ca.cert.subject.attributes : [{ name: 'commonName', value: cn }]);
-  cert.setExtensions(
-    kind === 'ca'
-      ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
-      : [
-          { name: 'basicConstraints', cA: false },
-          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-          { name: 'extKeyUsage', serverAuth: kind === 'server', clientAuth: kind === 'client' },
-          ...(kind === 'server' ? [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }] : []),
-        ],
-  );
-  cert.sign(ca ? ca.priv : priv, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.privateKey, cert, priv };
-}
+import { issue } from '../helpers/testCerts.js';
 
 let server: Server;
 let url: string;

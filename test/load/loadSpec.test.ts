@@ -3,7 +3,9 @@
  * `--dry-run` shows) and parsed back by the real flag parser, it maps to the same engine and
  * HTTP options as the description itself; a scenario's YAML keys are the table's.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseLoadFlags } from '../../src/cli/loadFlags.js';
@@ -32,6 +34,16 @@ function byKind(name: KnobName): fc.Arbitrary<unknown> {
   }
 }
 
+// -cacert / -cert / -key are read when the load is made: real (PEM-marked) files, cert and key together.
+const pemDir = mkdtempSync(join(tmpdir(), 'tb-loadspec-'));
+const pemFile = (name: string, text: string): string => {
+  writeFileSync(join(pemDir, name), text);
+  return join(pemDir, name);
+};
+const CA_FILE = pemFile('ca.pem', '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n');
+const CERT_FILE = pemFile('c.pem', '-----BEGIN CERTIFICATE-----\nAQ==\n-----END CERTIFICATE-----\n');
+const KEY_FILE = pemFile('c.key', '-----BEGIN PRIVATE KEY-----\nAg==\n-----END PRIVATE KEY-----\n');
+
 const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}$/);
 const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,14}[!-~])?$/);
 const ARBITRARIES: Partial<Record<KnobName, fc.Arbitrary<unknown>>> = {
@@ -58,12 +70,15 @@ const ARBITRARIES: Partial<Record<KnobName, fc.Arbitrary<unknown>>> = {
   'connect-to': fc.constantFrom('', '127.0.0.1:15001', 'sidecar.local:15001', '[::1]:8080'),
   user: fc.constantFrom('', 'user:secret', 'a:'),
   workers: fc.integer({ min: 0, max: 8 }),
+  cacert: fc.constantFrom('', CA_FILE),
+  cert: fc.constantFrom('', CERT_FILE),
+  key: fc.constant(''),
 };
 
 const loadSpecArb: fc.Arbitrary<LoadSpec> = fc.record(
   Object.fromEntries(KNOB_NAMES.map((k) => [k, ARBITRARIES[k] ?? byKind(k)])) as Record<KnobName, fc.Arbitrary<unknown>>,
   { requiredKeys: [] },
-) as fc.Arbitrary<LoadSpec>;
+).map((s) => (s['cert'] === CERT_FILE ? { ...s, key: KEY_FILE } : { ...s, cert: undefined, key: undefined })) as fc.Arbitrary<LoadSpec>;
 
 const urlArb = fc.constantFrom('http://127.0.0.1:8080/get', 'localhost:9000/a?b=c', 'https://example.com/', 'http://httpbin:8000/status/503');
 
