@@ -203,11 +203,17 @@ export class H2ConnPool implements HostPool {
             finish();
             h.onEnd();
           },
-          onReset: () => {
+          onReset: (reason = 'connection termination') => {
             if (done) return;
+            // node closes a lost session's streams before the session: account the connection
+            // first, with this stream still active, as Envoy's connection event resets its streams
+            if (reason === 'connection termination') this.onClientClosed(client);
             finish();
-            this.ctx.stats.inc('upstream_rq_rx_reset');
-            h.onReset();
+            // MultiplexedActiveClientBase::onStreamReset: a stream lost with its connection is a
+            // pending failure eject, a RST_STREAM an rx reset; REFUSED_STREAM counts neither.
+            if (reason === 'remote reset') this.ctx.stats.inc('upstream_rq_rx_reset');
+            else if (reason === 'connection termination') this.ctx.stats.inc('upstream_rq_pending_failure_eject');
+            h.onReset(reason);
           },
         });
         if (!noBody) stream.end(req.body);
@@ -224,10 +230,19 @@ export class H2ConnPool implements HostPool {
 
   private wire(stream: ClientHttp2Stream, _isHead: boolean, h: ResponseHandlers): void {
     let ended = false;
-    stream.on('response', (headers) => h.onHeaders(Number(headers[':status'] ?? 0), rawOf(headers)));
+    // node:http2 unlinks a stream from its session when it closes: keep the session to ask it then
+    const session = stream.session;
+    let headers = false;
+    stream.on('response', (hd) => {
+      headers = true;
+      h.onHeaders(Number(hd[':status'] ?? 0), rawOf(hd));
+    });
     stream.on('data', (d: Buffer) => h.onData(d));
     stream.on('trailers', (t) => h.onTrailers?.(rawOf(t)));
     stream.on('end', () => {
+      // node:http2 also ends the readable side of a stream its session lost: without response
+      // headers that is no response, and 'close' says why
+      if (!headers) return;
       ended = true;
       h.onEnd();
     });
@@ -235,7 +250,12 @@ export class H2ConnPool implements HostPool {
       /* 'close' follows */
     });
     stream.on('close', () => {
-      if (!ended) h.onReset();
+      if (ended) return;
+      // node:http2 destroys a session's streams after marking the session destroyed, so a stream
+      // that closes on a live (even draining) session was reset by an RST_STREAM, or refused by a
+      // GOAWAY (nghttp2 closes those with REFUSED_STREAM, as Envoy's codec sees them).
+      if (session === undefined || session.destroyed) h.onReset('connection termination');
+      else h.onReset(stream.rstCode === h2.NGHTTP2_REFUSED_STREAM ? 'remote refused stream reset' : 'remote reset');
     });
   }
 

@@ -200,6 +200,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       return v.length === 0 ? undefined : v.join(',');
     };
     let size = 0;
+    // read now: an HTTP/2 session's socket is unbound (and throws) once the client has gone
+    const downstreamLocalAddress = `${sock.localAddress ?? ''}:${sock.localPort ?? 0}`;
+    const downstreamRemoteAddress = `${sock.remoteAddress ?? ''}:${sock.remotePort ?? 0}`;
     const responder = makeResponder((r) => {
       rqActive--;
       if (r.status > 0) store.counter(`${httpPrefix}downstream_rq_${Math.floor(r.status / 100)}xx`).inc();
@@ -223,8 +226,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
         upstreamHost: r.upstreamHost,
         upstreamCluster: r.log.cluster,
         upstreamLocalAddress: undefined,
-        downstreamLocalAddress: `${sock.localAddress ?? ''}:${sock.localPort ?? 0}`,
-        downstreamRemoteAddress: `${sock.remoteAddress ?? ''}:${sock.remotePort ?? 0}`,
+        downstreamLocalAddress,
+        downstreamRemoteAddress,
         routeName: r.log.routeName,
         lane,
         connection,
