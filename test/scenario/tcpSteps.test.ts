@@ -50,7 +50,7 @@ describe('tcp:// scenarios', () => {
   it('the rehearsal makes the port TCP (tcp_proxy); a udp:// target is refused in one line', () => {
     const s = parseScenario(TCP, 'tcp.yaml').scenario!;
     const c = rehearsalConfig(s);
-    expect(c.tcpService).toBe(true);
+    expect(c.servicePortProtocol).toBe('tcp');
     expect(c.cluster.name).toBe('outbound|9000||tcp-echo.default.svc.cluster.local');
     expect(c.cluster.thresholds.maxConnections).toBe(1);
     const u = parseScenario(TCP.replace('tcp://', 'udp://'), 'udp.yaml').scenario!;
