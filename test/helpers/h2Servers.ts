@@ -7,6 +7,7 @@ import { connect, constants, createSecureServer, createServer } from 'node:http2
 import type { ClientHttp2Session, Http2SecureServer, Http2Session, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 export interface H2Upstream {
   port: number;
@@ -20,6 +21,8 @@ export interface H2Upstream {
   release(): void;
   /** destroys every session's socket, streams in flight included (a crashed upstream) */
   dropSessions(): void;
+  /** with tls: the SNI of each accepted TLS connection, and the protocol ALPN chose */
+  tlsConnections(): Array<{ servername: string | false; alpn: string | false }>;
   close(): Promise<void>;
 }
 
@@ -42,7 +45,12 @@ export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?
   const server: Http2Server | Http2SecureServer = o.tls ? createSecureServer({ ...settings, key: o.tls.key, cert: o.tls.cert, ALPNProtocols: ['h2'] }) : createServer(settings);
   // the raw sockets: a session's own socket may not be touched, and destroy() would send GOAWAY first
   const sockets = new Set<Duplex>();
+  const tlsSeen: Array<{ servername: string | false; alpn: string | false }> = [];
   server.on(o.tls ? 'secureConnection' : 'connection', (c: Duplex) => {
+    if (o.tls) {
+      const t = c as TLSSocket;
+      tlsSeen.push({ servername: t.servername ?? false, alpn: t.alpnProtocol ?? false });
+    }
     sockets.add(c);
     c.on('close', () => sockets.delete(c));
   });
@@ -67,6 +75,7 @@ export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?
       holding = false;
       for (const s of held.splice(0)) answer(s);
     },
+    tlsConnections: () => [...tlsSeen],
     dropSessions: () => {
       held.splice(0);
       for (const c of sockets) c.destroy();

@@ -8,6 +8,7 @@ import { OVERFLOW_BODY, parseIstioVersion, sidecarConfigFromYaml, startSidecar }
 import type { SidecarHandle } from '../../src/rehearsal/index.js';
 import type { AccessLogEntry } from '../../src/rehearsal/accessLog.js';
 import { constants as h2c } from 'node:http2';
+import { makeRehearsalCerts } from '../../src/rehearsal/certs.js';
 import { destinationRule } from '../helpers/meshFixtures.js';
 import { h2Request, h2Session, startH2Upstream } from '../helpers/h2Servers.js';
 import type { H2Upstream } from '../helpers/h2Servers.js';
@@ -222,6 +223,67 @@ describe('HTTP/2 upstream pool', () => {
         expect(r.sidecar.stat('upstream_rq_rx_reset')).toBe(0);
         expect(r.sidecar.stat('upstream_cx_destroy_remote_with_active_rq')).toBe(1);
         s.close();
+      } finally {
+        await r.close();
+      }
+    });
+  });
+
+  describe('TLS origination to an HTTP/2 upstream (DestinationRule tls SIMPLE, h2 by ALPN)', () => {
+    const SNI = 'httpbin.default.svc.cluster.local';
+    const certs = makeRehearsalCerts([SNI]);
+    const tlsRig = async (caPem: string | undefined): Promise<{ up: H2Upstream; sidecar: SidecarHandle; log: AccessLogEntry[]; close(): Promise<void> }> => {
+      const up = await startH2Upstream({ tls: { key: certs.keyPem, cert: certs.certPem } });
+      const config = sidecarConfigFromYaml(
+        [
+          { text: destinationRule(`tls:\n  mode: SIMPLE\n  sni: ${SNI}\nconnectionPool:\n  http:\n    http2MaxRequests: 100`), file: 'dr.yaml' },
+          { text: HTTP2_SERVICE, file: 'svc.yaml' },
+        ],
+        { istioVersion: parseIstioVersion('1.30')!, servicePort: 8000 },
+      );
+      expect(config.tlsOrigination).toEqual({ sni: SNI });
+      expect(config.cluster.http2).toBe(true);
+      const log: AccessLogEntry[] = [];
+      const sidecar = await startSidecar({
+        config,
+        upstreams: [`127.0.0.1:${up.port}`],
+        admin: false,
+        concurrency: 1,
+        hopLatencyMs: 0,
+        onAccessLog: (e) => log.push(e),
+        ...(caPem !== undefined ? { upstreamCaPem: caPem } : {}),
+      });
+      return { up, sidecar, log, close: async () => (await sidecar.close(), await up.close()) };
+    };
+
+    it('multiplexes streams over one TLS connection: SNI from the DestinationRule, ALPN h2, ssl.handshake once', async () => {
+      const r = await tlsRig(certs.caPem);
+      try {
+        const s = h2Session(r.sidecar.url);
+        const rs = await Promise.all([h2Request(s, '/a'), h2Request(s, '/b'), get(`${r.sidecar.url}/c`)]);
+        expect(rs.map((x) => x.status)).toEqual([200, 200, 200]);
+        expect(r.up.tlsConnections()).toEqual([{ servername: SNI, alpn: 'h2' }]);
+        expect(r.up.sessions()).toBe(1);
+        expect(r.sidecar.stat('ssl.handshake')).toBe(1);
+        expect(r.sidecar.stat('upstream_cx_http2_total')).toBe(1);
+        expect(r.sidecar.stat('upstream_rq_200')).toBe(3);
+        s.close();
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('an upstream certificate the sidecar does not trust fails the connect: 503 UF, no handshake counted', async () => {
+      const other = makeRehearsalCerts([SNI]);
+      const r = await tlsRig(other.caPem);
+      try {
+        const res = await get(`${r.sidecar.url}/get`);
+        expect(res.status).toBe(503);
+        await waitFor(() => r.log.length > 0, 'the access log line');
+        expect(r.log[0]!.flags).toContain('UF');
+        expect(r.sidecar.stat('ssl.handshake')).toBe(0);
+        expect(r.sidecar.stat('upstream_cx_connect_fail')).toBeGreaterThan(0);
+        expect(r.up.streams()).toBe(0);
       } finally {
         await r.close();
       }
