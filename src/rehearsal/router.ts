@@ -7,7 +7,7 @@
 import { chance } from '../shared/random.js';
 import type { Rng } from '../shared/random.js';
 import type { Cluster } from './cluster.js';
-import type { AttachedStream, Cancellable } from './connPool.js';
+import type { AttachedStream, Cancellable } from './poolBase.js';
 import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
