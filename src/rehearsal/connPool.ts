@@ -2,7 +2,8 @@
  * Envoy's HTTP/1.1 connection pool for one (worker lane × host), source/common/http/http1/conn_pool.cc
  * on the shared core (poolBase.ts): one stream per connection, the requests breaker only from
  * Envoy 1.14's unified pools (§8.6), a connection closed after a stream when the upstream asked
- * (Connection: close, HTTP/1.0), and any stream reset costs the connection.
+ * (Connection: close, HTTP/1.0), and any stream reset costs the connection. Its ActiveClient has
+ * no onStreamReset (http1/conn_pool.cc), so neither upstream_rq_rx_reset nor _tx_reset moves.
  */
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -74,17 +75,20 @@ export class ConnPool extends PoolBase<Http1Client> {
           },
           onReset: () => {
             if (done) return;
+            // The connection went with this stream on it: account the connection first, as
+            // Envoy's connection event does before it resets the stream (destroy_with_active_rq).
+            // No upstream_rq_rx_reset: only the multiplexed (HTTP/2, HTTP/3) pools count it.
+            this.onClientClosed(client);
             finish();
-            this.ctx.stats.inc('upstream_rq_rx_reset');
             h.onReset();
           },
         });
       },
       reset: () => {
         if (done) return;
-        finish();
-        this.ctx.stats.inc('upstream_rq_tx_reset');
+        // A reset HTTP/1.1 stream costs its connection; upstream_rq_tx_reset is the multiplexed pools' only.
         this.closeClient(client, true);
+        finish();
       },
     };
   }
