@@ -72,7 +72,6 @@ export function httpConnectionManager(o: HttpManagerOptions): HttpConnectionMana
   for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx', 'http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_rq_${c}`);
   for (const c of ['http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_cx_${c}`);
 
-
   const cxNumber = new WeakMap<Socket, number>();
   // An HTTP/2 stream shows its connection only through the session's socket proxy (node
   // lib/internal/http2/core.js proxySocketHandler), never the socket itself: h2 connections are

@@ -1,6 +1,7 @@
 /**
- * The emulated sidecar: a downstream HTTP/1.1 listener whose connections are each assigned to
- * a worker lane, an outbound cluster and router, and an admin endpoint. This is one Node
+ * The emulated sidecar: the outbound listener (the service port's HTTP connection manager,
+ * httpManager.ts, or a TCP port's tcp_proxy; the SNI chains beside either), whose connections are
+ * each assigned to a worker lane, the outbound cluster, and an admin endpoint. This is one Node
  * process, so "workers" are lanes: each lane has its own connection pools and load balancer
  * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
  */
