@@ -48,19 +48,10 @@ async function startDaemon(name, cmd, args, ports) {
   return proc;
 }
 
-/**
- * nginx, one worker: `url` answers 200 "ok\n" on keep-alive connections that never expire (the
- * default of 1000 requests per connection would benchmark reconnects at these rates);
- * `breakerUrl` answers every second call of a connection 503 with `Connection: close`
- * (keepalive_requests 2), so every other call costs a new connection, as behind a tripped breaker.
- */
-export async function startNginx({ pinCpu } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-'));
-  const [port, breakerPort] = [await freePort(), await freePort()];
+/** An nginx.conf for one worker in `dir`: `http` is the body of its http block after the shared settings. */
+function nginxConf(dir, http) {
   const tmp = join(dir, 'tmp');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
+  return `daemon off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -70,7 +61,24 @@ http {
   client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp};
   uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
   keepalive_timeout 75s;
-  server {
+${http}}
+`;
+}
+
+/**
+ * nginx, one worker: `url` answers 200 "ok\n" on keep-alive connections that never expire (the
+ * default of 1000 requests per connection would benchmark reconnects at these rates);
+ * `breakerUrl` answers every second call of a connection 503 with `Connection: close`
+ * (keepalive_requests 2), so every other call costs a new connection, as behind a tripped breaker.
+ */
+export async function startNginx({ pinCpu } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-'));
+  const [port, breakerPort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    nginxConf(
+      dir,
+      `  server {
     listen 127.0.0.1:${port};
     keepalive_requests 1000000000;
     location / { return 200 "ok\\n"; }
@@ -83,8 +91,8 @@ http {
       return 200 "ok\\n";
     }
   }
-}
 `,
+    ),
   );
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
   const proc = await startDaemon('nginx', ...(pinCpu === undefined ? [NGINX, args] : ['taskset', ['-c', pinCpu, NGINX, ...args]]), [port, breakerPort]);
@@ -106,7 +114,6 @@ http {
 export async function startNginxH2({ pinCpu } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-h2-'));
   const [tlsPort, h2cPort] = [await freePort(), await freePort()];
-  const tmp = join(dir, 'tmp');
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
@@ -114,17 +121,9 @@ export async function startNginxH2({ pinCpu } = {}) {
   const log = join(dir, 'protocols.log');
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  log_format proto '$server_protocol';
-  client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp};
-  uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
-  keepalive_timeout 75s;
+    nginxConf(
+      dir,
+      `  log_format proto '$server_protocol';
   keepalive_requests 1000000000;
   http2_max_requests 1000000000;
   server {
@@ -133,14 +132,14 @@ http {
     ssl_certificate ${cert};
     ssl_certificate_key ${key};
     access_log ${log} proto buffer=64k flush=1s;
-    location / { return 200 "ok\n"; }
+    location / { return 200 "ok\\n"; }
   }
   server {
     listen 127.0.0.1:${h2cPort} http2;
-    location / { return 200 "ok\n"; }
+    location / { return 200 "ok\\n"; }
   }
-}
 `,
+    ),
   );
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
   const proc = await startDaemon('nginx (h2)', ...(pinCpu === undefined ? [NGINX, args] : ['taskset', ['-c', pinCpu, NGINX, ...args]]), [tlsPort, h2cPort]);

@@ -10,16 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpEchoServer, type EchoServerHandle } from '../../src/netload/tcpEchoServer.js';
 import { runCli } from '../helpers/cli.js';
+import { tcpEchoDestinationRule } from '../helpers/meshFixtures.js';
 
-const DR = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: tcp-echo }
-spec:
-  host: tcp-echo
-  trafficPolicy:
-    connectionPool:
-      tcp: { maxConnections: 1 }
-`;
+const DR = tcpEchoDestinationRule(1);
 const CLUSTER = 'outbound|9000||tcp-echo.default.svc.cluster.local';
 
 let echo: EchoServerHandle;

@@ -11,19 +11,12 @@ import { startTcpEchoServer, type EchoServerHandle } from '../../src/netload/tcp
 import { formatTcpAccessLog, parseIstioVersion, sidecarConfigFromYaml, startSidecar } from '../../src/rehearsal/index.js';
 import type { SidecarHandle } from '../../src/rehearsal/index.js';
 import type { TcpLogEntry } from '../../src/rehearsal/sniProxy.js';
+import { tcpEchoDestinationRule } from '../helpers/meshFixtures.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 const CLUSTER = 'outbound|9000||tcp-echo.default.svc.cluster.local';
 
-const dr = (maxConnections: number, extra = ''): string => `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: tcp-echo }
-spec:
-  host: tcp-echo
-  trafficPolicy:
-    connectionPool:
-      tcp: { maxConnections: ${maxConnections}${extra} }
-`;
+const dr = tcpEchoDestinationRule;
 
 async function sidecarFor(yaml: string, upstream: string, logs: TcpLogEntry[], version = '1.30'): Promise<SidecarHandle> {
   const config = sidecarConfigFromYaml([{ text: yaml, file: 'dr.yaml' }], { istioVersion: parseIstioVersion(version)!, servicePort: 9000, serviceProtocol: 'tcp' });
