@@ -6,7 +6,7 @@
  * are taken inside a round (tools back to back under the same noise) and their median is judged
  * against issue 18's targets. docs/benchmarks.md has the method and the figures.
  *
- *   node bench/run.mjs [--quick] [--rounds N] [--seconds S] [--rows ka1,close4,...]
+ *   node bench/run.mjs [--quick] [--rounds N] [--seconds S] [--rows ka1,close4,...,h2 (or h2tls16,h2c16)]
  *                      [--tools tripbench,fortio,wrk,autocannon] [--json FILE] [--no-rss-check]
  *                      [--tripbench-bin PATH] [--tripbench-args "-workers 2"] [--pin none|same|split]
  *                      [--baseline PATH (another build's bin/tripbench.js, as tool "baseline")]
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { haveGnuTime, loadavg, median, runMeasured } from './lib/procs.mjs';
 import { haveNginx, startNginx, startProbe } from './lib/targets.mjs';
+import { H2_ROWS, benchH2 } from './h2.mjs';
 import { WRK, fortioVersion, makeTools, versionOf } from './lib/tools.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,8 +63,11 @@ const ROWS = [
   { id: 'rate', label: '-qps 10000 -c 16: CPU per call', c: 16, keepAlive: true, qps: 10000, seconds: Math.max(seconds, quick ? 2 : 10) },
   { id: 'empty', label: 'near-empty run -n 16 -c 1', c: 1, keepAlive: true, n: 16, probe: true },
 ];
-const wantRows = new Set((opt.rows ?? env['BENCH_ROWS'] ?? ROWS.map((r) => r.id).join(',')).split(','));
+const wantRows = new Set((opt.rows ?? env['BENCH_ROWS'] ?? [...ROWS, ...H2_ROWS].map((r) => r.id).join(',')).split(','));
 const rows = ROWS.filter((r) => wantRows.has(r.id));
+// `h2` selects every HTTP/2 row (bench/h2.mjs)
+const h2Rows = H2_ROWS.filter((r) => wantRows.has(r.id) || wantRows.has('h2'));
+for (const id of wantRows) if (![...ROWS, ...H2_ROWS].some((r) => r.id === id) && id !== 'h2') throw new Error(`--rows: unknown row ${id}`);
 const RPS_ROWS = new Set(['ka1', 'ka16', 'ka64', 'close1', 'close4', 'close16', 'breaker']);
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -188,7 +192,7 @@ async function main() {
   const raw = [];
   const loads = [];
   try {
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; rows.length > 0 && round <= rounds; round++) {
       loads.push(loadavg());
       out('');
       out(`round ${round}/${rounds} (load average ${loads.at(-1)})`);
@@ -210,9 +214,8 @@ async function main() {
     }
 
     const med = (row, tool, key) => median(raw.filter((m) => m.row === row && m.tool === tool).map((m) => m[key]));
-    out('');
-    out('Medians:');
-    out(`${pad('row', 34)}${pad('tool', 11)}${lpad('req/s', 8)} ${pad(' (min-max)', 17)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('CPU/call', 10)}${lpad('CPU s', 7)}${lpad('RSS MB', 8)}`);
+    if (rows.length > 0) out('\nMedians:');
+    if (rows.length > 0) out(`${pad('row', 34)}${pad('tool', 11)}${lpad('req/s', 8)} ${pad(' (min-max)', 17)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('CPU/call', 10)}${lpad('CPU s', 7)}${lpad('RSS MB', 8)}`);
     const summary = [];
     for (const row of rows) {
       for (const tool of names) {
@@ -278,8 +281,9 @@ async function main() {
     const worst = Math.max(...tbRuns.map((m) => m.rssMb));
     const worstAt = tbRuns.find((m) => m.rssMb === worst);
     add(`tripbench peak RSS MB (worst run: ${worstAt?.row ?? '-'})`, { value: Number.isFinite(worst) ? worst : null }, worst <= TARGETS.rssMb, `<= ${TARGETS.rssMb}`);
-    const rssCheck = opt['no-rss-check'] ? null : await rssIndependence(nginx, checks);
+    const rssCheck = opt['no-rss-check'] || rows.length === 0 ? null : await rssIndependence(nginx, checks);
 
+    if (rows.length > 0) {
     out('');
     out('Targets (issue 18), judged on the median of the per-round ratios:');
     const detail = (r) => (r.perRound.length > 1 ? `   rounds ${r.perRound.map((x) => fx(x)).join(' ')}` : '');
@@ -288,9 +292,12 @@ async function main() {
     const met = checks.filter((c) => c.result === 'PASS').length;
     const judged = checks.filter((c) => c.result !== 'n/a ').length;
     out(`${met} of ${judged} judged targets met${names.includes('fortio') ? '' : ' (fortio absent: its targets not judged)'}; load average at the end: ${loadavg()}`);
+    }
+    const h2 = h2Rows.length === 0 ? null : await benchH2({ rows: h2Rows, rounds, seconds, names, tools, out, pinned, pinServer: PIN.server, root: ROOT });
+    if (h2 !== null) out(`load average at the end of the h2 rows: ${loadavg()}`);
 
     if (opt.json) {
-      const doc = { date: new Date().toISOString(), machine, rounds, seconds, quick, pin: opt.pin, tools: names, skipped, loads, raw, summary, checks, ratios: Object.fromEntries(ratios), rssCheck };
+      const doc = { date: new Date().toISOString(), machine, rounds, seconds, quick, pin: opt.pin, tools: names, skipped, loads, raw, summary, checks, ratios: Object.fromEntries(ratios), rssCheck, h2 };
       writeFileSync(opt.json, `${JSON.stringify(doc, null, 2)}\n`);
       out(`figures saved to ${opt.json}`);
     }

@@ -2,8 +2,8 @@
  * Targets for the benchmarks, each on a free 127.0.0.1 port in a temp dir: nginx (a keep-alive
  * server and a breaker-like one), haproxy as a one-connection limiter, and the start-up probe.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,19 +48,10 @@ export async function startDaemon(name, cmd, args, ports) {
   return proc;
 }
 
-/**
- * nginx, one worker: `url` answers 200 "ok\n" on keep-alive connections that never expire (the
- * default of 1000 requests per connection would benchmark reconnects at these rates);
- * `breakerUrl` answers every second call of a connection 503 with `Connection: close`
- * (keepalive_requests 2), so every other call costs a new connection, as behind a tripped breaker.
- */
-export async function startNginx({ pinCpu } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-'));
-  const [port, breakerPort] = [await freePort(), await freePort()];
+/** An nginx.conf for one worker in `dir`: `http` is the body of its http block after the shared settings. */
+function nginxConf(dir, http) {
   const tmp = join(dir, 'tmp');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
+  return `daemon off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -70,7 +61,24 @@ http {
   client_body_temp_path ${tmp}; proxy_temp_path ${tmp}; fastcgi_temp_path ${tmp};
   uwsgi_temp_path ${tmp}; scgi_temp_path ${tmp};
   keepalive_timeout 75s;
-  server {
+${http}}
+`;
+}
+
+/**
+ * nginx, one worker: `url` answers 200 "ok\n" on keep-alive connections that never expire (the
+ * default of 1000 requests per connection would benchmark reconnects at these rates);
+ * `breakerUrl` answers every second call of a connection 503 with `Connection: close`
+ * (keepalive_requests 2), so every other call costs a new connection, as behind a tripped breaker.
+ */
+export async function startNginx({ pinCpu } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-'));
+  const [port, breakerPort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    nginxConf(
+      dir,
+      `  server {
     listen 127.0.0.1:${port};
     keepalive_requests 1000000000;
     location / { return 200 "ok\\n"; }
@@ -83,8 +91,8 @@ http {
       return 200 "ok\\n";
     }
   }
-}
 `,
+    ),
   );
   const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
   const proc = await startDaemon('nginx', ...(pinCpu === undefined ? [NGINX, args] : ['taskset', ['-c', pinCpu, NGINX, ...args]]), [port, breakerPort]);
@@ -93,6 +101,70 @@ http {
     rmSync(dir, { recursive: true, force: true });
   };
   return { url: `http://127.0.0.1:${port}/`, breakerUrl: `http://127.0.0.1:${breakerPort}/`, port, stop, pid: proc.pid };
+}
+
+/**
+ * nginx, one worker, HTTP/2 only: `tlsUrl` is h2 over TLS (ALPN h2 and http/1.1, a self-signed
+ * certificate made here with openssl), `h2cUrl` h2 with prior knowledge on a plain port. nginx is
+ * the h2 target because it is C and answers a static 200 from one core far faster than any of the
+ * measured clients calls it, so the clients, not the server, set the rates (tripbench's own h2
+ * server shares a Node event loop with nothing faster). `protocolsSeen()` reads the TLS server's
+ * access log (`$server_protocol` per request, buffered): what each client really negotiated.
+ */
+export async function startNginxH2({ pinCpu } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tripbench-bench-nginx-h2-'));
+  const [tlsPort, h2cPort] = [await freePort(), await freePort()];
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  if (ssl.status !== 0) throw new Error(`openssl could not make the h2 target's certificate: ${(ssl.stderr ?? ssl.error?.message ?? '').trim()}`);
+  const log = join(dir, 'protocols.log');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    nginxConf(
+      dir,
+      `  log_format proto '$server_protocol';
+  keepalive_requests 1000000000;
+  http2_max_requests 1000000000;
+  server {
+    listen 127.0.0.1:${tlsPort} ssl http2;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    access_log ${log} proto buffer=64k flush=1s;
+    location / { return 200 "ok\\n"; }
+  }
+  server {
+    listen 127.0.0.1:${h2cPort} http2;
+    location / { return 200 "ok\\n"; }
+  }
+`,
+    ),
+  );
+  const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
+  const proc = await startDaemon('nginx (h2)', ...(pinCpu === undefined ? [NGINX, args] : ['taskset', ['-c', pinCpu, NGINX, ...args]]), [tlsPort, h2cPort]);
+  const stop = () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  /** Protocol counts since the last call (nginx flushes its buffer within 1 s, or on SIGUSR1). */
+  let consumed = 0;
+  const protocolsSeen = async () => {
+    proc.kill('SIGUSR1'); // reopen logs: flushes the buffer now
+    await sleep(300);
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      /* nothing logged yet */
+    }
+    const lines = text.split('\n').filter((l) => l !== '');
+    const counts = {};
+    for (const l of lines.slice(consumed)) counts[l] = (counts[l] ?? 0) + 1;
+    consumed = lines.length;
+    return counts;
+  };
+  return { tlsUrl: `https://127.0.0.1:${tlsPort}/`, h2cUrl: `http://127.0.0.1:${h2cPort}/`, stop, protocolsSeen, pid: proc.pid };
 }
 
 /**

@@ -34,7 +34,7 @@ export function fortioVersion(bin) {
 }
 
 /** fortio's and tripbench's JSON (tripbench writes fortio's format). */
-function parseFortioJson(stdout) {
+export function parseFortioJson(stdout) {
   const j = JSON.parse(stdout);
   const h = j.DurationHistogram;
   const pct = (p) => h.Percentiles?.find((x) => x.Percentile === p)?.Value ?? Number.NaN;
@@ -99,6 +99,8 @@ export function makeTools({ root, tripbenchBin, tripbenchExtra = [], baselineBin
     r.url,
   ];
   const tripbenchTool = (bin) => ({
+    bin,
+    extra: tripbenchExtra,
     missing: existsSync(join(bin, '..', '..', 'dist', 'cli', 'main.js')) ? null : `${bin}: dist/ not built (run npm run build)`,
     cmd: (r) => [process.execPath, [bin, ...fortioArgs(r).slice(0, 1), ...tripbenchExtra, ...fortioArgs(r).slice(1)]],
     parse: parseFortioJson,

@@ -25,6 +25,7 @@ import {
 } from '../rehearsal/index.js';
 import type { OutboundTrafficPolicy, SidecarHandle, WorkerAssignment } from '../rehearsal/index.js';
 import type { SourceText } from '../istio/resources.js';
+import { DECLARABLE_PROTOCOLS, isTcpProxyProtocol } from '../istio/protocol.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { flagBool, flagNumber, flagString, flagStrings, formatUsage, parseFlags } from './flags.js';
 import type { FlagSpecs } from './flags.js';
@@ -48,7 +49,7 @@ export const SIDECAR_FLAGS: FlagSpecs = {
   'envoy-version': { type: 'string', default: '', usage: 'Envoy release to emulate instead of the one that Istio release ships (1.8 … 1.38)' },
   'cluster-name': { type: 'string', default: '', usage: 'Envoy cluster name (default outbound|<port>||<host> from the DestinationRule, ServiceEntry or VirtualService)' },
   'service-port': { type: 'int', default: 0, usage: 'service port in the cluster name and stat prefixes (0 = the one the resources name: route destination, ServiceEntry port; else 80 outside, 8000 in the mesh)' },
-  'service-protocol': { type: 'string', default: 'http', usage: "the service port's protocol: http (the HTTP connection manager) or tcp (a tcp_proxy to the cluster, circuit-broken on tcp.maxConnections)" },
+  'service-protocol': { type: 'string', default: '', usage: "the service port's protocol, as if its port were named so: http, http2, grpc (the HTTP connection manager; HTTP/2 upstream for http2 and grpc) or tcp (a tcp_proxy to the cluster, circuit-broken on tcp.maxConnections); empty: from the resources (a Service port's name or appProtocol, a ServiceEntry port's protocol)" },
   'outbound-traffic-policy': { type: 'string', default: '', usage: 'mesh-wide meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY or ALLOW_ANY (default: the Istio version\'s; a Sidecar resource in -f overrides it)' },
   'stats-inclusion': { type: 'string', default: 'fortio-sample', usage: 'Istio stats inclusion prefixes: fortio-sample, egress (fortio-sample + BlackHole/Passthrough clusters and tcp.), all, none, or a comma list' },
   seed: { type: 'int', default: 0, usage: 'seed for faults, worker assignment and jitter (0 = random)' },
@@ -103,11 +104,12 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
   }
   const servicePort = flagNumber(p, 'service-port');
   if (servicePort < 0 || servicePort > 65535) throw new UsageError(`invalid value "${servicePort}" for flag -service-port: want 1 … 65535 (0 = from the resources)`);
-  const protocol = flagString(p, 'service-protocol');
-  if (protocol !== 'http' && protocol !== 'tcp') throw new UsageError(`invalid value "${protocol}" for flag -service-protocol: want http or tcp`);
+  const declared = flagString(p, 'service-protocol');
+  const protocol = DECLARABLE_PROTOCOLS.find((x) => x === declared.toLowerCase());
+  if (declared !== '' && protocol === undefined) throw new UsageError(`invalid value "${declared}" for flag -service-protocol: want ${DECLARABLE_PROTOCOLS.join(', ')} (empty: from the resources)`);
   const config = sidecarConfigFromYaml(readSources(flagStrings(p, 'f')), {
     istioVersion: version,
-    serviceProtocol: protocol,
+    ...(protocol !== undefined ? { serviceProtocol: protocol } : {}),
     ...(servicePort > 0 ? { servicePort } : {}),
     ...(clusterName !== '' ? { clusterName } : {}),
     ...(policy !== '' ? { outboundTrafficPolicy: policy as OutboundTrafficPolicy } : {}),
@@ -147,7 +149,7 @@ export async function runSidecar(argv: string[], io: CommandIo, onStarted?: (s: 
       : {}),
     ...(inclusion(flagString(p, 'stats-inclusion')) !== undefined ? { statsInclusionPrefixes: inclusion(flagString(p, 'stats-inclusion')) as string[] } : {}),
   });
-  io.stderr(`tripbench sidecar (Envoy emulator, ${describeVersion(version)}, ${flagNumber(p, 'concurrency')} workers) listening on ${config.tcpService ? `tcp://${s.url.slice('http://'.length)} (tcp_proxy)` : s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);
+  io.stderr(`tripbench sidecar (Envoy emulator, ${describeVersion(version)}, ${flagNumber(p, 'concurrency')} workers) listening on ${isTcpProxyProtocol(config.servicePortProtocol) ? `tcp://${s.url.slice('http://'.length)} (tcp_proxy)` : s.url}, cluster ${s.clusterName} → ${s.cluster.hosts.map((h) => h.key).join(', ')}\n`);
   io.stderr(`tripbench sidecar outbound traffic policy ${config.outboundPolicy} (${config.outboundPolicySource}): other outside hosts → ${config.outboundPolicy === 'ALLOW_ANY' ? 'PassthroughCluster' : 'BlackHoleCluster'}\n`);
   if (s.adminUrl) io.stderr(`tripbench sidecar admin on ${s.adminUrl} (/stats, /stats/prometheus, /clusters, /ready)\n`);
   onStarted?.(s);

@@ -2,7 +2,8 @@
  * Istio's protocol selection for a service port (istio.io "Protocol Selection"; pilot
  * pkg/config/protocol/instance.go Parse, pkg/config/kube/conversion.go ConvertProtocol): the
  * Service port's `appProtocol`, else its name's prefix before the first '-' (`grpc`, `grpc-web`,
- * `http2-api`), else a ServiceEntry port's `protocol`, case-insensitive. Unnamed ports are
+ * `http2-api`), else a ServiceEntry port's `protocol`, case-insensitive. A `tcp` port (name
+`tcp`/`tcp-*`, appProtocol `tcp`, ServiceEntry protocol `TCP`) is a tcp_proxy. Unnamed ports are
  * auto-detected in a cluster; the rehearsal treats them as HTTP/1.1, as detection finds for it.
  */
 import type { IstioResources } from './resources.js';
@@ -48,6 +49,22 @@ export function servicePortProtocol(res: IstioResources, port: number): PortProt
     for (const p of se.spec.ports ?? []) if (p.number === port) return parse(p.protocol) ?? fromPortName(p.name);
   }
   return undefined;
+}
+
+/**
+ * The port protocol with an override: `declared` (a tcp:// scenario target, `tripbench sidecar
+ * -service-protocol`) stands for the port's name, so it wins over what the resources say.
+ */
+export function selectPortProtocol(res: IstioResources, port: number, declared?: PortProtocol): PortProtocol | undefined {
+  return declared ?? servicePortProtocol(res, port);
+}
+
+/** The protocols `-service-protocol` takes, each what a port of that name gets. */
+export const DECLARABLE_PROTOCOLS: readonly PortProtocol[] = ['http', 'http2', 'grpc', 'tcp'];
+
+/** pilot's listener for the port: a TCP port is Envoy's tcp_proxy, not the HTTP connection manager. */
+export function isTcpProxyProtocol(p: PortProtocol | undefined): boolean {
+  return p === 'tcp';
 }
 
 /** Protocol::IsHTTP2: the cluster gets http2_protocol_options (HTTP/2 upstream). */

@@ -8,7 +8,8 @@ import { lookup } from 'node:dns/promises';
 import type { CallResult, ThreadRunnable } from '../engine/runnable.js';
 import type { NetLoadOptions } from './options.js';
 import { newNetThreadStats, type NetThreadStats } from './stats.js';
-import { TcpEchoClient, type EchoOutcome } from './tcpClient.js';
+import type { EchoOutcome } from './echoClient.js';
+import { TcpEchoClient } from './tcpClient.js';
 import { UdpEchoClient } from './udpClient.js';
 
 /** fortio's TCPStatusOK / UDPStatusOK. */

@@ -1,46 +1,28 @@
 /**
- * fortio's UDPClient (udprunner/udprunner.go, Fetch): a connected datagram socket per thread,
- * kept while the echo matches; each message is one datagram and one datagram read back before
- * the read deadline (-udp-timeout, 750ms). Its errors are fortio's: `timeout`, `short read`
- * (fewer bytes, or a read error such as an ICMP port unreachable: Go's Read returns n = 0),
- * `bug: long read`, `read not echoing writes`.
+ * fortio's UDPClient (udprunner/udprunner.go, Fetch) on the shared echo client: a connected
+ * datagram socket; each message is one datagram and one datagram read back before the read
+ * deadline (-udp-timeout, 750ms). Its errors are fortio's: `timeout`, `short read` (fewer bytes,
+ * or a read error such as an ICMP port unreachable: Go's Read returns n = 0), `bug: long read`,
+ * `read not echoing writes`.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import * as log from '../shared/log.js';
-import { dialError, goHostPort } from './goErrors.js';
-import { messageFor } from './payload.js';
-import type { NetThreadStats } from './stats.js';
-import { ERR_LONG_READ, ERR_MISMATCH, ERR_SHORT_READ, type EchoOutcome } from './tcpClient.js';
+import { EchoClient, ERR_LONG_READ, ERR_MISMATCH, ERR_SHORT_READ } from './echoClient.js';
+import type { EchoOutcome } from './echoClient.js';
+import { dialError } from './goErrors.js';
 
 export const ERR_TIMEOUT = 'timeout';
 
-export class UdpEchoClient {
-  readonly #dest: string;
-  #socket: Socket | null = null;
-  #messages = 0;
-  #inFlight: Socket | null = null;
-
-  constructor(
-    readonly thread: number,
-    readonly address: string,
-    readonly port: number,
-    readonly payload: Uint8Array | null,
-    readonly timeoutMs: number,
-    readonly stats: NetThreadStats,
-  ) {
-    this.#dest = goHostPort(address, port);
-  }
-
-  #connect(): Promise<Socket | string> {
-    this.stats.socketCount++;
+export class UdpEchoClient extends EchoClient<Socket> {
+  protected dial(): Promise<Socket | string> {
     return new Promise((resolve) => {
       const s = createSocket(isIPv6(this.address) ? 'udp6' : 'udp4');
-      this.#inFlight = s;
+      this.inFlight = s;
       s.once('error', (e) => {
         s.close();
-        const text = dialError('udp', this.#dest, e);
-        log.error(`Unable to connect to ${this.#dest} : ${text}`, { thread: this.thread });
+        const text = dialError('udp', this.dest, e);
+        log.error(`Unable to connect to ${this.dest} : ${text}`, { thread: this.thread });
         resolve(text);
       });
       s.connect(this.port, this.address, () => {
@@ -51,70 +33,48 @@ export class UdpEchoClient {
     });
   }
 
-  async fetch(): Promise<EchoOutcome> {
-    let conn = this.#socket;
-    this.#messages++;
-    if (conn === null) {
-      const c = await this.#connect();
-      if (typeof c === 'string') return c;
-      conn = c;
+  protected destroy(s: Socket): void {
+    try {
+      s.close();
+    } catch {
+      // already closed
     }
-    this.#socket = null; // kept again only on success
-    this.#inFlight = conn;
-    const req = messageFor(this.payload, this.thread, this.#messages);
-    const r = await exchange(conn, req, this.timeoutMs, this.stats);
-    if (r === null) {
-      this.#socket = conn;
-      return null;
-    }
-    closeQuietly(conn);
+  }
+
+  protected logFailure(r: string, req: Uint8Array): void {
     if (r === ERR_LONG_READ) log.error(`BUG: read more than possible vs ${req.length}`, { thread: this.thread });
-    return r;
   }
 
-  abort(): void {
-    if (this.#inFlight) closeQuietly(this.#inFlight);
-    if (this.#socket) closeQuietly(this.#socket);
-  }
-
-  close(): void {
-    if (this.#socket) closeQuietly(this.#socket);
-    this.#socket = null;
-  }
-}
-
-function closeQuietly(s: Socket): void {
-  try {
-    s.close();
-  } catch {
-    // already closed
-  }
-}
-
-function exchange(conn: Socket, req: Uint8Array, timeoutMs: number, stats: NetThreadStats): Promise<EchoOutcome> {
-  return new Promise((resolve) => {
-    const finish = (r: EchoOutcome): void => {
-      clearTimeout(timer);
-      conn.off('message', onMessage);
-      conn.off('error', onError);
-      conn.off('close', onClose);
-      resolve(r);
-    };
-    const onMessage = (msg: Buffer): void => {
-      stats.bytesReceived += Math.min(msg.length, req.length); // Go reads into a len(req) buffer
-      if (msg.length < req.length) finish(ERR_SHORT_READ);
-      else if (msg.length > req.length) finish(ERR_LONG_READ);
-      else finish(Buffer.compare(msg, req) === 0 ? null : ERR_MISMATCH);
-    };
-    const onError = (): void => finish(ERR_SHORT_READ);
-    const onClose = (): void => finish(ERR_SHORT_READ);
-    const timer = setTimeout(() => finish(ERR_TIMEOUT), timeoutMs);
-    conn.on('message', onMessage);
-    conn.on('error', onError);
-    conn.once('close', onClose);
-    conn.send(req, (e) => {
-      if (e) finish(ERR_SHORT_READ);
-      else stats.bytesSent += req.length;
+  protected exchange(conn: Socket, req: Uint8Array): Promise<EchoOutcome> {
+    const stats = this.stats;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r: EchoOutcome): void => {
+        // once only: a late callback of this call must not disarm the next call's deadline
+        if (done) return;
+        done = true;
+        this.deadline.disarm();
+        conn.off('message', onMessage);
+        conn.off('error', onError);
+        conn.off('close', onClose);
+        resolve(r);
+      };
+      const onMessage = (msg: Buffer): void => {
+        stats.bytesReceived += Math.min(msg.length, req.length); // Go reads into a len(req) buffer
+        if (msg.length < req.length) finish(ERR_SHORT_READ);
+        else if (msg.length > req.length) finish(ERR_LONG_READ);
+        else finish(Buffer.compare(msg, req) === 0 ? null : ERR_MISMATCH);
+      };
+      const onError = (): void => finish(ERR_SHORT_READ);
+      const onClose = (): void => finish(ERR_SHORT_READ);
+      this.deadline.arm(() => finish(ERR_TIMEOUT));
+      conn.on('message', onMessage);
+      conn.on('error', onError);
+      conn.once('close', onClose);
+      conn.send(req, (e) => {
+        if (e) finish(ERR_SHORT_READ);
+        else stats.bytesSent += req.length;
+      });
     });
-  });
+  }
 }

@@ -7,7 +7,7 @@ import type { Rng } from '../shared/random.js';
 import { registerBreakerGauges, ResourceManager } from './breaker.js';
 import { ClusterStats } from './clusterStats.js';
 import { ConnPool } from './connPool.js';
-import type { HostPool, PoolContext } from './connPool.js';
+import type { HostPool, PoolContext } from './poolBase.js';
 import { H2ConnPool } from './h2ConnPool.js';
 import type { ClusterConfig } from './envoyConfig.js';
 import { UpstreamHost } from './host.js';

@@ -165,9 +165,11 @@ export interface SidecarConfig {
   cluster: ClusterConfig;
   /** the port of the cluster's service (listener stat prefix `outbound_0.0.0.0_<port>`) */
   servicePort: number;
-  /** the service port speaks plain TCP: its listener is a tcp_proxy to the cluster, not the HTTP connection manager */
-  tcpService?: boolean;
-  /** that port's protocol as Istio selects it (Service port name/appProtocol, ServiceEntry protocol); undefined = auto-detected */
+  /**
+   * that port's protocol as Istio selects it (Service port name/appProtocol, ServiceEntry
+   * protocol, or declared); undefined = auto-detected. `tcp`: the listener is a tcp_proxy to the
+   * cluster, not the HTTP connection manager (isTcpProxyProtocol).
+   */
   servicePortProtocol?: PortProtocol | undefined;
   /** unknown outside hosts: BlackHoleCluster (REGISTRY_ONLY) or PassthroughCluster (ALLOW_ANY) */
   outboundPolicy: OutboundTrafficPolicy;

@@ -3,12 +3,24 @@
  * (envoy-circuit-breaking.md §2.4). Scenario assertions compare these strings byte for byte.
  */
 
-export type ResetReason = 'overflow' | 'connection failure' | 'connection termination' | 'connection timeout' | 'local reset';
+/**
+ * Http::StreamResetReason as Http::Utility::resetReasonToString words it. The two remote ones
+ * come from an HTTP/2 upstream's RST_STREAM (codec_impl.cc onStreamClose: REFUSED_STREAM is its
+ * own reason, any other code is a remote reset).
+ */
+export type ResetReason =
+  | 'overflow'
+  | 'connection failure'
+  | 'connection termination'
+  | 'connection timeout'
+  | 'local reset'
+  | 'remote reset'
+  | 'remote refused stream reset';
 
 export interface LocalReply {
   status: number;
   body: string;
-  /** access-log response flag (UO, UF, UC, UH, UT, FI, NR) */
+  /** access-log response flag (UO, UF, UC, UR, UH, UT, FI, NR) */
   flag: string;
   /** %RESPONSE_CODE_DETAILS% */
   details?: string;
@@ -26,6 +38,9 @@ const FLAG: Record<ResetReason, string> = {
   'connection termination': 'UC',
   'connection timeout': 'UF',
   'local reset': 'LR',
+  // router.cc streamResetReasonToResponseFlag: both remote resets are UpstreamRemoteReset
+  'remote reset': 'UR',
+  'remote refused stream reset': 'UR',
 };
 
 /** How this Envoy words a reset (the version-dependent parts of Http::Utility's local reply text). */

@@ -28,16 +28,20 @@ function looksLikeH2(first: Buffer): boolean {
   return n >= 4 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
 }
 
-export function outboundListener(http: HttpServer, h2c: Http2Server, sni: SniProxy, tcp?: TcpProxy): OutboundListener {
+/** What takes a connection once it is known not to be TLS: the HTTP connection manager's two codecs, or a TCP service's tcp_proxy. */
+export type ListenerFilter = { server: HttpServer; h2server: Http2Server } | { tcp: TcpProxy };
+
+export function outboundListener(sni: SniProxy, filter: ListenerFilter): OutboundListener {
   const accepted = new Set<Socket>();
   const server = createServer((socket) => {
     accepted.add(socket);
     socket.once('close', () => accepted.delete(socket));
     socket.on('error', () => socket.destroy());
-    if (tcp) {
-      tcp.accept(socket);
+    if ('tcp' in filter) {
+      filter.tcp.accept(socket);
       return;
     }
+    const { server: http, h2server: h2c } = filter;
     socket.once('data', (first: Buffer) => {
       if (looksLikeTls(first)) {
         sni.accept(socket, first);

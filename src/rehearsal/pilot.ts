@@ -26,7 +26,7 @@ import type {
   TlsPassthrough,
 } from './envoyConfig.js';
 import { virtualHostDomains } from './envoyHeaders.js';
-import { isHttp2Protocol, servicePortProtocol } from '../istio/protocol.js';
+import { isHttp2Protocol, selectPortProtocol } from '../istio/protocol.js';
 import type { PortProtocol } from '../istio/protocol.js';
 import { IstioConfigError, loadIstioResources } from '../istio/resources.js';
 import type { DestinationRule, HttpRoute, IstioResources, Percent, ServiceEntry, SourceText, StringMatch, TrafficPolicy, VirtualService } from '../istio/resources.js';
@@ -306,8 +306,8 @@ export interface MappingOptions {
   servicePort?: number;
   /** the mesh-wide meshConfig.outboundTrafficPolicy.mode; undefined = the Istio version's default */
   outboundTrafficPolicy?: OutboundTrafficPolicy;
-  /** the service port's protocol as pilot selects it (a `tcp-` port name, a TCP ServiceEntry port): 'tcp' gets a tcp_proxy listener */
-  serviceProtocol?: 'http' | 'tcp';
+  /** the service port's protocol, declared (a tcp:// target, `-service-protocol`): wins over the resources' port name */
+  serviceProtocol?: PortProtocol;
 }
 
 function tlsRouteSniHosts(vs: VirtualService | undefined): Set<string> {
@@ -365,13 +365,12 @@ export function toSidecarConfig(res: IstioResources, opts: MappingOptions): Side
   const outboundPolicy: OutboundTrafficPolicy = scMode ?? opts.outboundTrafficPolicy ?? (b.defaultOutboundAllowAny ? 'ALLOW_ANY' : 'REGISTRY_ONLY');
   const outboundPolicySource = scMode !== undefined ? 'Sidecar' : opts.outboundTrafficPolicy !== undefined ? 'mesh' : `Istio ${opts.istioVersion.istio.label} default`;
   const origination = tlsOrigination(res.destinationRule, hp.port);
-  const protocol = servicePortProtocol(res, hp.port);
+  const protocol = selectPortProtocol(res, hp.port, opts.serviceProtocol);
   return {
     version: opts.istioVersion,
     servicePortProtocol: protocol,
     cluster: { ...clusterConfig(res.destinationRule, name, opts.istioVersion, warnings, protocol), meshExternal: meshExternal(name, res.serviceEntries ?? []) },
     servicePort: hp.port,
-    ...(opts.serviceProtocol === 'tcp' ? { tcpService: true } : {}),
     outboundPolicy,
     outboundPolicySource,
     registeredHosts: [...registered],

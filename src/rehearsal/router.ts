@@ -7,7 +7,7 @@
 import { chance } from '../shared/random.js';
 import type { Rng } from '../shared/random.js';
 import type { Cluster } from './cluster.js';
-import type { AttachedStream, Cancellable } from './connPool.js';
+import type { AttachedStream, Cancellable } from './poolBase.js';
 import type { RetryPolicy, RouteConfig } from './envoyConfig.js';
 import type { UpstreamHost } from './host.js';
 import { faultAbort, NO_HEALTHY_UPSTREAM, NO_ROUTE, resetReply, UPSTREAM_TIMEOUT } from './localReply.js';
@@ -257,7 +257,7 @@ class RouterRequest {
         this.complete();
         this.res.end(trailers);
       },
-      onReset: () => {
+      onReset: (reason: ResetReason = 'connection termination') => {
         this.stream = undefined;
         if (forwarding) {
           this.complete();
@@ -265,12 +265,12 @@ class RouterRequest {
           return;
         }
         this.cluster.reportLocalOrigin(stream.host, 'connect-failed');
-        this.onReset('connection termination');
+        this.onReset(reason);
       },
     });
   }
 
-  /** A reset before response headers: pool overflow, connect failure, upstream disconnect. */
+  /** A reset before response headers: pool overflow, connect failure, upstream disconnect or stream reset. */
   private onReset(reason: ResetReason): void {
     if (this.done) return;
     clearTimeout(this.perTryTimer);
@@ -332,6 +332,8 @@ class RouterRequest {
     const p = this.policy;
     if (!p || reason === 'overflow') return false;
     if (p.retryOn.has('reset') || p.retryOn.has('5xx') || p.retryOn.has('gateway-error')) return true;
+    // Istio's default policy has refused-stream: an HTTP/2 upstream's REFUSED_STREAM is retried
+    if (p.retryOn.has('refused-stream') && reason === 'remote refused stream reset') return true;
     return p.retryOn.has('connect-failure') && (reason === 'connection failure' || reason === 'connection timeout');
   }
 

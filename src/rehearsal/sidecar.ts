@@ -1,16 +1,12 @@
 /**
- * The emulated sidecar: a downstream HTTP/1.1 listener whose connections are each assigned to
- * a worker lane, an outbound cluster and router, and an admin endpoint. This is one Node
+ * The emulated sidecar: the outbound listener (the service port's HTTP connection manager,
+ * httpManager.ts, or a TCP port's tcp_proxy; the SNI chains beside either), whose connections are
+ * each assigned to a worker lane, the outbound cluster, and an admin endpoint. This is one Node
  * process, so "workers" are lanes: each lane has its own connection pools and load balancer
  * (Envoy's per-worker state), all lanes share the cluster's counters (Envoy's atomics).
  */
-import { createServer, ServerResponse as NodeServerResponse } from 'node:http';
-import { EnvoyServerResponse } from './nodeHttpPinned.js';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createH2cServer } from 'node:http2';
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { Readable } from 'node:stream';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
+import { isTcpProxyProtocol } from '../istio/protocol.js';
 import { UsageError } from '../shared/errors.js';
 import { makeRng } from '../shared/random.js';
 import { createAdminServer } from './admin.js';
@@ -20,16 +16,12 @@ import { Cluster } from './cluster.js';
 import type { SidecarConfig } from './envoyConfig.js';
 import { parseHostPort } from './host.js';
 import type { AccessLogEntry } from './accessLog.js';
-import { Http1Responder, Http2Responder } from './downstream.js';
-import { isGrpcContentType } from './grpcLocalReply.js';
-import { OutboundHttp } from './outbound.js';
+import { httpConnectionManager } from './httpManager.js';
 import { outboundListener } from './outboundListener.js';
 import { SniProxy } from './sniProxy.js';
 import type { TcpLogEntry } from './sniProxy.js';
 import { TcpProxy } from './tcpProxy.js';
-import { Router } from './router.js';
 import { FORTIO_SAMPLE_INCLUSION_PREFIXES, ISTIO_DEFAULT_INCLUSION_PREFIXES, StatStore } from './stats.js';
-import type { RawHeaders } from './upstreamConn.js';
 
 export type WorkerAssignment = 'random' | 'round-robin' | 'least-connections';
 
@@ -117,10 +109,6 @@ function closeServer(s: Server): Promise<void> {
   });
 }
 
-function closeH2(s: ReturnType<typeof createH2cServer>): Promise<void> {
-  return new Promise((resolve) => s.close(() => resolve()));
-}
-
 export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const lanes = o.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(lanes) || lanes < 1) throw new UsageError(`concurrency must be a positive integer (got ${lanes})`);
@@ -151,19 +139,6 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     rng,
     handshakeMs: () => spread(mean),
   });
-  const httpPrefix = `http.outbound_0.0.0.0_${o.servicePort ?? o.config.servicePort}.`;
-  const router = new Router(cluster, o.config.routes, rng, store, httpPrefix, () => spread(hopMean), o.config.virtualHost);
-  const outbound = new OutboundHttp({ config: o.config, router, endpoints, lanes, store, rng, httpPrefix, hopLatencyMs: () => spread(hopMean) });
-  const ds = {
-    cxTotal: store.counter(`${httpPrefix}downstream_cx_total`),
-    rqTotal: store.counter(`${httpPrefix}downstream_rq_total`),
-  };
-  let cxActive = 0;
-  let rqActive = 0;
-  store.gauge(`${httpPrefix}downstream_cx_active`, () => cxActive, () => ds.cxTotal.used);
-  store.gauge(`${httpPrefix}downstream_rq_active`, () => rqActive, () => ds.rqTotal.used);
-  for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx', 'http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_rq_${c}`);
-  for (const c of ['http1_total', 'http2_total']) store.counter(`${httpPrefix}downstream_cx_${c}`);
   store.gauge('server.live', () => 1);
   store.gauge('server.state', () => 0);
   store.gauge('server.concurrency', () => lanes);
@@ -172,125 +147,27 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const startedAt = Date.now();
   store.gauge('server.uptime', () => Math.floor((Date.now() - startedAt) / 1000));
 
-  const laneOf = new WeakMap<Socket, number>();
   const laneCounts = new Array<number>(lanes).fill(0);
   const rr = { next: 0 };
   const assignment = o.workerAssignment ?? DEFAULT_WORKER_ASSIGNMENT;
-  const maxBody = o.maxRequestBodyBytes ?? 8 * 1024 * 1024;
-
-  const cxNumber = new WeakMap<Socket, number>();
-  // An HTTP/2 stream shows its connection only through the session's socket proxy (node
-  // lib/internal/http2/core.js proxySocketHandler), never the socket itself: h2 connections are
-  // known by their peer address instead.
-  const peerKey = (x: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${x.remoteAddress ?? ''}:${x.remotePort ?? 0}`;
-  const h2Conn = new Map<string, { lane: number; connection: number }>();
-  /** One downstream request on either codec: access log when it is over, body buffered, then the outbound router. */
-  const serve = (d: { method: string; path: string; protocol: string; headers: RawHeaders; socket: Socket; body: Readable }, makeResponder: (onDone: (r: Http1Responder | Http2Responder) => void) => Http1Responder | Http2Responder): void => {
-    ds.rqTotal.inc();
-    store.counter(`${httpPrefix}downstream_rq_${d.protocol === 'HTTP/2' ? 'http2' : 'http1'}_total`).inc();
-    rqActive++;
-    const start = new Date();
-    const t0 = performance.now();
-    const sock = d.socket;
-    const h2c = d.protocol === 'HTTP/2' ? h2Conn.get(peerKey(sock)) : undefined;
-    const lane = h2c?.lane ?? laneOf.get(sock) ?? 0;
-    const connection = h2c?.connection ?? cxNumber.get(sock) ?? 0;
-    const header = (n: string): string | undefined => {
-      const v = d.headers.filter(([k]) => k.toLowerCase() === n).map(([, x]) => x);
-      return v.length === 0 ? undefined : v.join(',');
-    };
-    let size = 0;
-    const responder = makeResponder((r) => {
-      rqActive--;
-      if (r.status > 0) store.counter(`${httpPrefix}downstream_rq_${Math.floor(r.status / 100)}xx`).inc();
-      o.onAccessLog?.({
-        start,
-        method: d.method,
-        path: d.path,
-        protocol: d.protocol,
-        status: r.status,
-        flags: r.flags,
-        details: r.log.details ?? '-',
-        transportFailure: r.log.transportFailure,
-        bytesReceived: size,
-        bytesSent: r.bytesSent,
-        durationMs: performance.now() - t0,
-        upstreamServiceTimeMs: r.log.serviceTimeMs,
-        forwardedFor: header('x-forwarded-for'),
-        userAgent: header('user-agent'),
-        requestId: r.log.requestId,
-        authority: header('host'),
-        upstreamHost: r.upstreamHost,
-        upstreamCluster: r.log.cluster,
-        upstreamLocalAddress: undefined,
-        downstreamLocalAddress: `${sock.localAddress ?? ''}:${sock.localPort ?? 0}`,
-        downstreamRemoteAddress: `${sock.remoteAddress ?? ''}:${sock.remotePort ?? 0}`,
-        routeName: r.log.routeName,
-        lane,
-        connection,
+  const pickLane = (): number => chooseLane(assignment, lanes, laneCounts, rr, rng);
+  const tcpService = isTcpProxyProtocol(o.config.servicePortProtocol);
+  const http = tcpService
+    ? undefined
+    : httpConnectionManager({
+        config: o.config,
+        cluster,
+        endpoints,
+        lanes,
+        store,
+        rng,
+        servicePort: o.servicePort ?? o.config.servicePort,
+        hopLatencyMs: () => spread(hopMean),
+        chooseLane: pickLane,
+        laneCounts,
+        maxRequestBodyBytes: o.maxRequestBodyBytes ?? 8 * 1024 * 1024,
+        onAccessLog: o.onAccessLog,
       });
-    });
-    const chunks: Buffer[] = [];
-    let tooBig = false;
-    d.body.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > maxBody) tooBig = true;
-      else chunks.push(c);
-    });
-    d.body.on('end', () => {
-      if (tooBig) {
-        responder.localReply({ status: 413, body: 'Payload Too Large', flag: '', headers: {}, details: 'request_payload_too_large' });
-        return;
-      }
-      outbound.handle({ method: d.method, path: d.path, headers: d.headers, body: Buffer.concat(chunks), lane }, responder);
-    });
-  };
-  const server = createServer({ ServerResponse: EnvoyServerResponse as unknown as typeof NodeServerResponse }, (req: IncomingMessage, res: ServerResponse) => {
-    const headers: RawHeaders = [];
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-    const grpc = isGrpcContentType(req.headers['content-type']);
-    serve({ method: req.method ?? 'GET', path: req.url ?? '/', protocol: `HTTP/${req.httpVersion}`, headers, socket: req.socket, body: req }, (done) => new Http1Responder(res, grpc, done));
-  });
-  // h2c with prior knowledge on the same port: Envoy's HTTP connection manager picks its codec
-  // from the first bytes (codec_type AUTO, http_connection_manager's conn_manager_utility.cc autoCreateCodec).
-  const h2server = createH2cServer({ settings: { maxConcurrentStreams: 2147483647 } });
-  h2server.on('stream', (stream: ServerHttp2Stream, h: IncomingHttpHeaders) => {
-    const headers: RawHeaders = [];
-    // The connection manager keeps :authority as the host of the request (HTTP/1.1's Host).
-    if (typeof h[':authority'] === 'string') headers.push(['host', h[':authority']]);
-    for (const [k, v] of Object.entries(h)) {
-      if (k.startsWith(':') || v === undefined) continue;
-      for (const x of Array.isArray(v) ? v : [v]) headers.push([k, x]);
-    }
-    const grpc = isGrpcContentType(typeof h['content-type'] === 'string' ? h['content-type'] : undefined);
-    serve({ method: String(h[':method'] ?? 'GET'), path: String(h[':path'] ?? '/'), protocol: 'HTTP/2', headers, socket: stream.session?.socket as Socket, body: stream }, (done) => new Http2Responder(stream, grpc, done));
-  });
-  h2server.on('sessionError', () => undefined);
-  // Envoy's downstream idle timeout is long (1h); no Keep-Alive header, no early close.
-  server.keepAliveTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const onConnection = (protocol: 'http1' | 'http2') => (socket: Socket): void => {
-    store.counter(`${httpPrefix}downstream_cx_${protocol}_total`).inc();
-    const lane = chooseLane(assignment, lanes, laneCounts, rr, rng);
-    laneOf.set(socket, lane);
-    cxNumber.set(socket, ds.cxTotal.value + 1);
-    const key = peerKey(socket);
-    if (protocol === 'http2') {
-      h2Conn.set(key, { lane, connection: ds.cxTotal.value + 1 });
-      socket.once('close', () => h2Conn.delete(key));
-    }
-    laneCounts[lane] = (laneCounts[lane] ?? 0) + 1;
-    ds.cxTotal.inc();
-    cxActive++;
-    socket.setNoDelay(true);
-    socket.on('close', () => {
-      laneCounts[lane] = (laneCounts[lane] ?? 1) - 1;
-      cxActive--;
-    });
-  };
-  server.on('connection', onConnection('http1'));
-  h2server.on('connection', onConnection('http2'));
 
   let tlsUpstream: { address: string; port: number } | undefined;
   if (o.tlsUpstream !== undefined) {
@@ -305,10 +182,10 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     connectTimeoutMs: o.config.cluster.connectTimeoutMs,
     ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}),
   });
-  const tcp = o.config.tcpService
-    ? new TcpProxy({ cluster, store, laneFor: () => chooseLane(assignment, lanes, laneCounts, rr, rng), ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}) })
-    : undefined;
-  const listener = outboundListener(server, h2server, sni, tcp);
+  const listener = outboundListener(
+    sni,
+    http ?? { tcp: new TcpProxy({ cluster, store, laneFor: pickLane, ...(o.onTcpLog ? { onDone: o.onTcpLog } : {}) }) },
+  );
   const admin = adminAddr ? createAdminServer({ store, cluster, startedAt, concurrency: lanes }) : undefined;
   let bound: ListenAddress;
   let adminBound: ListenAddress | undefined;
@@ -321,7 +198,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     throw e;
   }
   cluster.start();
-  outbound.start();
+  http?.start();
   return {
     url: urlOf(bound),
     address: bound,
@@ -334,8 +211,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     resetCounters: () => store.resetCounters(),
     close: async () => {
       cluster.close();
-      outbound.close();
-      await Promise.all([closeServer(server), closeH2(h2server), listener.closeAll(), admin ? closeServer(admin) : Promise.resolve()]);
+      await Promise.all([http?.close(), listener.closeAll(), admin ? closeServer(admin) : Promise.resolve()]);
     },
   };
 }

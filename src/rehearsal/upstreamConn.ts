@@ -4,6 +4,7 @@
  * the pool slot), which node:http's Agent hides; so the codec is hand-rolled and bounded.
  */
 import type { Socket } from 'node:net';
+import type { ResetReason } from './localReply.js';
 
 export type RawHeaders = Array<[string, string]>;
 
@@ -13,8 +14,11 @@ export interface ResponseHandlers {
   /** HTTP/2 response trailers (gRPC's grpc-status), just before onEnd */
   onTrailers?(trailers: RawHeaders): void;
   onEnd(): void;
-  /** the connection broke (or sent garbage) before the response ended */
-  onReset(): void;
+  /**
+   * The response did not end: the connection broke or sent garbage (no reason: connection
+   * termination), or an HTTP/2 upstream reset the stream (its reason).
+   */
+  onReset(reason?: ResetReason): void;
 }
 
 const MAX_HEAD_BYTES = 60 * 1024; // Envoy's default max_request_headers_kb

@@ -127,12 +127,14 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     const n = s.upstream?.endpoints ?? 1;
     // A grpc port's upstream is a gRPC server: fortio's ping and health services (h2c), one per endpoint.
     const grpcPort = config.servicePortProtocol === 'grpc';
+    // A tcp:// target's endpoints echo (fortio's TCP echo); an http:// one through a TCP port still reaches httpbin.
+    const tcpEcho = netScheme(s.target) === 'tcp';
     if (grpcPort && (s.upstream?.delay !== undefined || s.upstream?.status !== undefined || s.upstream?.endpointOverrides !== undefined)) {
       config.warnings.push('upstream delay/status do not apply to a grpc port: the upstream is fortio\'s ping service (delay a call with the ping message\'s delay)');
     }
     // A TCP service's endpoints are fortio's TCP echo (`fortio server -tcp-port`), not httpbin.
     for (let i = 0; i < n; i++) {
-      if (config.tcpService) echoes.push(await startTcpEchoServer('127.0.0.1', 0));
+      if (tcpEcho) echoes.push(await startTcpEchoServer('127.0.0.1', 0));
       else if (grpcPort) grpcTargets.push(await startPingServer('127.0.0.1', '0'));
       else targets.push(await startTarget({ defaults: endpointDefaults(s, i), ...(opts.seed ? { seed: opts.seed + i } : {}) }));
     }
@@ -152,7 +154,7 @@ export async function startRehearsal(s: Scenario, opts: RehearsalOptions = {}): 
     const r = s.rehearsal ?? {};
     const sidecar = await startSidecar({
       config,
-      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : config.tcpService ? echoes.map((e) => `${e.address.address}:${e.address.port}`) : [...httpTargets.map(hostPort), ...grpcTargets.map((g) => `127.0.0.1:${g.port}`)],
+      upstreams: config.tlsOrigination && tlsTarget ? [hostPort(tlsTarget)] : tcpEcho ? echoes.map((e) => `${e.address.address}:${e.address.port}`) : [...httpTargets.map(hostPort), ...grpcTargets.map((g) => `127.0.0.1:${g.port}`)],
       ...(tlsTarget ? { tlsUpstream: hostPort(tlsTarget), upstreamCaPem: caPem } : {}),
       statsInclusionPrefixes: [...EGRESS_INCLUSION_PREFIXES],
       servicePort: urlPort(new URL(s.target)),

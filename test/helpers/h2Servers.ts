@@ -3,9 +3,11 @@
  * streams and can hold its answers until the test releases them, and a small h2c client that
  * keeps status, headers, trailers and whether the response ended on its HEADERS frame.
  */
-import { connect, constants, createServer } from 'node:http2';
-import type { ClientHttp2Session, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { connect, constants, createSecureServer, createServer } from 'node:http2';
+import type { ClientHttp2Session, Http2SecureServer, Http2Session, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 export interface H2Upstream {
   port: number;
@@ -17,11 +19,19 @@ export interface H2Upstream {
   held(): number;
   /** answers every held stream, and the next ones at once */
   release(): void;
+  /** destroys every session's socket, streams in flight included (a crashed upstream) */
+  dropSessions(): void;
+  /** with tls: the SNI of each accepted TLS connection, and the protocol ALPN chose */
+  tlsConnections(): Array<{ servername: string | false; alpn: string | false }>;
   close(): Promise<void>;
 }
 
-/** An h2c server answering 200 "ok"; with `hold`, streams wait for release(). */
-export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?: number } = {}): Promise<H2Upstream> {
+/**
+ * An h2c server answering 200 "ok"; with `hold`, streams wait for release(); with `resetWith`,
+ * every stream is reset (RST_STREAM with that code) before any response headers. With `tls`
+ * (PEM key and certificate) it is h2 over TLS, ALPN h2 only.
+ */
+export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?: number; resetWith?: number; tls?: { key: string; cert: string } } = {}): Promise<H2Upstream> {
   let sessions = 0;
   let streams = 0;
   let holding = o.hold ?? false;
@@ -31,15 +41,28 @@ export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?
     s.respond({ ':status': 200, 'content-type': 'text/plain' });
     s.end('ok');
   };
-  const server: Http2Server = createServer(o.maxConcurrentStreams !== undefined ? { settings: { maxConcurrentStreams: o.maxConcurrentStreams } } : {});
-  server.on('session', (s) => {
+  const settings = o.maxConcurrentStreams !== undefined ? { settings: { maxConcurrentStreams: o.maxConcurrentStreams } } : {};
+  const server: Http2Server | Http2SecureServer = o.tls ? createSecureServer({ ...settings, key: o.tls.key, cert: o.tls.cert, ALPNProtocols: ['h2'] }) : createServer(settings);
+  // the raw sockets: a session's own socket may not be touched, and destroy() would send GOAWAY first
+  const sockets = new Set<Duplex>();
+  const tlsSeen: Array<{ servername: string | false; alpn: string | false }> = [];
+  server.on(o.tls ? 'secureConnection' : 'connection', (c: Duplex) => {
+    if (o.tls) {
+      const t = c as TLSSocket;
+      tlsSeen.push({ servername: t.servername ?? false, alpn: t.alpnProtocol ?? false });
+    }
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+  });
+  server.on('session', (s: Http2Session) => {
     sessions++;
     s.on('error', () => undefined);
   });
-  server.on('stream', (s) => {
+  server.on('stream', (s: ServerHttp2Stream) => {
     streams++;
     s.on('error', () => undefined);
-    if (holding) held.push(s);
+    if (o.resetWith !== undefined) s.close(o.resetWith);
+    else if (holding) held.push(s);
     else answer(s);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,6 +74,11 @@ export async function startH2Upstream(o: { hold?: boolean; maxConcurrentStreams?
     release: () => {
       holding = false;
       for (const s of held.splice(0)) answer(s);
+    },
+    tlsConnections: () => [...tlsSeen],
+    dropSessions: () => {
+      held.splice(0);
+      for (const c of sockets) c.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {

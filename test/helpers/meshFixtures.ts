@@ -16,6 +16,19 @@ export function destinationRule(trafficPolicy: string, apiVersion = 'networking.
   return `apiVersion: ${apiVersion}\nkind: DestinationRule\nmetadata:\n  name: httpbin\nspec:\n  host: httpbin\n  trafficPolicy:\n${body}\n`;
 }
 
+/** The TCP experiment's DestinationRule on tcp-echo: `tcp.maxConnections`, plus more `tcp` fields in `extra` (", connectTimeout: 2s"). */
+export function tcpEchoDestinationRule(maxConnections: number, extra = ''): string {
+  return `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: tcp-echo }
+spec:
+  host: tcp-echo
+  trafficPolicy:
+    connectionPool:
+      tcp: { maxConnections: ${maxConnections}${extra} }
+`;
+}
+
 /** A VirtualService with one http route (the YAML lines of the route, indented under `- `). */
 export function virtualService(route: string): string {
   const lines = route.trim().split('\n');

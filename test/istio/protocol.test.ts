@@ -4,7 +4,7 @@
  * port whose DestinationRule says h2UpgradePolicy UPGRADE (Istio >= 1.3).
  */
 import { describe, expect, it } from 'vitest';
-import { isHttp2Protocol, servicePortProtocol } from '../../src/istio/protocol.js';
+import { isHttp2Protocol, isTcpProxyProtocol, servicePortProtocol } from '../../src/istio/protocol.js';
 import { loadIstioResources } from '../../src/istio/resources.js';
 import type { IstioResources } from '../../src/istio/resources.js';
 import { parseIstioVersion, toSidecarConfig } from '../../src/rehearsal/pilot.js';
@@ -33,6 +33,17 @@ describe('port protocol selection', () => {
   it('a ServiceEntry port protocol names it too', () => {
     const se = `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: { name: api }\nspec:\n  hosts: [api.example.com]\n  ports:\n  - { number: 443, protocol: GRPC, name: api }\n`;
     expect(servicePortProtocol(load(se), 443)).toBe('grpc');
+  });
+
+  it('TCP is one port protocol: a tcp* name, appProtocol tcp, ServiceEntry TCP, or declared (a tcp:// target, -service-protocol), which wins', () => {
+    const r = load(service(`  - { name: tcp, port: 9000 }\n  - { name: db, port: 5432, appProtocol: TCP }\n  - { name: http-web, port: 8000 }`));
+    expect([9000, 5432, 8000].map((p) => isTcpProxyProtocol(servicePortProtocol(r, p)))).toEqual([true, true, false]);
+    const se = `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: { name: db }\nspec:\n  hosts: [db.example.com]\n  ports:\n  - { number: 5432, protocol: TCP, name: db }\n`;
+    expect(servicePortProtocol(load(se), 5432)).toBe('tcp');
+    const dr = destinationRule('connectionPool:\n  tcp:\n    maxConnections: 1');
+    expect(toSidecarConfig(load(dr, service('  - { name: http-web, port: 8000 }')), { istioVersion: v('1.30'), serviceProtocol: 'tcp' }).servicePortProtocol).toBe('tcp');
+    expect(toSidecarConfig(load(dr, service('  - { name: tcp, port: 8000 }')), { istioVersion: v('1.30') }).servicePortProtocol).toBe('tcp');
+    expect(toSidecarConfig(load(dr, service('  - { name: tcp, port: 8000 }')), { istioVersion: v('1.30'), serviceProtocol: 'grpc' }).cluster.http2).toBe(true);
   });
 
   it('a bad Service is one line naming its field', () => {

@@ -189,6 +189,11 @@ describe('retries and local failures', () => {
       expect(r.status).toBe(503);
       expect(r.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection termination');
       expect(rig.sidecar.stat('upstream_rq_retry')).toBe(0);
+      // Envoy's HTTP/1.1 pool counts the connection, not a stream reset (that is HTTP/2's, h2Pool.test.ts)
+      expect(rig.sidecar.stat('upstream_cx_destroy_remote_with_active_rq')).toBe(1);
+      expect(rig.sidecar.stat('upstream_cx_destroy_with_active_rq')).toBe(1);
+      expect(rig.sidecar.stat('upstream_rq_rx_reset')).toBe(0);
+      expect(rig.sidecar.stat('upstream_rq_tx_reset')).toBe(0);
     } finally {
       await rig.close();
       await srv.close();

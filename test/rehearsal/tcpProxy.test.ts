@@ -11,19 +11,12 @@ import { startTcpEchoServer, type EchoServerHandle } from '../../src/netload/tcp
 import { formatTcpAccessLog, parseIstioVersion, sidecarConfigFromYaml, startSidecar } from '../../src/rehearsal/index.js';
 import type { SidecarHandle } from '../../src/rehearsal/index.js';
 import type { TcpLogEntry } from '../../src/rehearsal/sniProxy.js';
+import { tcpEchoDestinationRule } from '../helpers/meshFixtures.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 const CLUSTER = 'outbound|9000||tcp-echo.default.svc.cluster.local';
 
-const dr = (maxConnections: number, extra = ''): string => `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: tcp-echo }
-spec:
-  host: tcp-echo
-  trafficPolicy:
-    connectionPool:
-      tcp: { maxConnections: ${maxConnections}${extra} }
-`;
+const dr = tcpEchoDestinationRule;
 
 async function sidecarFor(yaml: string, upstream: string, logs: TcpLogEntry[], version = '1.30'): Promise<SidecarHandle> {
   const config = sidecarConfigFromYaml([{ text: yaml, file: 'dr.yaml' }], { istioVersion: parseIstioVersion(version)!, servicePort: 9000, serviceProtocol: 'tcp' });
@@ -140,7 +133,10 @@ describe('tcp_proxy to a TCP service', () => {
       expect(stats).toContain(`cluster.${CLUSTER}.circuit_breakers.default.remaining_cx: 0\n`);
       expect(stats).toContain(`tcp.${CLUSTER}.downstream_cx_total: 3\n`);
       expect(stats).toContain(`tcp.${CLUSTER}.downstream_cx_rx_bytes_total: 2\n`);
+      // tcp_proxy is not the HTTP connection manager: no http.<stat_prefix>.* stats, none of its filters'
+      expect(stats.split('\n').filter((l) => l.startsWith('http.'))).toEqual([]);
       const prom = await (await fetch(`${sc.adminUrl}/stats/prometheus`)).text();
+      expect(prom).not.toContain('envoy_http_');
       expect(prom).toMatch(new RegExp(`envoy_cluster_upstream_cx_overflow\\{cluster_name="${CLUSTER.replace(/[|.]/g, '\\$&')}"\\} 1`));
       const clusters = await (await fetch(`${sc.adminUrl}/clusters`)).text();
       expect(clusters).toContain(`${CLUSTER}::default_priority::max_connections::2\n`);
@@ -171,6 +167,27 @@ describe('tcp_proxy to a TCP service', () => {
       await waitFor(() => sc.stat('upstream_cx_active') === 0, 'the failed connection released');
     } finally {
       await sc.close();
+    }
+  });
+
+  it('a Service port named tcp-* is a tcp_proxy without being declared (Istio protocol selection), and the HTTP manager stats appear only on an HTTP port', async () => {
+    const svc = (name: string): string => `---\napiVersion: v1\nkind: Service\nmetadata: { name: tcp-echo }\nspec:\n  ports:\n  - { name: ${name}, port: 9000 }\n`;
+    for (const [portName, tcp] of [['tcp-echo', true], ['http-web', false]] as const) {
+      const config = sidecarConfigFromYaml([{ text: dr(1) + svc(portName), file: 'dr.yaml' }], { istioVersion: parseIstioVersion('1.30')!, servicePort: 9000 });
+      expect(config.servicePortProtocol).toBe(tcp ? 'tcp' : 'http');
+      const sc = await startSidecar({ config, upstreams: [upstream], statsInclusionPrefixes: ['*'] });
+      try {
+        if (tcp) {
+          const a = await open(sc);
+          expect(await echo(a, 'hello')).toEqual({ got: 'hello', ended: 'echoed' });
+          a.destroy();
+        }
+        const stats = await (await fetch(`${sc.adminUrl}/stats`)).text();
+        expect(stats.includes('http.outbound_0.0.0.0_9000.downstream_cx_total')).toBe(!tcp);
+        expect(stats.includes(`tcp.${CLUSTER}.downstream_cx_total`)).toBe(tcp);
+      } finally {
+        await sc.close();
+      }
     }
   });
 });

@@ -50,7 +50,7 @@ describe('tcp:// scenarios', () => {
   it('the rehearsal makes the port TCP (tcp_proxy); a udp:// target is refused in one line', () => {
     const s = parseScenario(TCP, 'tcp.yaml').scenario!;
     const c = rehearsalConfig(s);
-    expect(c.tcpService).toBe(true);
+    expect(c.servicePortProtocol).toBe('tcp');
     expect(c.cluster.name).toBe('outbound|9000||tcp-echo.default.svc.cluster.local');
     expect(c.cluster.thresholds.maxConnections).toBe(1);
     const u = parseScenario(TCP.replace('tcp://', 'udp://'), 'udp.yaml').scenario!;
@@ -67,5 +67,35 @@ describe('tcp:// scenarios', () => {
     expect(codes['short read']).toBeGreaterThan(0);
     expect(step.results.map((r) => r.verdict)).toEqual(['PASS', 'PASS', 'PASS']);
     expect(run.loads['c2']?.pooled?.RunType).toBe('TCP');
+  }, 120_000);
+
+  it('an http:// target whose Service port is named tcp-*: the listener is a tcp_proxy, the endpoints stay httpbin, HTTP passes through', async () => {
+    const HTTP_OVER_TCP = `name: http-over-tcp
+target: http://httpbin:8000/get
+mesh:
+  - apiVersion: v1
+    kind: Service
+    metadata: { name: httpbin }
+    spec:
+      ports: [{ name: tcp-web, port: 8000 }]
+  - apiVersion: networking.istio.io/v1
+    kind: DestinationRule
+    metadata: { name: httpbin }
+    spec:
+      host: httpbin
+      trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } }
+steps:
+  - name: c1
+    load: { c: 1, qps: 0, n: 10 }
+    expect:
+      codes: { 200: 1 }
+`;
+    const s = parseScenario(HTTP_OVER_TCP, 'http-over-tcp.yaml').scenario!;
+    expect(rehearsalConfig(s).servicePortProtocol).toBe('tcp');
+    const run = await runScenario(s, { log: { level: 'Critical' as never } });
+    const step = run.result.steps[0]!;
+    expect(step.status).toBe('completed');
+    expect(step.observed?.codes).toEqual({ '200': 10 });
+    expect(step.results.map((r) => r.verdict)).toEqual(['PASS']);
   }, 120_000);
 });
