@@ -21,6 +21,7 @@ import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
 import { parseStartTime } from '../merge/timeRanges.js';
 import { UDP_TIMEOUT_DEFAULT_MS } from '../netload/options.js';
+import type { GrpcChoice } from '../grpc/options.js';
 
 /** A load knob as a Go flag: -p is typed as a comma list. */
 function knobFlag(def: KnobDef): FlagSpec {
@@ -59,6 +60,8 @@ export interface LoadConfig {
   spec: LoadSpec;
   run: RunOptions;
   http: HttpOptions;
+  /** The gRPC knobs (-grpc, -ping, -s, …): `grpc.grpc` picks fortio's gRPC runner. */
+  grpc: GrpcChoice;
   /** The HTTP layer's remarks ("Assuming http:// …"), logged when fortio logs them. */
   httpWarnings: string[];
   user: string;
@@ -235,6 +238,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     spec,
     run,
     http: { ...made.http, ...(caCert !== '' ? { caCert } : {}), ...client },
+    grpc: made.grpc,
     httpWarnings: made.warnings,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,

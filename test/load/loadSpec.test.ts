@@ -74,7 +74,7 @@ describe('a load description and its `tripbench load` command line', () => {
         const argv = loadArgv(spec, url);
         const cfg = parseLoadFlags(argv, 'load');
         const direct = loadOptions(spec, url);
-        expect({ run: cfg.run, http: cfg.http, warnings: cfg.httpWarnings }, argv.join(' ')).toEqual(direct);
+        expect({ run: cfg.run, http: cfg.http, grpc: cfg.grpc, warnings: cfg.httpWarnings }, argv.join(' ')).toEqual(direct);
       }),
       { numRuns: 300 },
     );
