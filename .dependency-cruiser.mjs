@@ -18,7 +18,7 @@ export const arrows = {
   report: ['stats'],
   load: ['engine', 'http', 'netload', 'grpc', 'report', 'stats'],
   istio: [],
-  grpc: ['engine/runnable.ts'],
+  grpc: ['engine/runnable.ts', 'stats'],
   rehearsal: ['istio'],
   scenario: ['load', 'engine', 'http', 'netload', 'report', 'stats', 'rehearsal', 'istio', 'merge', 'grpc'],
   merge: ['report', 'stats', 'load/resultId.ts'],

@@ -170,8 +170,9 @@ export function defaultLabels(urlTyped: string): string {
   return `${urlTyped.replace(/^https?:\/\//, '')} , ${short}`;
 }
 
-export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'): LoadConfig {
-  const f = parseFlags(argv, LOAD_FLAGS);
+/** `extra`: a command's own flags beside the load flags (grpcping's -health), as fortio's one flag set has them all. */
+export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl' | 'grpcping', extra: FlagSpecs = {}): LoadConfig {
+  const f = parseFlags(argv, { ...LOAD_FLAGS, ...extra });
   const lv = parseLevel(flagString(f, 'loglevel'));
   if (lv === undefined) {
     throw new FlagError(`invalid value "${flagString(f, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
