@@ -100,7 +100,8 @@ export function grpcLoadOptions(urlTyped: string, choice: GrpcChoice, http: Http
     compression: choice.compression,
     metadata: sent,
     userAgent: http.userAgent,
-    authority: http.host,
+    // with -connect-to (a pod's interception) the calls still name the destination, as the Host header does for HTTP
+    authority: http.host !== '' ? http.host : http.connectTo !== '' ? grpcDestination(urlTyped) : '',
     activeThreads: buildPlan(grpcRunOptions(run, streams)).threads,
     firstCall: run.exactly <= 0,
     allowInitialErrors: run.allowInitialErrors,
