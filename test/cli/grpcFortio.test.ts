@@ -99,6 +99,10 @@ describe.skipIf(fortio.skip)(fortio.title('load -grpc beside the real fortio v1.
         expect(tJson['RetCodes']).toEqual(fJson['RetCodes']);
         for (const k of ['RequestedQPS', 'RequestedDuration', 'NumThreads', 'Exactly', 'Destination', 'Streams', 'Ping']) expect([k, tJson[k]]).toEqual([k, fJson[k]]);
         expect(tJson['RunType']).toBe(mode === 'ping' ? fJson['RunType'] : "GRPC Health for ''");
+        // `tripbench report` prints fortio's own gRPC JSON as fortio printed the run
+        const re = await runCli(['report', fj]);
+        expect(re.code).toBe(0);
+        expect(shape(re.stderr, /^Ended after /)).toEqual(shape(f.stderr, /^Ended after /).filter((l) => !l.startsWith('Successfully wrote')));
       }
     }, 120_000);
   }
