@@ -5,6 +5,7 @@
  * NOT_SERVING for "<name>_down", and NOT_FOUND for any other service (Go's health.Server).
  * Messages are encoded by messages.ts (fortio's ping.proto and grpc.health.v1 types).
  */
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { decodeHealthRequest, decodePing, encodeHealthResponse, encodePing, type PingMessageValue } from './messages.js';
 
@@ -60,7 +61,8 @@ export async function startPingServer(
         cb({ code: grpc.status.INTERNAL, details: `bad PingMessage: ${(e as Error).message}` });
         return;
       }
-      const out = encodePing({ ...m, ts: BigInt(Date.now()) * 1_000_000n });
+      // Unix ns with sub-ms digits (Date.now() has ms only): grpcping's server-side round trip is a difference of two of these
+      const out = encodePing({ ...m, ts: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) });
       if (m.delayNanos > 0n) setTimeout(() => cb(null, out), Number(m.delayNanos / 1_000_000n));
       else cb(null, out);
     },
