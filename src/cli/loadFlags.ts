@@ -129,6 +129,12 @@ function checkBounds(f: ParsedFlags): void {
   over('qps', LIMITS.qps, ' queries per second in one process; -shard splits more over processes');
   over('t', LIMITS.durationNs, '; -t 0 runs until stopped', formatDuration);
   over('timeout', LIMITS.timeoutNs, '', formatDuration);
+  over('s', LIMITS.connections, ' gRPC streams per connection');
+  // -grpc runs c*s threads: the same bound as -c
+  const threads = Math.max(1, flagNumber(f, 'c')) * Math.max(1, flagNumber(f, 's'));
+  if (flagBool(f, 'grpc') && threads > LIMITS.connections) {
+    throw new FlagError(`invalid value "${flagNumber(f, 's')}" for flag -s: -c × -s = ${threads} gRPC streams, at most ${LIMITS.connections} in one process (docs/hostile-input.md)`);
+  }
 }
 
 /** -payload-file as bytes: unreadable or over the limit is fortio's post-parse error (exit 1). */
