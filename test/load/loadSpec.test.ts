@@ -63,7 +63,11 @@ const ARBITRARIES: Partial<Record<KnobName, fc.Arbitrary<unknown>>> = {
 const loadSpecArb: fc.Arbitrary<LoadSpec> = fc.record(
   Object.fromEntries(KNOB_NAMES.map((k) => [k, ARBITRARIES[k] ?? byKind(k)])) as Record<KnobName, fc.Arbitrary<unknown>>,
   { requiredKeys: [] },
-) as fc.Arbitrary<LoadSpec>;
+).filter((l) => {
+  // -grpc runs c × s threads, bounded as -c is (checkBounds): over it is a flag error, not a load
+  const spec = l as LoadSpec;
+  return !spec.grpc || Math.max(1, spec.c ?? 4) * Math.max(1, spec.s ?? 1) <= LIMITS.connections;
+}) as fc.Arbitrary<LoadSpec>;
 
 const urlArb = fc.constantFrom('http://127.0.0.1:8080/get', 'localhost:9000/a?b=c', 'https://example.com/', 'http://httpbin:8000/status/503');
 
