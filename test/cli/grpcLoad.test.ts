@@ -152,6 +152,24 @@ describe('tripbench load -grpc -ping', () => {
   });
 });
 
+describe('tripbench load -grpc -shard and tripbench merge', () => {
+  it('two shards of -n 10 merge into one gRPC result: RetCodes add, fortio\'s gRPC lines and JSON shape', async () => {
+    const dest = `127.0.0.1:${plain.port}`;
+    const files = [join(dir, 'shard0.json'), join(dir, 'shard1.json')];
+    for (const [i, f] of files.entries()) {
+      const r = await runCli(['load', '-grpc', '-ping', '-qps', '0', '-n', '10', '-c', '1', '-shard', `${i}/2`, '-json', f, dest]);
+      expect(r.code).toBe(0);
+    }
+    const out = join(dir, 'merged.json');
+    const m = await runCli(['merge', '-o', out, ...files]);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toContain('Ping SERVING : 10');
+    const json = JSON.parse(readFileSync(out, 'utf8')) as Json;
+    expect(Object.keys(json)).toEqual(GRPC_KEYS);
+    expect(json).toMatchObject({ RunType: 'GRPC Ping', RetCodes: { SERVING: 10 }, Destination: dest, Ping: true });
+  });
+});
+
 describe('tripbench load -grpc: errors and exit codes', () => {
   it('a refused port: fortio\'s first-call error, `Aborting because of rpc error: …`, exit 1', async () => {
     const { port } = await refusedPort();
