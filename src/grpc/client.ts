@@ -48,6 +48,8 @@ export class GrpcConnection {
     const options: grpc.ChannelOptions = {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.primary_user_agent': o.userAgent,
+      // nothing here reads channelz: no per-call bookkeeping for it
+      'grpc.enable_channelz': 0,
     };
     if (o.compression) options['grpc.default_compression_algorithm'] = 2; // gzip, as fortio's UseCompressor(gzip.Name)
     if (o.authority !== '') {
