@@ -71,7 +71,8 @@ function shape(text: string, from: RegExp): string[] {
   const out: string[] = [];
   for (const l of lines.slice(Math.max(0, start))) {
     if (l.startsWith('> ') || l.startsWith('>= ')) continue;
-    const m = l.replace(/\/\S+\.json/, 'FILE').replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'N');
+    // Go durations (`7.17ms`, `1.2s`, `1m2s`) as one token: a slow run may print another unit
+    const m = l.replace(/\/\S+\.json/, 'FILE').replace(/\b(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)\b/g, 'D').replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'N');
     if (out.at(-1) !== m) out.push(m);
   }
   return out;
