@@ -13,6 +13,7 @@ import { curl, curlExitCode } from '../http/curl.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
 import { netScheme } from '../http/urlScheme.js';
 import { netLoadCommand } from './netLoad.js';
+import { grpcLoadCommand } from './grpcLoad.js';
 import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
 import { StartError, UsageError, errorMessage } from '../shared/errors.js';
 import { writeJsonAndReport } from './jsonOutput.js';
@@ -97,6 +98,8 @@ export async function loadCommand(argv: string[]): Promise<number> {
   if (typeof cfg === 'number') return cfg;
   setupLogging(cfg);
   if (cfg.curl) return runCurl(cfg);
+  // fortio_main's fortioLoad: -grpc first, then the tcp:// / udp:// prefixes, else HTTP
+  if (cfg.grpc.grpc) return grpcLoadCommand(cfg);
   if (netScheme(cfg.http.url) !== undefined) return netLoadCommand(cfg);
 
   const run = cfg.run;

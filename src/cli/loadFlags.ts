@@ -21,6 +21,7 @@ import { formatDuration } from '../shared/goFormat.js';
 import { errorMessage } from '../shared/errors.js';
 import { parseStartTime } from '../merge/timeRanges.js';
 import { UDP_TIMEOUT_DEFAULT_MS } from '../netload/options.js';
+import type { GrpcChoice } from '../grpc/options.js';
 
 /** A load knob as a Go flag: -p is typed as a comma list. */
 function knobFlag(def: KnobDef): FlagSpec {
@@ -56,6 +57,8 @@ export interface LoadConfig {
   spec: LoadSpec;
   run: RunOptions;
   http: HttpOptions;
+  /** The gRPC knobs (-grpc, -ping, -s, …): `grpc.grpc` picks fortio's gRPC runner. */
+  grpc: GrpcChoice;
   /** The HTTP layer's remarks ("Assuming http:// …"), logged when fortio logs them. */
   httpWarnings: string[];
   user: string;
@@ -123,6 +126,12 @@ function checkBounds(f: ParsedFlags): void {
   over('qps', LIMITS.qps, ' queries per second in one process; -shard splits more over processes');
   over('t', LIMITS.durationNs, '; -t 0 runs until stopped', formatDuration);
   over('timeout', LIMITS.timeoutNs, '', formatDuration);
+  over('s', LIMITS.connections, ' gRPC streams per connection');
+  // -grpc runs c*s threads: the same bound as -c
+  const threads = Math.max(1, flagNumber(f, 'c')) * Math.max(1, flagNumber(f, 's'));
+  if (flagBool(f, 'grpc') && threads > LIMITS.connections) {
+    throw new FlagError(`invalid value "${flagNumber(f, 's')}" for flag -s: -c × -s = ${threads} gRPC streams, at most ${LIMITS.connections} in one process (docs/hostile-input.md)`);
+  }
 }
 
 /** -payload-file as bytes: unreadable or over the limit is fortio's post-parse error (exit 1). */
@@ -164,8 +173,9 @@ export function defaultLabels(urlTyped: string): string {
   return `${urlTyped.replace(/^https?:\/\//, '')} , ${short}`;
 }
 
-export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'): LoadConfig {
-  const f = parseFlags(argv, LOAD_FLAGS);
+/** `extra`: a command's own flags beside the load flags (grpcping's -health), as fortio's one flag set has them all. */
+export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl' | 'grpcping', extra: FlagSpecs = {}): LoadConfig {
+  const f = parseFlags(argv, { ...LOAD_FLAGS, ...extra });
   const lv = parseLevel(flagString(f, 'loglevel'));
   if (lv === undefined) {
     throw new FlagError(`invalid value "${flagString(f, 'loglevel')}" for flag -loglevel: must be one of Debug Verbose Info Warning Error Critical Fatal`);
@@ -230,6 +240,7 @@ export function parseLoadFlags(argv: readonly string[], command: 'load' | 'curl'
     spec,
     run,
     http: made.http,
+    grpc: made.grpc,
     httpWarnings: made.warnings,
     user: flagString(f, 'user'),
     level: quiet ? Level.Error : lv,

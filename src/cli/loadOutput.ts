@@ -8,7 +8,8 @@ import { workerCount } from '../engine/index.js';
 import type { RunOptions } from '../engine/options.js';
 import type { RunPlan } from '../engine/schedule.js';
 import type { FortioResult } from '../report/fortioResult.js';
-import { formatFirstLine, formatNetReport, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import { formatFirstLine, formatGrpcReport, formatNetReport, formatReport, formatStartLine, startLineShown } from '../report/fortioText.js';
+import { isGrpcResult, type FortioGrpcResult } from '../report/fortioGrpcResult.js';
 import { isNetResult, type FortioNetResult } from '../report/fortioNetResult.js';
 import type { Level } from '../shared/log.js';
 
@@ -46,10 +47,16 @@ export function loadStartLine(plan: RunPlan, workers: number, level: Level): str
 export function loadReport(result: FortioResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
   // a scenario step with a tcp:// or udp:// target carries the echo runner's result
   if (isNetResult(result)) return netLoadReport(result, run, level, jsonWritten);
+  if (isGrpcResult(result)) return grpcLoadReport(result, run, level, jsonWritten);
   return formatReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
 }
 
 /** A tcp:// or udp:// run's report (report/fortioText.ts formatNetReport). */
 export function netLoadReport(result: FortioNetResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
   return formatNetReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
+}
+
+/** A gRPC run's report (report/fortioText.ts formatGrpcReport). */
+export function grpcLoadReport(result: FortioGrpcResult, run: RunOptions, level: Level, jsonWritten?: { bytes: number; target: string }): string {
+  return formatGrpcReport(result, { level, percentiles: run.percentiles, ...(jsonWritten ? { jsonWritten } : {}) });
 }

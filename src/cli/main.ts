@@ -12,6 +12,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
   load: { run: async () => (await import('./load.js')).loadCommand, help: 'run a fortio-compatible load test against a URL' },
   curl: { run: async () => (await import('./load.js')).curlCommand, help: 'fetch one URL and print the response' },
+  grpcping: { run: async () => (await import('./grpcping.js')).grpcpingCommand, help: "fortio's gRPC ping client: RTT and clock skew to a gRPC ping server (-health: health checks)" },
   server: { run: async () => (await import('./server.js')).serverCommand, help: 'start the httpbin/fortio-echo compatible target' },
   sidecar: { run: async () => (await import('./sidecar.js')).sidecarCommand, help: 'start the Envoy sidecar emulator for Istio resources' },
   report: { run: async () => (await import('./report.js')).reportCommand, help: 'print a saved result as fortio text, or write its HTML report (-o)' },

@@ -9,8 +9,9 @@ import { flagsFirst } from './argOrder.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { parsePercentiles } from './loadFlags.js';
 import { mergeResults, type MergeInfo, type MergeInput, type MergeOutcome } from '../merge/mergeResults.js';
-import { encodeFortioJson, parseFortioJson } from '../report/fortioJson.js';
-import { formatReport } from '../report/fortioText.js';
+import { encodeAnyFortioJson, parseFortioJson } from '../report/fortioJson.js';
+import { isGrpcResult } from '../report/fortioGrpcResult.js';
+import { formatGrpcReport, formatReport } from '../report/fortioText.js';
 import { formatPrecG, formatG } from '../shared/goFormat.js';
 import { Level } from '../shared/log.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
@@ -94,7 +95,8 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   for (const n of outcome.notes) process.stderr.write(`tripbench merge: note: ${n}\n`);
 
   const out = flagString(parsed, 'o');
-  const json = encodeFortioJson(outcome.result);
+  // gRPC shards merge into a gRPC result: fortio's GRPCRunnerResults shape and report lines
+  const json = encodeAnyFortioJson(outcome.result);
   let written: { bytes: number; target: string } | undefined;
   if (out === '-') {
     process.stdout.write(json);
@@ -108,14 +110,13 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     }
     written = { bytes: Buffer.byteLength(json), target: out };
   }
-  const report =
-    header(outcome, inputs) +
-    formatReport(outcome.result, {
-      level: flagBool(parsed, 'quiet') ? Level.Error : Level.Info,
-      ...(percentiles ? { percentiles } : {}),
-      ...(written ? { jsonWritten: written } : {}),
-    }) +
-    hdrLines(outcome);
+  const reportOpts = {
+    level: flagBool(parsed, 'quiet') ? Level.Error : Level.Info,
+    ...(percentiles ? { percentiles } : {}),
+    ...(written ? { jsonWritten: written } : {}),
+  };
+  const r = outcome.result;
+  const report = header(outcome, inputs) + (isGrpcResult(r) ? formatGrpcReport(r, reportOpts) : formatReport(r, reportOpts)) + hdrLines(outcome);
   (out === '-' ? process.stderr : process.stdout).write(report);
   return ExitCode.OK;
 }

@@ -11,7 +11,8 @@ import { ExitCode } from '../shared/exitCodes.js';
 import { FlagError, type FlagSpecs, type ParsedFlags, formatUsage, parseFlags } from './flags.js';
 import { parseFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
-import { formatReport } from '../report/fortioText.js';
+import { formatGrpcReport, formatReport } from '../report/fortioText.js';
+import { isGrpcResult } from '../report/fortioGrpcResult.js';
 import type { InconclusiveAs } from '../scenario/verdict.js';
 import { renderResultHtml } from '../html/resultReport.js';
 import { shortLabels } from '../html/labels.js';
@@ -187,7 +188,7 @@ async function run(argv: string[], err: (s: string) => void): Promise<number> {
   const labels = shortLabels(results.map((r) => r.path), withoutJson);
   results.forEach((r, i) => {
     if (results.length > 1) err(`${i > 0 ? '\n' : ''}==> ${r.path} <==\n`);
-    err(formatReport(r.result, { level: Level.Info }));
+    err(isGrpcResult(r.result) ? formatGrpcReport(r.result, { level: Level.Info }) : formatReport(r.result, { level: Level.Info }));
   });
   if (results.length > 1) err(`\nComparison with ${labels[0] ?? ''}:\n${formatCompareText(labels, compareRows(results.map((r) => r.result)))}`);
   if (out === '') return ExitCode.OK;

@@ -196,14 +196,13 @@ export async function runServer(argv: string[], io: CommandIo, onStarted?: (t: T
     const a = parseListen(grpcPort, '-grpc-port');
     checkLoopback(a, allowRemote, '-grpc-port');
     try {
-      // serverTls is for this port too (fortio's PingServer takes the same TLSOptions) once
-      // startPingServer has a tls option.
-      g = await startPingServer(a.host, String(a.port));
+      // fortio's PingServer takes the same TLSOptions as its HTTP server: -cert/-key/-mtls apply to both ports
+      g = await startPingServer(a.host, String(a.port), undefined, { tls: serverTls });
     } catch (e) {
       await Promise.all([t.close(), echo.tcp?.close(), echo.udp?.close()]);
       throw e;
     }
-    io.stderr(`tripbench server gRPC ping + health listening on ${goHostPort(a.host, g.port)}\n`);
+    io.stderr(`tripbench server gRPC ping + health listening on ${goHostPort(a.host, g.port)}${serverTls ? ` (${serverTls.ca !== undefined ? 'mutual ' : ''}TLS)` : ''}\n`);
   }
   onStarted?.(t, echo);
   await io.stopped;

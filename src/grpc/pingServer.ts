@@ -3,92 +3,16 @@
  * `ts` set to the server's receive time (Unix ns) after sleeping `delayNanos`, and the standard
  * `grpc.health.v1.Health/Check` answers SERVING for "" and the health service name ("ping"),
  * NOT_SERVING for "<name>_down", and NOT_FOUND for any other service (Go's health.Server).
- * Messages are encoded with protobufjs from the types of fortio's ping.proto (Apache-2.0,
- * fortio authors) and grpc/health/v1/health.proto, declared inline below.
+ * Messages are encoded by messages.ts (fortio's ping.proto and grpc.health.v1 types).
  */
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import { decodeHealthRequest, decodePing, encodeHealthResponse, encodePing, type PingMessageValue } from './messages.js';
+
+export { decodeHealthRequest, decodeHealthResponse, decodePing, encodeHealthRequest, encodeHealthResponse, encodePing, SERVING_STATUS_NAMES, type PingMessageValue } from './messages.js';
 
 export const DEFAULT_HEALTH_SERVICE_NAME = 'ping';
 export const DEFAULT_GRPC_PORT = '8079';
-
-const root = protobuf.Root.fromJSON({
-  nested: {
-    fgrpc: {
-      nested: {
-        PingMessage: {
-          fields: {
-            seq: { type: 'int64', id: 1 },
-            ts: { type: 'int64', id: 2 },
-            payload: { type: 'string', id: 3 },
-            delayNanos: { type: 'int64', id: 4 },
-          },
-        },
-      },
-    },
-    grpc: {
-      nested: {
-        health: {
-          nested: {
-            v1: {
-              nested: {
-                HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
-                HealthCheckResponse: { fields: { status: { type: 'int32', id: 1 } } },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-});
-
-const PingMessage = root.lookupType('fgrpc.PingMessage');
-const HealthCheckRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
-const HealthCheckResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
-
-/** fortio's PingMessage, 64-bit fields as bigint */
-export interface PingMessageValue {
-  seq: bigint;
-  ts: bigint;
-  payload: string;
-  delayNanos: bigint;
-}
-
-/** grpc.health.v1 ServingStatus numbers and names */
-export const SERVING_STATUS_NAMES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'SERVING', 2: 'NOT_SERVING', 3: 'SERVICE_UNKNOWN' };
-
-const big = (v: unknown): bigint => (v === undefined || v === null ? 0n : BigInt(String(v)));
-
-export function encodePing(m: Partial<PingMessageValue>): Buffer {
-  const o = {
-    seq: (m.seq ?? 0n).toString(),
-    ts: (m.ts ?? 0n).toString(),
-    payload: m.payload ?? '',
-    delayNanos: (m.delayNanos ?? 0n).toString(),
-  };
-  return Buffer.from(PingMessage.encode(PingMessage.fromObject(o)).finish());
-}
-
-export function decodePing(b: Buffer): PingMessageValue {
-  const o = PingMessage.toObject(PingMessage.decode(b), { longs: String }) as Record<string, unknown>;
-  return { seq: big(o['seq']), ts: big(o['ts']), payload: typeof o['payload'] === 'string' ? o['payload'] : '', delayNanos: big(o['delayNanos']) };
-}
-
-export function encodeHealthRequest(service: string): Buffer {
-  return Buffer.from(HealthCheckRequest.encode(HealthCheckRequest.fromObject({ service })).finish());
-}
-export function decodeHealthRequest(b: Buffer): string {
-  const o = HealthCheckRequest.toObject(HealthCheckRequest.decode(b)) as Record<string, unknown>;
-  return typeof o['service'] === 'string' ? o['service'] : '';
-}
-export function encodeHealthResponse(status: number): Buffer {
-  return Buffer.from(HealthCheckResponse.encode(HealthCheckResponse.fromObject({ status })).finish());
-}
-export function decodeHealthResponse(b: Buffer): number {
-  const o = HealthCheckResponse.toObject(HealthCheckResponse.decode(b)) as Record<string, unknown>;
-  return typeof o['status'] === 'number' ? o['status'] : 0;
-}
 
 const id = (b: Buffer): Buffer => b;
 
@@ -106,8 +30,26 @@ export interface GrpcServerHandle {
   close: () => Promise<void>;
 }
 
-/** Starts the ping + health server on host:port ("0" for any free port). */
-export async function startPingServer(host: string, port: string, healthServiceName = DEFAULT_HEALTH_SERVICE_NAME): Promise<GrpcServerHandle> {
+/** TLS for the gRPC port (PEM text): with `ca`, client certificates are required and verified against it (mTLS). */
+export interface PingServerTls {
+  cert: string;
+  key: string;
+  ca?: string | undefined;
+}
+
+function serverCredentials(tls: PingServerTls | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  const ca = tls.ca !== undefined && tls.ca !== '' ? Buffer.from(tls.ca) : null;
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], ca !== null);
+}
+
+/** Starts the ping + health server on host:port ("0" for any free port); plaintext (h2c) unless `tls` is given. */
+export async function startPingServer(
+  host: string,
+  port: string,
+  healthServiceName = DEFAULT_HEALTH_SERVICE_NAME,
+  opts: { tls?: PingServerTls | undefined } = {},
+): Promise<GrpcServerHandle> {
   const name = healthServiceName === '' ? DEFAULT_HEALTH_SERVICE_NAME : healthServiceName;
   const server = new grpc.Server();
   server.addService(PING_SERVICE, {
@@ -119,7 +61,8 @@ export async function startPingServer(host: string, port: string, healthServiceN
         cb({ code: grpc.status.INTERNAL, details: `bad PingMessage: ${(e as Error).message}` });
         return;
       }
-      const out = encodePing({ ...m, ts: BigInt(Date.now()) * 1_000_000n });
+      // Unix ns with sub-ms digits (Date.now() has ms only): grpcping's server-side round trip is a difference of two of these
+      const out = encodePing({ ...m, ts: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) });
       if (m.delayNanos > 0n) setTimeout(() => cb(null, out), Number(m.delayNanos / 1_000_000n));
       else cb(null, out);
     },
@@ -133,7 +76,7 @@ export async function startPingServer(host: string, port: string, healthServiceN
     },
   });
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, serverCredentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     port: bound,

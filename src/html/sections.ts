@@ -9,6 +9,7 @@ import { escapeHtml } from './escape.js';
 import { type ChartSet, emptyChart } from './page.js';
 import { resultSummary } from './summary.js';
 import { isNetResult } from '../report/fortioNetResult.js';
+import { isGrpcResult } from '../report/fortioGrpcResult.js';
 
 const ERROR_COLOR = '#d62728';
 
@@ -20,9 +21,10 @@ function fact(name: string, value: string): string {
 export function resultFacts(r: FortioResult): string {
   const s = resultSummary(r);
   const parts: string[] = [];
-  // a tcp:// or udp:// step's result names its Destination, fortio's field for the echo runners
-  const url = isNetResult(r) ? r.Destination : r.URL;
-  if (url !== '') parts.push(fact(isNetResult(r) ? 'destination' : 'URL', url));
+  // a tcp://, udp:// or gRPC step's result names its Destination, fortio's field for those runners
+  const dest = isNetResult(r) || isGrpcResult(r);
+  const url = dest ? r.Destination : r.URL;
+  if (url !== '') parts.push(fact(dest ? 'destination' : 'URL', url));
   if (r.StartTime !== '') parts.push(fact('started', r.StartTime));
   parts.push(fact('threads', String(s.threads)));
   parts.push(fact('duration', formatSeconds(s.duration)));

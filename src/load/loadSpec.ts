@@ -14,6 +14,7 @@ import { DEFAULT_HTTP_OPTIONS, makeHttpOptions, parseConnectionReuse, type Heade
 import { connectHostOf, targetSharesHost } from '../http/resolve.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { readTlsFiles } from './tlsFiles.js';
+import { DEFAULT_GRPC_CHOICE, type GrpcChoice } from '../grpc/options.js';
 import { DEFAULT_PERCENTILES, effectiveResolution } from '../stats/fortioShapes.js';
 
 /** int, float: numbers; duration: nanoseconds (Go time.Duration); percentiles: -p as a list. */
@@ -32,6 +33,7 @@ export interface KnobDef<K extends KnobKind = KnobKind> {
 
 const R = DEFAULT_RUN_OPTIONS;
 const H = DEFAULT_HTTP_OPTIONS;
+const G = DEFAULT_GRPC_CHOICE;
 // Y keeps the YAML key as a literal type, for LoadSpecYaml.
 const knob = <K extends KnobKind, Y extends string | undefined = undefined>(kind: K, dflt: KnobValue<K>, usage: string, yaml?: Y): KnobDef<K> & { yaml: Y } =>
   ({ kind, default: dflt, usage, yaml }) as KnobDef<K> & { yaml: Y };
@@ -72,6 +74,12 @@ export const LOAD_KNOBS = {
   resolve: knob('string', H.resolve, 'Resolve host name to this IP'),
   'connect-to': knob('string', H.connectTo, "host:port to connect to instead of the URL's host and port, URL, Host header and SNI unchanged (like curl --connect-to; e.g. a sidecar's 127.0.0.1:15001)"),
   user: knob('string', '', 'User credentials for basic authentication (for http). Input data format should be user:password'),
+  grpc: knob('bool', G.grpc, 'Use gRPC (health check by default, add -ping for ping) for load testing', 'grpc'),
+  ping: knob('bool', G.ping, 'gRPC load test: use ping instead of health', 'ping'),
+  s: knob('int', G.streams, 'Number of streams per gRPC connection', 'streams'),
+  healthservice: knob('string', G.healthService, 'which service string to pass to health check', 'healthService'),
+  'grpc-ping-delay': knob('duration', G.delayNs, 'gRPC ping delay in response', 'grpcPingDelay'),
+  'grpc-compression': knob('bool', G.compression, 'Enable gRPC compression', 'grpcCompression'),
 } as const;
 
 type Knobs = typeof LOAD_KNOBS;
@@ -106,6 +114,8 @@ export function loadSpecFromYaml(y: LoadSpecYaml): LoadSpec {
 export interface LoadOptions {
   run: RunOptions;
   http: HttpOptions;
+  /** The gRPC knobs; `grpc.grpc` says the load is fortio's gRPC runner (load/runGrpcLoad.ts). */
+  grpc: GrpcChoice;
   warnings: string[];
 }
 
@@ -169,7 +179,15 @@ export function loadOptions(spec: LoadSpec, url: string, body?: Uint8Array | nul
     workers: Math.max(0, spec.workers ?? R.workers),
   };
   run.reserveCores = reservedCores(run, http);
-  return { run, http, warnings: made.warnings };
+  const grpc: GrpcChoice = {
+    grpc: spec.grpc ?? G.grpc,
+    ping: spec.ping ?? G.ping,
+    streams: spec.s ?? G.streams,
+    healthService: spec.healthservice ?? G.healthService,
+    delayNs: spec['grpc-ping-delay'] ?? G.delayNs,
+    compression: spec['grpc-compression'] ?? G.compression,
+  };
+  return { run, http, grpc, warnings: made.warnings };
 }
 
 /**

@@ -6,7 +6,7 @@
  * fortio's own JSON has buckets only, so a merge that includes it is bucket-approximate.
  */
 import type { FortioResult, TripbenchExtras } from '../report/fortioResult.js';
-import { DEFAULT_PERCENTILES, HEADER_SIZES_SHAPE, SIZES_SHAPE, SLEEP_SHAPE, effectiveResolution } from '../stats/fortioShapes.js';
+import { DEFAULT_PERCENTILES, HEADER_SIZES_SHAPE, LATENCY_SHAPE, SIZES_SHAPE, SLEEP_SHAPE, effectiveResolution } from '../stats/fortioShapes.js';
 import { exportHistogram, mergeFortioHistogram, newFortioHistogram, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
 import { latencyPercentiles } from '../report/latencyPercentiles.js';
 import { encodeHdr, mergeEncodedHdr } from '../stats/hdr.js';
@@ -66,10 +66,12 @@ interface HistMerge {
   exact: boolean;
 }
 
-function mergeHistograms(hs: readonly HistogramData[], offset: number, divider: number, ps?: readonly number[]): HistMerge {
+function mergeHistograms(hs: readonly (HistogramData | undefined)[], offset: number, divider: number, ps?: readonly number[]): HistMerge {
   const total = newFortioHistogram(offset, divider);
   let exact = true;
+  // a tcp/udp or gRPC result has no HTTP histograms (sizes, connection times)
   for (const h of hs) {
+    if (h === undefined) continue;
     const r = rebucket(h, offset, divider);
     exact &&= r.exact;
     mergeFortioHistogram(total, r.state);
@@ -77,9 +79,9 @@ function mergeHistograms(hs: readonly HistogramData[], offset: number, divider: 
   return { data: exportHistogram(total, ps), exact };
 }
 
-function sumMaps(maps: readonly Record<string, number>[]): Record<string, number> {
+function sumMaps(maps: readonly (Record<string, number> | undefined)[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const m of maps) for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v;
+  for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) out[k] = (out[k] ?? 0) + v;
   const sorted: Record<string, number> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k] as number;
   return sorted;
@@ -145,8 +147,9 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
   const results = inputs.map((i) => i.result);
   const f = first.result;
   const ps = opts.percentiles ?? f.DurationHistogram.Percentiles?.map((p) => p.Percentile) ?? DEFAULT_PERCENTILES;
-  const offset = f.Offset / 1e9;
-  const divider = effectiveResolution(f.Resolution);
+  // the echo and gRPC runners' JSON has no Offset/Resolution (fortio echoes them for HTTP only): theirs are the defaults unless -r/-offset said otherwise, and re-bucketing says so
+  const offset = (f.Offset ?? LATENCY_SHAPE.offset * 1e9) / 1e9;
+  const divider = effectiveResolution(f.Resolution ?? LATENCY_SHAPE.divider);
 
   const duration = mergeHistograms(results.map((r) => r.DurationHistogram), offset, divider, ps);
   const errors = mergeHistograms(results.map((r) => r.ErrorsDurationHistogram), offset, divider, ps);
@@ -254,10 +257,14 @@ export function mergeResults(inputs: readonly MergeInput[], opts: MergeOptions =
     IPCountMap: sumMaps(results.map((r) => r.IPCountMap)),
     Sizes: sizes.data,
     HeaderSizes: headerSizes.data,
-    Sockets: results.flatMap((r) => r.Sockets),
-    SocketCount: results.reduce((a, r) => a + r.SocketCount, 0),
+    Sockets: results.flatMap((r) => r.Sockets ?? []),
+    SocketCount: results.reduce((a, r) => a + (r.SocketCount ?? 0), 0),
     ConnectionStats: conn.data,
     Tripbench: tripbench,
   };
+  // a tcp/udp or gRPC result keeps its own shape: no HTTP fields it never had
+  for (const k of HTTP_ONLY) if (!(k in f)) delete (result as unknown as Record<string, unknown>)[k];
   return { result, exact, notes, ...(hdrPercentiles ? { hdrPercentiles } : {}) };
 }
+
+const HTTP_ONLY = ['IPCountMap', 'Sizes', 'HeaderSizes', 'Sockets', 'SocketCount', 'ConnectionStats'] as const;

@@ -5,6 +5,7 @@
  */
 import type { FortioResult, FortioRunCommon, TripbenchExtras } from './fortioResult.js';
 import { isNetResult, type FortioNetResult } from './fortioNetResult.js';
+import { isGrpcResult, type FortioGrpcResult } from './fortioGrpcResult.js';
 import type { Bucket, HistogramData, Percentile } from '../stats/fortioHistogram.js';
 import { TRIPBENCH_KNOWN } from './fortioJsonParse.js';
 
@@ -92,6 +93,11 @@ function goKeyOrder(a: string, b: string): number {
 
 function numMap(m: Record<string, number>): Enc {
   return obj(Object.keys(m).sort(goKeyOrder).map((k) => [k, num(m[k] as number)] as const));
+}
+
+/** Go map[string][]string (gRPC metadata.MD): keys sorted, each a string array. */
+function strListMap(m: Record<string, string[]>): Enc {
+  return obj(Object.keys(m).sort(goKeyOrder).map((k) => [k, arr(m[k] as string[], str)] as const));
 }
 
 /** Arbitrary JSON data (Tripbench extras): objects behave like Go map[string]any, keys sorted. */
@@ -245,9 +251,24 @@ export function encodeFortioNetJson(r: FortioNetResult): string {
   ])('') + '\n';
 }
 
-/** Either runner's result as fortio writes it: a scenario step's load may be HTTP or tcp/udp echo. */
-export function encodeAnyFortioJson(r: FortioResult | FortioNetResult): string {
-  return isNetResult(r) ? encodeFortioNetJson(r) : encodeFortioJson(r as FortioResult);
+/** A gRPC result in fgrpc.GRPCRunnerResults' struct order (report/fortioGrpcResult.ts). */
+export function encodeFortioGrpcJson(r: FortioGrpcResult): string {
+  return obj([
+    ...runFields(r),
+    ['RetCodes', numMap(r.RetCodes)],
+    ['Destination', str(r.Destination)],
+    ['Streams', num(r.Streams)],
+    ['Ping', bool(r.Ping)],
+    ['Metadata', strListMap(r.Metadata)],
+    ['Tripbench', opt(r.Tripbench, tripbench)],
+  ])('') + '\n';
+}
+
+/** Any runner's result as fortio writes it: a scenario step's load may be HTTP, tcp/udp echo or gRPC. */
+export function encodeAnyFortioJson(r: FortioResult | FortioNetResult | FortioGrpcResult): string {
+  if (isNetResult(r)) return encodeFortioNetJson(r);
+  if (isGrpcResult(r)) return encodeFortioGrpcJson(r);
+  return encodeFortioJson(r as FortioResult);
 }
 
 export { parseFortioJson } from './fortioJsonParse.js';

@@ -222,5 +222,14 @@ export function parseFortioJson(text: string, source = 'JSON result'): FortioRes
   };
   const t = rd.obj(o, 'Tripbench', '');
   if (t) r.Tripbench = readTripbench(rd, t);
+  if (r.RunType.startsWith('GRPC ')) Object.assign(r, grpcFields(rd, o));
   return r;
+}
+
+/** fgrpc.GRPCRunnerResults' own fields (report/fortioGrpcResult.ts), so its report prints again; v1.33 has no Metadata. */
+function grpcFields(rd: Reader, o: Obj): { Destination: string; Streams: number; Ping: boolean; Metadata: Record<string, string[]> } {
+  const md: Record<string, string[]> = {};
+  const raw = rd.obj(o, 'Metadata', '');
+  for (const [k, v] of Object.entries(raw ?? {})) if (Array.isArray(v)) md[k] = v.filter((x): x is string => typeof x === 'string');
+  return { Destination: rd.str(o, 'Destination', ''), Streams: rd.num(o, 'Streams', '', 1), Ping: rd.bool(o, 'Ping', ''), Metadata: md };
 }

@@ -4,6 +4,7 @@
  */
 import type { FortioResult, FortioRunCommon } from './fortioResult.js';
 import type { FortioNetResult } from './fortioNetResult.js';
+import type { FortioGrpcResult } from './fortioGrpcResult.js';
 import { calcPercentiles, type HistogramData, type Percentile } from '../stats/fortioHistogram.js';
 import { SLEEP_SHAPE } from '../stats/fortioShapes.js';
 import { Level } from '../shared/log.js';
@@ -269,5 +270,18 @@ export function formatNetReport(r: FortioNetResult, opts: ReportOptions): string
     const n = r.RetCodes[k] as number;
     s += `${proto} ${k} : ${n} (${formatF((100 * n) / r.DurationHistogram.Count, 1)} %)\n`;
   }
+  return s + doneLines(r, opts);
+}
+
+/**
+ * A gRPC run's report: periodic's lines, then RunGRPCTest's own (fgrpc/grpcrunner.go, end of
+ * RunGRPCTest): `Jitter: …` and one `Ping KEY : N` / `Health KEY : N` line per RetCodes key
+ * (no percentage), then fortio_main's `All done`. Printed at every log level (Fprintf).
+ */
+export function formatGrpcReport(r: FortioGrpcResult, opts: ReportOptions): string {
+  let s = runLines(r, opts);
+  s += `Jitter: ${formatT(r.Jitter)}\n`;
+  const which = r.Ping ? 'Ping' : 'Health';
+  for (const [k, n] of Object.entries(r.RetCodes)) s += `${which} ${k} : ${n}\n`;
   return s + doneLines(r, opts);
 }

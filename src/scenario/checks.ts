@@ -112,6 +112,7 @@ function checkLoad(doc: YamlDocument, base: PathSegment[], load: unknown, out: P
     out.push(doc.problem([...base, 'payload'], `larger than ${LIMITS.payloadBytes} bytes (4 MiB), the largest request body tripbench sends`));
   }
   checkMax(doc, [...base, 'c'], load.c, LIMITS.connections, ' connections in one process', out);
+  if (typeof load.streams === 'number') checkMax(doc, [...base, 'streams'], load.streams * (typeof load.c === 'number' ? Math.max(1, load.c) : 4), LIMITS.connections, ' gRPC streams (c × streams) in one process', out);
   checkMax(doc, [...base, 'n'], load.n, LIMITS.calls, ' calls in one load', out);
   checkMax(doc, [...base, 'qps'], load.qps, LIMITS.qps, ' queries per second in one process', out);
   checkMax(doc, [...base, 't'], load.t, LIMITS.durationNs, '', out, true);

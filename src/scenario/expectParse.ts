@@ -8,7 +8,7 @@
  *           | [lo, hi]                     inclusive range, lo <= hi
  *           | "OP rhs"                     OP in < <= > >= ==
  *   rhs    := number | duration | "code C count" | "code C ratio" | "calls"
- *   C      := -1 | 100..599 | 2xx..5xx | a tcp/udp outcome, quoted when it has spaces ('short read')
+ *   C      := -1 | 100..599 | 2xx..5xx | a tcp/udp outcome, quoted when it has spaces ('short read') | a gRPC one (SERVING, ERROR)
  */
 import { parseGoDuration } from '../shared/duration.js';
 import type { CmpOp, Condition, Expectation, Metric, Ref } from './types.js';
@@ -35,6 +35,11 @@ const REF_RE = /^code\s+('[^']+'|"[^"]+"|\S+)\s+(count|ratio)$/;
  * a scenario can name them only when they do not, e.g. a refused dial to a fixed port).
  */
 const NET_CODE_RE = /^(OK|short read|bug: long read|read not echoing writes|(dial|read|write) (tcp|udp) .+)$/;
+/**
+ * fortio's gRPC RetCodes keys (fgrpc/grpcrunner.go Run): the health status name of an answered
+ * call (SERVING for every answered ping) or fgrpc.Error, "ERROR", for a failed one.
+ */
+const GRPC_CODE_RE = /^(SERVING|NOT_SERVING|UNKNOWN|SERVICE_UNKNOWN|ERROR)$/;
 
 export const EXPECT_SECTIONS = ['codes', 'counts', 'latency', 'sockets', 'qps', 'calls', 'envoy'] as const;
 
@@ -62,10 +67,10 @@ function unitOf(m: Metric): Unit {
 }
 
 export function isCodeSel(s: string): boolean {
-  return CODE_RE.test(s) || NET_CODE_RE.test(s);
+  return CODE_RE.test(s) || NET_CODE_RE.test(s) || GRPC_CODE_RE.test(s);
 }
 
-const UNKNOWN_CODE = 'use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)';
+const UNKNOWN_CODE = 'use -1 (transport error), 100..599, a class 2xx..5xx, a tcp/udp outcome (OK, short read, …) or a gRPC one (SERVING, ERROR, …)';
 
 /** A scalar in the metric's unit, or an error message. */
 function parseScalar(raw: unknown, unit: Unit): number | string {

@@ -8,10 +8,13 @@ import type { RunOptions } from '../engine/options.js';
 import type { HttpOptions } from '../http/options.js';
 import { loadOptions, loadSpecFromYaml, type LoadSpec as KnobSpec } from '../load/loadSpec.js';
 import type { LoadSpec } from './types.js';
+import type { GrpcChoice } from '../grpc/options.js';
 
 export interface StepLoadRequest {
   run: RunOptions;
   http: HttpOptions;
+  /** The gRPC knobs: `grpc.grpc` makes the step fortio's gRPC load (load/runGrpcLoad.ts). */
+  grpc: GrpcChoice;
   /** The HTTP layer's remarks (e.g. "Assuming http://"). */
   warnings: string[];
   /** -qps as written (0 = max), for fortio's first line */
@@ -28,5 +31,5 @@ export function loadRequestFor(spec: LoadSpec, url: string, opts: { logErrors?: 
   const knobs = stepLoadSpec(spec);
   if (opts.logErrors !== undefined) knobs['log-errors'] = opts.logErrors;
   const o = loadOptions(knobs, url);
-  return { run: o.run, http: o.http, warnings: o.warnings, qpsTyped: o.run.qps };
+  return { run: o.run, http: o.http, grpc: o.grpc, warnings: o.warnings, qpsTyped: o.run.qps };
 }

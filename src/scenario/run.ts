@@ -7,6 +7,7 @@
 import { connect } from 'node:net';
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js';
 import { netScheme } from '../http/urlScheme.js';
+import { grpcDestination } from '../grpc/options.js';
 import { parseNetDestination } from '../netload/options.js';
 import { curl } from '../http/curl.js';
 import { checkTarget } from '../load/runLoad.js';
@@ -89,6 +90,8 @@ export async function probeTarget(url: string, run: StepRun, timeoutMs?: number)
   if (net === 'tcp') return probeTcp(url, timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     const req = loadRequestFor(run.load, url, { logErrors: false });
+    // a gRPC server answers when it accepts a connection: an HTTP/1.1 request would say nothing of it
+    if (req.grpc.grpc) return await probeTcp(`tcp://${grpcDestination(url)}`, timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const p = await checkTarget({ options: { ...req.http, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, warnings: req.warnings });
     const r = await curl(p.options);
     if (r.code === -1) return `${url}: ${r.error !== '' ? r.error : (r.errorKind ?? 'no answer')}`;

@@ -8,6 +8,7 @@ import type { RunPlan } from '../engine/schedule.js';
 import type { EngineResults } from '../engine/results.js';
 import { checkTarget, runLoad, type LoadRequest } from '../load/runLoad.js';
 import { netLoadOptions, runNetLoad } from '../load/runNetLoad.js';
+import { grpcLoadOptions, grpcMetadata, runGrpcLoad } from '../load/runGrpcLoad.js';
 import { applyShard } from '../load/shard.js';
 import { netScheme } from '../http/urlScheme.js';
 import type { Shard } from '../load/shard.js';
@@ -131,12 +132,23 @@ type BatchRequest = Pick<LoadRequest, 'run' | 'shard' | 'labels' | 'signal' | 'f
 type BatchRunner = (b: BatchRequest) => Promise<{ result: FortioResult; engine: EngineResults }>;
 
 /**
- * The step's load by its target's scheme: fortio's HTTP runner, or its tcp/udp echo runner for a
- * tcp:// or udp:// target (fortio_main.go dispatches on the same prefixes). The echo result keeps
+ * The step's load as fortio_main.go dispatches it: fortio's gRPC runner for a `grpc` load, its
+ * tcp/udp echo runner for a tcp:// or udp:// target, else its HTTP runner. The echo result keeps
  * its own shape (fortio's TCP/UDP JSON); what the verdicts read of it (RetCodes, the histograms,
  * SocketCount, ActualDuration) has the same names and meaning as in an HTTP result.
  */
 async function batchRunner(request: StepLoadRequest, url: string): Promise<BatchRunner> {
+  if (request.grpc.grpc) {
+    // The rehearsal's CA is for an https:// target: a plaintext gRPC target stays h2c through the sidecar.
+    const http = url.startsWith('https://') ? request.http : { ...request.http, caCert: '' };
+    const grpc = grpcLoadOptions(url, request.grpc, http, request.run);
+    const metadata = grpcMetadata(http);
+    return async (b) => {
+      const { shard, ...rest } = b;
+      const outcome = await runGrpcLoad({ ...rest, run: applyShard(b.run, shard ?? null), grpc, metadata });
+      return { result: outcome.result as unknown as FortioResult, engine: outcome.engine };
+    };
+  }
   if (netScheme(url) !== undefined) {
     const net = netLoadOptions(url, request.http);
     return async (b) => {

@@ -35,7 +35,7 @@ function scenarioFile(dir: string, name: string, body: string): string {
 const junitWritten: { what: string; xml: string }[] = [];
 const promWritten: { what: string; text: string }[] = [];
 
-const SHIPPED = ['istio-circuit-breaking', 'egress-timeout', 'outlier-ejection', 'fault-injection', 'concurrency-sweep', 'egress-http-blocked', 'egress-http-allowed', 'egress-https-blocked', 'egress-https-sni', 'egress-tls-origination', 'tcp-max-connections', 'http2-max-requests'];
+const SHIPPED = ['istio-circuit-breaking', 'egress-timeout', 'outlier-ejection', 'fault-injection', 'concurrency-sweep', 'egress-http-blocked', 'egress-http-allowed', 'egress-https-blocked', 'egress-https-sni', 'egress-tls-origination', 'tcp-max-connections', 'http2-max-requests', 'grpc-circuit-breaking'];
 
 describe('every shipped scenario passes against the local rehearsal', () => {
   it('ships exactly these scenarios', () => {

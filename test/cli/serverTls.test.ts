@@ -193,3 +193,33 @@ describe('the real fortio client against tripbench server -mtls', () => {
     expect(stranger).toContain('Code  -1 : 2 (100.0 %)');
   });
 });
+
+describe('tripbench server -cert -key -mtls -cacert: the gRPC port too (fortio serves both ports with one TLSOptions)', () => {
+  let s: Running;
+  let grpcTarget: string;
+  beforeAll(async () => {
+    s = await startServer(['-grpc-port', '127.0.0.1:0', '-cert', f.server, '-key', f.serverKey, '-mtls', '-cacert', f.ca]);
+    const m = /gRPC ping \+ health listening on (127\.0\.0\.1:\d+) \(mutual TLS\)/.exec(s.out.join(''));
+    expect(m, s.out.join('')).not.toBeNull();
+    grpcTarget = (m as RegExpExecArray)[1] as string;
+  });
+  afterAll(async () => {
+    expect(await s.stop()).toBe(0);
+  });
+
+  it('load -grpc -ping with the CA-signed client certificate: all SERVING', async () => {
+    const r = await runCli(['load', '-grpc', '-ping', '-qps', '0', '-n', '6', '-c', '2', '-json', '-', '-cacert', f.ca, '-cert', f.good, '-key', f.goodKey, grpcTarget]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)['RetCodes']).toEqual({ SERVING: 6 });
+  });
+
+  it.each([
+    ['no client certificate', [] as string[]],
+    ['a client certificate from another CA', ['-cert', 'STRANGER', '-key', 'STRANGER_KEY']],
+  ])('load -grpc with %s: every call is ERROR', async (_name, extra) => {
+    const args = extra.map((a) => (a === 'STRANGER' ? f.stranger : a === 'STRANGER_KEY' ? f.strangerKey : a));
+    const r = await runCli(['load', '-grpc', '-qps', '0', '-n', '2', '-c', '1', '-json', '-', '-cacert', f.ca, ...args, grpcTarget]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)['RetCodes']).toEqual({ ERROR: 2 });
+  });
+});

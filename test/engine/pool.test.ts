@@ -65,6 +65,14 @@ describe('runEngine: -n splits', () => {
     for (const l of ended) expect(l).toMatch(/\[INF\] T00[0-2] ended after \d[\d.]*(ns|µs|ms|s) : 10 calls\. qps=[\d.e+]+\n$/);
   });
 
+  it('threadGroup 3: consecutive threads share a worker (gRPC -s streams of one connection); no worker without threads', async () => {
+    const { r } = await run({ threads: 6, qps: 0, exactly: 12, workers: 2 }, {}, { threadGroup: 3 });
+    expect(r.workers.map((w) => w.threads)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    const few = await run({ threads: 4, qps: 0, exactly: 8, workers: 2 }, {}, { threadGroup: 4 });
+    expect(few.r.workers.map((w) => w.threads)).toEqual([[0, 1, 2, 3]]);
+    expect(few.r.duration.counter.count).toBe(8);
+  });
+
   it('-c 4 -n 30: 9/7/7/7', async () => {
     const { r } = await run({ threads: 4, qps: 0, exactly: 30 });
     expect(r.threads.map((t) => t.calls)).toEqual([9, 7, 7, 7]);

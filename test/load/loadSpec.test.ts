@@ -78,7 +78,12 @@ const ARBITRARIES: Partial<Record<KnobName, fc.Arbitrary<unknown>>> = {
 const loadSpecArb: fc.Arbitrary<LoadSpec> = fc.record(
   Object.fromEntries(KNOB_NAMES.map((k) => [k, ARBITRARIES[k] ?? byKind(k)])) as Record<KnobName, fc.Arbitrary<unknown>>,
   { requiredKeys: [] },
-).map((s) => (s['cert'] === CERT_FILE ? { ...s, key: KEY_FILE } : { ...s, cert: undefined, key: undefined })) as fc.Arbitrary<LoadSpec>;
+).map((s) => (s['cert'] === CERT_FILE ? { ...s, key: KEY_FILE } : { ...s, cert: undefined, key: undefined }))
+  .filter((l) => {
+    // -grpc runs c × s threads, bounded as -c is (checkBounds): over it is a flag error, not a load
+    const spec = l as LoadSpec;
+    return !spec.grpc || Math.max(1, spec.c ?? 4) * Math.max(1, spec.s ?? 1) <= LIMITS.connections;
+  }) as fc.Arbitrary<LoadSpec>;
 
 const urlArb = fc.constantFrom('http://127.0.0.1:8080/get', 'localhost:9000/a?b=c', 'https://example.com/', 'http://httpbin:8000/status/503');
 
@@ -89,7 +94,7 @@ describe('a load description and its `tripbench load` command line', () => {
         const argv = loadArgv(spec, url);
         const cfg = parseLoadFlags(argv, 'load');
         const direct = loadOptions(spec, url);
-        expect({ run: cfg.run, http: cfg.http, warnings: cfg.httpWarnings }, argv.join(' ')).toEqual(direct);
+        expect({ run: cfg.run, http: cfg.http, grpc: cfg.grpc, warnings: cfg.httpWarnings }, argv.join(' ')).toEqual(direct);
       }),
       { numRuns: 300 },
     );

@@ -59,9 +59,9 @@ describe('malformed scenarios name file:line:col and the field', () => {
   it('unknown code', () => {
     const out = problems(`${HEAD}    load: { c: 2, n: 20 }\n    expect:\n      codes:\n        600: 0\n      counts: { 6xx: 1 }\n      envoy: { upstream_rq_pending_overflow: "== code 999 count" }\n`);
     expect(out).toEqual([
-      'bad.yaml:8:9: steps[0].expect.codes.600: unknown status code "600": use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)',
-      'bad.yaml:9:17: steps[0].expect.counts.6xx: unknown status code "6xx": use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)',
-      'bad.yaml:10:46: steps[0].expect.envoy.upstream_rq_pending_overflow: unknown status code "999" in "code 999 count": use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)',
+      'bad.yaml:8:9: steps[0].expect.codes.600: unknown status code "600": use -1 (transport error), 100..599, a class 2xx..5xx, a tcp/udp outcome (OK, short read, …) or a gRPC one (SERVING, ERROR, …)',
+      'bad.yaml:9:17: steps[0].expect.counts.6xx: unknown status code "6xx": use -1 (transport error), 100..599, a class 2xx..5xx, a tcp/udp outcome (OK, short read, …) or a gRPC one (SERVING, ERROR, …)',
+      'bad.yaml:10:46: steps[0].expect.envoy.upstream_rq_pending_overflow: unknown status code "999" in "code 999 count": use -1 (transport error), 100..599, a class 2xx..5xx, a tcp/udp outcome (OK, short read, …) or a gRPC one (SERVING, ERROR, …)',
     ]);
   });
 

@@ -36,7 +36,7 @@ describe('tcp:// scenarios', () => {
     expect(parseScenario(withPath, 'tcp.yaml').problems.map(formatProblem)).toEqual(['tcp.yaml:12:13: steps[0].load.path: a tcp:// or udp:// target has no path']);
     expect(parseScenario(TCP.replace('tcp://tcp-echo:9000', 'tcp://tcp-echo'), 'tcp.yaml').problems.map(formatProblem)).toEqual(["tcp.yaml:2:9: target: destination 'tcp-echo' is not host:port format"]);
     const bad = parseExpect({ codes: { 'Short Read': 0 } }).issues.map((i) => i.message);
-    expect(bad).toEqual(['unknown status code "Short Read": use -1 (transport error), 100..599, a class 2xx..5xx, or a tcp/udp outcome (OK, short read, …)']);
+    expect(bad).toEqual(['unknown status code "Short Read": use -1 (transport error), 100..599, a class 2xx..5xx, a tcp/udp outcome (OK, short read, …) or a gRPC one (SERVING, ERROR, …)']);
   });
 
   it('counts a tcp outcome key as written, and an HTTP code numerically', () => {

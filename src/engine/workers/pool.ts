@@ -65,6 +65,13 @@ export interface EngineSpec {
    * which must be what `log` describes.
    */
   inline?: boolean;
+  /**
+   * Threads that must share one worker, in consecutive groups of this size (default 1): gRPC's
+   * `-s` streams of one connection are threads on one channel, and a channel lives in one worker.
+   */
+  threadGroup?: number;
+  /** The warmup abort text for the first failed warmup call (default warmupAbortMessage): gRPC's names the call's error alone. */
+  warmupAbortText?: (code: number, detail: string | undefined) => string;
 }
 
 /**
@@ -178,7 +185,9 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
   const { options } = spec;
   const plan = buildPlan(options);
   const created = plan.warmup ? Math.max(plan.warmupThreads, plan.threads) : plan.threads;
-  const numWorkers = workerCount(options.workers, plan.threads, availableParallelism(), options.reserveCores ?? 0);
+  const group = Math.max(1, Math.trunc(spec.threadGroup ?? 1));
+  const numWorkers = Math.min(workerCount(options.workers, plan.threads, availableParallelism(), options.reserveCores ?? 0), Math.ceil(plan.threads / group));
+  const workerOf = (id: number): number => Math.floor(id / group) % numWorkers;
   const write = spec.log?.write ?? ((line: string) => void process.stderr.write(line));
   const logLevel = spec.log?.level ?? getLevel();
   const logJson = spec.log?.json ?? !process.stderr.isTTY;
@@ -264,7 +273,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
   try {
     for (let w = 0; w < numWorkers; w++) {
       const threadIds: number[] = [];
-      for (let id = w; id < created; id += numWorkers) threadIds.push(id);
+      for (let id = 0; id < created; id++) if (workerOf(id) === w) threadIds.push(id);
       const init: WorkerInit = {
         index: w,
         runnableUrl: String(spec.runnableUrl),
@@ -286,7 +295,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
       try {
         if (options.sequentialWarmup) {
           for (let id = 0; id < created; id++) {
-            const h = handles[id % numWorkers] as WorkerHandle;
+            const h = handles[workerOf(id)] as WorkerHandle;
             h.send({ type: 'warmupOne', threadId: id });
             const m = await beforeForce(h.expect('warmup'));
             pushAll(results, m.results);
@@ -306,7 +315,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
       if (bad) {
         broadcast({ type: 'shutdown' });
         await race(Promise.all(handles.map((h) => h.expect('closed'))));
-        throw new StartError(warmupAbortMessage(bad.code, spec.targetLabel, bad.detail));
+        throw new StartError(spec.warmupAbortText ? spec.warmupAbortText(bad.code, bad.detail) : warmupAbortMessage(bad.code, spec.targetLabel, bad.detail));
       }
     }
     if (spec.beforeTimedRun && !stopRequested) {

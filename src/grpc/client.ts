@@ -1,0 +1,103 @@
+/**
+ * One gRPC client connection (fortio's grpc.ClientConn from fgrpc.Dial) on @grpc/grpc-js, and
+ * the two calls fortio makes on it: fgrpc.PingServer/Ping and grpc.health.v1.Health/Check.
+ * Every connection gets its own subchannel pool: grpc-js otherwise shares one TCP connection
+ * among channels to the same target, and `-c` would not mean connections.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { decodeHealthResponse, decodePing, encodeHealthRequest, encodePing, SERVING_STATUS_NAMES, type PingMessageValue } from './messages.js';
+import { goStatusText } from './goStatus.js';
+import { targetHost, type GrpcTls } from './options.js';
+
+export interface GrpcConnectionOptions {
+  target: string;
+  tls: GrpcTls | null;
+  compression: boolean;
+  userAgent: string;
+  authority: string;
+  metadata: readonly (readonly [string, string])[];
+}
+
+/** A call's outcome: a reply, or grpc-go's error text and the gRPC status code. */
+export type GrpcCallOutcome<T> = { ok: true; reply: T } | { ok: false; code: number; error: string };
+
+const id = (b: Buffer): Buffer => b;
+
+/** grpc-js details without its empty `Resolution note:` tail and the doubled `Error: ` of a wrapped socket error. */
+function cleanDetails(d: string): string {
+  return d.replace(/\s*Resolution note:\s*$/, '').replace(/Last error: Error: /, 'Last error: ');
+}
+
+function credentials(tls: GrpcTls | null): grpc.ChannelCredentials {
+  if (tls === null) return grpc.credentials.createInsecure();
+  const pem = (s: string): Buffer | null => (s === '' ? null : Buffer.from(s));
+  return grpc.credentials.createSsl(
+    pem(tls.caCert),
+    pem(tls.clientKey),
+    pem(tls.clientCert),
+    tls.insecure ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
+  );
+}
+
+export class GrpcConnection {
+  readonly #client: grpc.Client;
+  readonly #metadata: grpc.Metadata;
+  readonly #calls = new Set<grpc.ClientUnaryCall>();
+
+  constructor(o: GrpcConnectionOptions) {
+    const options: grpc.ChannelOptions = {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.primary_user_agent': o.userAgent,
+      // nothing here reads channelz: no per-call bookkeeping for it
+      'grpc.enable_channelz': 0,
+    };
+    if (o.compression) options['grpc.default_compression_algorithm'] = 2; // gzip, as fortio's UseCompressor(gzip.Name)
+    if (o.authority !== '') {
+      options['grpc.default_authority'] = o.authority;
+      // fortio's WithAuthority leaves the TLS server name to the target unless -cert-override; grpc-js ties SNI to the authority
+      if (o.tls) options['grpc.ssl_target_name_override'] = targetHost(o.target);
+    }
+    this.#client = new grpc.Client(o.target, credentials(o.tls), options);
+    this.#metadata = new grpc.Metadata();
+    for (const [k, v] of o.metadata) this.#metadata.add(k, v);
+  }
+
+  #unary<T>(path: string, req: Buffer, decode: (b: Buffer) => T): Promise<GrpcCallOutcome<T>> {
+    return new Promise((resolve) => {
+      const call = this.#client.makeUnaryRequest<Buffer, Buffer>(path, id, id, req, this.#metadata, {}, (err, res) => {
+        this.#calls.delete(call);
+        if (err) {
+          resolve({ ok: false, code: err.code, error: goStatusText(err.code, cleanDetails(err.details)) });
+          return;
+        }
+        try {
+          resolve({ ok: true, reply: decode(res as Buffer) });
+        } catch (e) {
+          resolve({ ok: false, code: grpc.status.INTERNAL, error: goStatusText(grpc.status.INTERNAL, `grpc: failed to unmarshal the received message: ${(e as Error).message}`) });
+        }
+      });
+      this.#calls.add(call);
+    });
+  }
+
+  ping(msg: Partial<PingMessageValue>): Promise<GrpcCallOutcome<PingMessageValue>> {
+    return this.#unary('/fgrpc.PingServer/Ping', encodePing(msg), decodePing);
+  }
+
+  /** The health status name (SERVING, NOT_SERVING, …) of `service`. */
+  health(service: string): Promise<GrpcCallOutcome<string>> {
+    return this.#unary('/grpc.health.v1.Health/Check', encodeHealthRequest(service), (b) => {
+      const s = decodeHealthResponse(b);
+      return SERVING_STATUS_NAMES[s] ?? String(s);
+    });
+  }
+
+  /** Cancels the calls in flight (a forced stop): they settle at once as Canceled. */
+  cancelAll(): void {
+    for (const c of this.#calls) c.cancel();
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}
