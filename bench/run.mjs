@@ -6,7 +6,7 @@
  * are taken inside a round (tools back to back under the same noise) and their median is judged
  * against issue 18's targets. docs/benchmarks.md has the method and the figures.
  *
- *   node bench/run.mjs [--quick] [--rounds N] [--seconds S] [--rows ka1,close4,...,h2 (or h2tls16,h2c16)]
+ *   node bench/run.mjs [--quick] [--rounds N] [--seconds S] [--rows ka1,close4,...,h2 (or h2tls16,h2c16),grpc (or grpc-ping1,...)]
  *                      [--tools tripbench,fortio,wrk,autocannon] [--json FILE] [--no-rss-check]
  *                      [--tripbench-bin PATH] [--tripbench-args "-workers 2"] [--pin none|same|split]
  *                      [--baseline PATH (another build's bin/tripbench.js, as tool "baseline")]
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { haveGnuTime, loadavg, median, runMeasured } from './lib/procs.mjs';
 import { haveNginx, startNginx, startProbe } from './lib/targets.mjs';
+import { GRPC_ROWS, runGrpcBench } from './grpc.mjs';
 import { H2_ROWS, benchH2 } from './h2.mjs';
 import { WRK, fortioVersion, makeTools, versionOf } from './lib/tools.mjs';
 
@@ -63,11 +64,13 @@ const ROWS = [
   { id: 'rate', label: '-qps 10000 -c 16: CPU per call', c: 16, keepAlive: true, qps: 10000, seconds: Math.max(seconds, quick ? 2 : 10) },
   { id: 'empty', label: 'near-empty run -n 16 -c 1', c: 1, keepAlive: true, n: 16, probe: true },
 ];
-const wantRows = new Set((opt.rows ?? env['BENCH_ROWS'] ?? [...ROWS, ...H2_ROWS].map((r) => r.id).join(',')).split(','));
+const wantRows = new Set((opt.rows ?? env['BENCH_ROWS'] ?? [...ROWS, ...H2_ROWS, ...GRPC_ROWS].map((r) => r.id).join(',')).split(','));
 const rows = ROWS.filter((r) => wantRows.has(r.id));
 // `h2` selects every HTTP/2 row (bench/h2.mjs)
 const h2Rows = H2_ROWS.filter((r) => wantRows.has(r.id) || wantRows.has('h2'));
-for (const id of wantRows) if (![...ROWS, ...H2_ROWS].some((r) => r.id === id) && id !== 'h2') throw new Error(`--rows: unknown row ${id}`);
+// `grpc` selects every gRPC row (bench/grpc.mjs)
+const grpcRows = GRPC_ROWS.filter((r) => wantRows.has(r.id) || wantRows.has('grpc'));
+for (const id of wantRows) if (![...ROWS, ...H2_ROWS, ...GRPC_ROWS].some((r) => r.id === id) && id !== 'h2' && id !== 'grpc') throw new Error(`--rows: unknown row ${id}`);
 const RPS_ROWS = new Set(['ka1', 'ka16', 'ka64', 'close1', 'close4', 'close16', 'breaker']);
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -295,9 +298,17 @@ async function main() {
     }
     const h2 = h2Rows.length === 0 ? null : await benchH2({ rows: h2Rows, rounds, seconds, names, tools, out, pinned, pinServer: PIN.server, root: ROOT });
     if (h2 !== null) out(`load average at the end of the h2 rows: ${loadavg()}`);
+    let grpc = null;
+    if (grpcRows.length > 0) {
+      out('');
+      grpc = names.includes('fortio')
+        ? await runGrpcBench({ rows: grpcRows, rounds, seconds, out, tripbenchBin: resolve(opt['tripbench-bin'] ?? join(ROOT, 'bin', 'tripbench.js')) })
+        : (out('SKIP gRPC rows: fortio is both their target server and their peer, and it is not measured in this run'), null);
+      out(`load average at the end of the gRPC rows: ${loadavg()}`);
+    }
 
     if (opt.json) {
-      const doc = { date: new Date().toISOString(), machine, rounds, seconds, quick, pin: opt.pin, tools: names, skipped, loads, raw, summary, checks, ratios: Object.fromEntries(ratios), rssCheck, h2 };
+      const doc = { date: new Date().toISOString(), machine, rounds, seconds, quick, pin: opt.pin, tools: names, skipped, loads, raw, summary, checks, ratios: Object.fromEntries(ratios), rssCheck, h2, grpc };
       writeFileSync(opt.json, `${JSON.stringify(doc, null, 2)}\n`);
       out(`figures saved to ${opt.json}`);
     }
