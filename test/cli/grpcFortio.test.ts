@@ -10,16 +10,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { refusedPort } from '../helpers/servers.js';
-import { needTool } from '../helpers/tools.js';
+import { needFortio } from '../helpers/tools.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { startPingServer, type GrpcServerHandle } from '../../src/grpc/pingServer.js';
 
-const FORTIO_PATH = fileURLToPath(new URL('../../../shared/tools/fortio/fortio', import.meta.url));
-const fortio = needTool(FORTIO_PATH, 'none: the real fortio v1.33.0 binary is ../shared/tools/fortio/fortio');
+const fortio = needFortio();
 
 const dir = mkdtempSync(join(tmpdir(), 'tb-grpcfortio-'));
 let fortioServer: ChildProcess | undefined;

@@ -11,7 +11,7 @@ import { runServer } from '../../src/cli/server.js';
 import type { TargetHandle } from '../../src/rehearsal/index.js';
 import { runCli } from '../helpers/cli.js';
 import { makeMtlsFiles, type MtlsFiles } from '../helpers/testCerts.js';
-import { needTool } from '../helpers/tools.js';
+import { needFortio } from '../helpers/tools.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 interface Running { url: string; out: string[]; stop: () => Promise<number> }
@@ -163,7 +163,7 @@ describe('bad server TLS flags: one line naming the flag, exit 1', () => {
 });
 
 // fortio itself as the client (v1.33 in /work/shared/tools; FORTIO_BIN or `fortio` on PATH elsewhere).
-const FORTIO = needTool([...(process.env['FORTIO_BIN'] ? [process.env['FORTIO_BIN']] : []), 'fortio', '/work/shared/tools/fortio/fortio'], 'fortio (no Debian package: FORTIO_BIN=/path/to/fortio)');
+const FORTIO = needFortio();
 
 describe('the real fortio client against tripbench server -mtls', () => {
   let s: Running;

@@ -13,6 +13,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The CI switch: a test whose tool is missing fails instead of skipping. */
 export const REQUIRE_TOOLS = process.env['TRIPBENCH_REQUIRE_TOOLS'] === '1';
@@ -52,7 +53,7 @@ export function findExecutable(name: string): string | undefined {
  * names: the executable, or alternatives tried in order (an absolute path is taken as is);
  * debianPackage: what to `apt-get install` for it.
  */
-export function needTool(names: string | readonly string[], debianPackage: string): Tool {
+export function needTool(names: string | readonly string[], debianPackage: string, install?: string): Tool {
   const list = typeof names === 'string' ? [names] : names;
   let found: string | undefined;
   let name = list[0] ?? '';
@@ -65,7 +66,7 @@ export function needTool(names: string | readonly string[], debianPackage: strin
   }
   const missing = found
     ? ''
-    : `${list.join(' or ')} is not installed (apt-get install -y ${debianPackage}; .ci/run installs it)` +
+    : `${list.join(' or ')} is not installed (${install ?? `apt-get install -y ${debianPackage}; .ci/run installs it`})` +
       (REQUIRE_TOOLS ? ' and TRIPBENCH_REQUIRE_TOOLS=1 requires it' : '');
   return {
     name,
@@ -77,4 +78,15 @@ export function needTool(names: string | readonly string[], debianPackage: strin
     },
     title: (text) => (found || REQUIRE_TOOLS ? text : `${text} (SKIPPED: ${missing})`),
   };
+}
+
+/**
+ * The real fortio (the peer of the side-by-side tests). It has no Debian package: FORTIO_BIN,
+ * else `fortio` on PATH, else the copy these machines keep beside the checkout
+ * (../shared/tools/fortio/fortio, v1.33.0).
+ */
+export function needFortio(): Tool {
+  const beside = fileURLToPath(new URL('../../../shared/tools/fortio/fortio', import.meta.url));
+  const env = process.env['FORTIO_BIN'];
+  return needTool([...(env ? [env] : []), 'fortio', beside, '/work/shared/tools/fortio/fortio'], '', 'no Debian package: set FORTIO_BIN=/path/to/fortio or put fortio on PATH');
 }
