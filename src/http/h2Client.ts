@@ -38,6 +38,10 @@ const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connecti
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
+function closedEarly(): Error {
+  return Object.assign(new Error('stream closed before the response ended'), { code: 'ERR_HTTP2_STREAM_CANCEL' });
+}
+
 interface Call {
   stream: http2.ClientHttp2Stream | null;
   session: http2.ClientHttp2Session | null;
@@ -59,6 +63,8 @@ export class H2Client extends ClientBase {
   #session: http2.ClientHttp2Session | null = null;
   #socket: net.Socket | null = null;
   #call: Call | null = null;
+  /** The connection's socket error: a session can end its streams without passing it on. */
+  #socketError: Error | null = null;
   /** Set when the TLS server did not choose h2: every call goes to the undici client. */
   #fallback: HttpClient | null = null;
 
@@ -178,7 +184,11 @@ export class H2Client extends ClientBase {
         socket.destroy();
         fail(err, dest);
       };
+      this.#socketError = null;
       socket.once('error', onError);
+      socket.on('error', (err: Error) => {
+        this.#socketError = err;
+      });
       socket.once(tlsOpts !== null ? 'secureConnect' : 'connect', () => {
         socket.removeListener('error', onError);
         this.recordConnectTime(t0);
@@ -253,7 +263,7 @@ export class H2Client extends ClientBase {
     stream.on('end', () => this.#onEnd(call));
     stream.on('error', (err) => this.#onStreamError(call, err));
     stream.on('close', () => {
-      if (!call.settled) this.#onStreamError(call, Object.assign(new Error('stream closed before the response ended'), { code: 'ERR_HTTP2_STREAM_CANCEL' }));
+      if (!call.settled) this.#onStreamError(call, this.#socketError ?? closedEarly());
     });
     if (body !== null) stream.end(body);
   }
@@ -273,6 +283,11 @@ export class H2Client extends ClientBase {
 
   #onEnd(call: Call): void {
     if (call.settled) return;
+    if (!call.final) {
+      // a session that dies without an error (TLS 1.3 peer refusing our certificate, EOF) ends its streams
+      this.#onStreamError(call, this.#socketError ?? closedEarly());
+      return;
+    }
     this.#settle(call, call.code, call.headBytes + call.bodyBytes, call.final ? call.headBytes : 0, this.o.keepAlive);
   }
 
