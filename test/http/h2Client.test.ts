@@ -170,3 +170,11 @@ describe('-h2 client (node:http2)', () => {
     }
   });
 });
+
+describe('h2HeadLength', () => {
+  it('is the length of the head headBuffer rebuilds (the undici client method)', async () => {
+    const { h2HeadBuffer, h2HeadLength } = await import('../../src/http/rebuiltHead.js');
+    const h = { ':status': 200, 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'content-length': '9' } as unknown as http2.IncomingHttpHeaders;
+    expect(h2HeadLength(h)).toBe(h2HeadBuffer(200, h).length);
+  });
+});
