@@ -46,7 +46,6 @@ interface Call {
   stream: http2.ClientHttp2Stream | null;
   session: http2.ClientHttp2Session | null;
   reused: boolean;
-  connectFailed: boolean;
   timedOut: boolean;
   headBytes: number;
   bodyBytes: number;
@@ -135,7 +134,6 @@ export class H2Client extends ClientBase {
       stream: null,
       session: null,
       reused: false,
-      connectFailed: false,
       timedOut: false,
       headBytes: 0,
       bodyBytes: 0,
@@ -166,7 +164,6 @@ export class H2Client extends ClientBase {
       if (call.settled) return; // the deadline already reported it
       const text = call.timedOut ? `i/o timeout after ${this.o.timeoutMs}ms` : errorText(err);
       logConnectError(this.ctx.threadId, dest, text);
-      call.connectFailed = true;
       this.errorKind = call.timedOut ? 'timeout' : errorKindOf(err);
       this.errorText = text;
       this.#settle(call, -1, 0, 0, false);
@@ -322,7 +319,6 @@ export class H2Client extends ClientBase {
       s?.destroy();
       const text = `i/o timeout after ${this.o.timeoutMs}ms`;
       logConnectError(this.ctx.threadId, this.dest !== '' ? this.dest : `${this.host}:${this.port}`, text);
-      call.connectFailed = true;
       this.errorKind = 'timeout';
       this.errorText = text;
       this.#settle(call, -1, 0, 0, false);
