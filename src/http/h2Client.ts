@@ -18,6 +18,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
+import * as log from '../shared/log.js';
 import type { CallOutcome, ClientContext, HttpClient } from './client.js';
 import { logConnectError, logDeadSocket, logNonOk, logReadError } from './clientLog.js';
 import { ClientBase, formatDest } from './clientBase.js';
@@ -71,6 +72,7 @@ export class H2Client extends ClientBase {
     super(o, ctx);
     const t = this.tpl.target;
     this.#servername = /^[\d.]+$|:/.test(t.hostname) ? undefined : t.hostname;
+    if (o.http10) log.warn('-http1.0 is only supported by the fast client, ignored', { url: o.url });
     let authority = t.authority;
     const h: http2.OutgoingHttpHeaders = {};
     for (const [k, v] of this.tpl.headers) {
