@@ -61,10 +61,11 @@ export class HttpRunnable implements ThreadRunnable {
  * (~650 B: promises, the write request, results) all dies young, yet V8 keeps doubling the young
  * generation as a max-qps run goes on: 73 MB of RSS after 5 s, 93 MB after 60 s at c=16. Capped
  * at 6 MB, RSS stays flat with no measurable change in calls/s. undici allocates far more and lost
- * ~15 % of its calls/s with the cap, so it keeps V8's default.
+ * ~15 % of its calls/s with the cap, so it keeps V8's default. The -h2 client (node:http2) takes
+ * the cap: 114 -> 89 MB peak RSS in a 5 s c=16 run, calls/s no lower (docs/benchmarks.md).
  */
 export function workerResourceLimits(o: HttpOptions): ResourceLimits | undefined {
-  return usesLeanClient(o) ? { maxYoungGenerationSizeMb: 6 } : undefined;
+  return usesLeanClient(o) || o.h2 ? { maxYoungGenerationSizeMb: 6 } : undefined;
 }
 
 /** RunnableModule entry point: `options` are the structured-clone copy of the main thread's HttpOptions. */

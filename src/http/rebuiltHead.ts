@@ -2,6 +2,7 @@
  * A response head rebuilt from what undici hands over (status, reason, raw header list), for
  * HTTP/2 and as a fallback: fortio's header size and curl's head need bytes undici does not keep.
  */
+import type { IncomingHttpHeaders } from 'node:http2';
 import type { Dispatcher } from 'undici';
 
 export type RawHeaders = Dispatcher.DispatchController['rawHeaders'];
@@ -46,4 +47,36 @@ export function hasFraming(raw: RawHeaders): boolean {
     if (name === 'transfer-encoding' && /chunked\s*$/i.test(String(raw[i + 1]))) return true;
   }
   return false;
+}
+
+/** node:http2's response headers as undici handed them over for h2: no reason phrase, no :status. */
+function h2Raw(h: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name of Object.keys(h)) {
+    if (name === ':status') continue;
+    const v = h[name];
+    if (Array.isArray(v)) for (const one of v) raw.push(name, one);
+    else if (v !== undefined) raw.push(name, String(v));
+  }
+  return raw;
+}
+
+/**
+ * The h2 head size by headLength's method (the undici client's for h2), so both agree; summed
+ * in place: it runs once per call.
+ */
+export function h2HeadLength(h: IncomingHttpHeaders): number {
+  let n = 9 + 3 + 2 + 2;
+  for (const name of Object.keys(h)) {
+    if (name === ':status') continue;
+    const v = h[name];
+    const nameLen = Buffer.byteLength(name);
+    if (Array.isArray(v)) for (const one of v) n += nameLen + 2 + Buffer.byteLength(one) + 2;
+    else if (v !== undefined) n += nameLen + 2 + Buffer.byteLength(String(v)) + 2;
+  }
+  return n;
+}
+
+export function h2HeadBuffer(code: number, h: IncomingHttpHeaders): Buffer {
+  return headBuffer(code, '', h2Raw(h));
 }

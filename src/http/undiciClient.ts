@@ -1,5 +1,6 @@
 /**
- * The client for https://, -stdclient and -h2: one undici `Client` (one connection, pipelining 1)
+ * The client for https:// and -stdclient (and -h2's HTTP/1.1 fallback when a TLS server does not
+ * choose h2: h2Client.ts serves -h2 otherwise): one undici `Client` (one connection, pipelining 1)
  * driven through `dispatch()` with a handler that only counts. It follows the lean client's rules
  * so both give the same (code, size, headerSize), sockets and -1 kinds on the same run:
  * - sockets are counted in our connector (every attempt, failed ones too), which also resolves

@@ -94,10 +94,11 @@ describe.each(['lean', 'undici'])('HttpRunnable (%s)', (kind) => {
 });
 
 describe('workerResourceLimits', () => {
-  it('caps the young generation of lean-client workers only', () => {
+  it('caps the young generation of lean-client and -h2 workers, not undici ones', () => {
     const o = (extra = {}) => makeHttpOptions({ url: 'http://127.0.0.1:1/', ...extra }).options;
     expect(runnableModule.workerResourceLimits(o())).toEqual({ maxYoungGenerationSizeMb: 6 });
     expect(runnableModule.workerResourceLimits(o({ stdClient: true }))).toBeUndefined();
     expect(runnableModule.workerResourceLimits(makeHttpOptions({ url: 'https://127.0.0.1:1/' }).options)).toBeUndefined();
+    expect(runnableModule.workerResourceLimits(makeHttpOptions({ url: 'https://127.0.0.1:1/', h2: true }).options)).toEqual({ maxYoungGenerationSizeMb: 6 });
   });
 });

@@ -1,4 +1,4 @@
-/** What only the undici client does: TLS, HTTP/2 over TLS, h2c. */
+/** What only the undici client does (TLS), and -h2 (now src/http/h2Client.ts) on the same servers: h2 over TLS, h2c. */
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -95,7 +95,7 @@ describe('undici client over TLS', () => {
   });
 });
 
-describe('undici client with -h2', () => {
+describe('-h2 (the node:http2 client) on the same servers', () => {
   it('speaks h2 over TLS on one connection', async () => {
     const srv = await listen(http2.createSecureServer({ key: TEST_KEY, cert: TEST_CERT }, (q, r) => okHandler(q, r)), 'https', 'session');
     const { codes, stats } = await runnableCalls({ url: srv.url, insecure: true, h2: true }, 5);
