@@ -5,7 +5,7 @@
  * among channels to the same target, and `-c` would not mean connections.
  */
 import * as grpc from '@grpc/grpc-js';
-import { decodeHealthResponse, decodePing, encodeHealthRequest, encodePing, SERVING_STATUS_NAMES, type PingMessageValue } from './messages.js';
+import { checkPing, decodeHealthResponse, decodePing, encodeHealthRequest, encodePing, SERVING_STATUS_NAMES, type PingMessageValue } from './messages.js';
 import { goStatusText } from './goStatus.js';
 import { targetHost, type GrpcTls } from './options.js';
 
@@ -20,6 +20,21 @@ export interface GrpcConnectionOptions {
 
 /** A call's outcome: a reply, or grpc-go's error text and the gRPC status code. */
 export type GrpcCallOutcome<T> = { ok: true; reply: T } | { ok: false; code: number; error: string };
+
+export const PING_PATH = '/fgrpc.PingServer/Ping';
+export const HEALTH_PATH = '/grpc.health.v1.Health/Check';
+
+/** A health reply as its status name (SERVING, NOT_SERVING, …). */
+export function healthStatusName(b: Buffer): string {
+  const s = decodeHealthResponse(b);
+  return SERVING_STATUS_NAMES[s] ?? String(s);
+}
+
+/** A ping reply checked, not built: a load counts it SERVING and reads nothing of it. */
+export function pingServing(b: Buffer): string {
+  checkPing(b);
+  return 'SERVING';
+}
 
 const id = (b: Buffer): Buffer => b;
 
@@ -62,7 +77,11 @@ export class GrpcConnection {
     for (const [k, v] of o.metadata) this.#metadata.add(k, v);
   }
 
-  #unary<T>(path: string, req: Buffer, decode: (b: Buffer) => T): Promise<GrpcCallOutcome<T>> {
+  /**
+   * One unary call of an already serialised request: a load thread sends the same message every
+   * call (fortio's reqP/reqH), so it encodes it once.
+   */
+  unary<T>(path: string, req: Buffer, decode: (b: Buffer) => T): Promise<GrpcCallOutcome<T>> {
     return new Promise((resolve) => {
       const call = this.#client.makeUnaryRequest<Buffer, Buffer>(path, id, id, req, this.#metadata, {}, (err, res) => {
         this.#calls.delete(call);
@@ -81,15 +100,12 @@ export class GrpcConnection {
   }
 
   ping(msg: Partial<PingMessageValue>): Promise<GrpcCallOutcome<PingMessageValue>> {
-    return this.#unary('/fgrpc.PingServer/Ping', encodePing(msg), decodePing);
+    return this.unary(PING_PATH, encodePing(msg), decodePing);
   }
 
   /** The health status name (SERVING, NOT_SERVING, …) of `service`. */
   health(service: string): Promise<GrpcCallOutcome<string>> {
-    return this.#unary('/grpc.health.v1.Health/Check', encodeHealthRequest(service), (b) => {
-      const s = decodeHealthResponse(b);
-      return SERVING_STATUS_NAMES[s] ?? String(s);
-    });
+    return this.unary(HEALTH_PATH, encodeHealthRequest(service), healthStatusName);
   }
 
   /** Cancels the calls in flight (a forced stop): they settle at once as Canceled. */
