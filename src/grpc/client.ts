@@ -36,7 +36,8 @@ export function pingServing(b: Buffer): string {
   return 'SERVING';
 }
 
-const id = (b: Buffer): Buffer => b;
+type ChannelCall = ReturnType<grpc.Channel['createCall']>;
+const ignore = (): void => undefined;
 
 /** grpc-js details without its empty `Resolution note:` tail and the doubled `Error: ` of a wrapped socket error. */
 function cleanDetails(d: string): string {
@@ -57,7 +58,8 @@ function credentials(tls: GrpcTls | null): grpc.ChannelCredentials {
 export class GrpcConnection {
   readonly #client: grpc.Client;
   readonly #metadata: grpc.Metadata;
-  readonly #calls = new Set<grpc.ClientUnaryCall>();
+  readonly #channel: grpc.Channel;
+  readonly #calls = new Set<ChannelCall>();
 
   constructor(o: GrpcConnectionOptions) {
     const options: grpc.ChannelOptions = {
@@ -73,28 +75,51 @@ export class GrpcConnection {
       if (o.tls) options['grpc.ssl_target_name_override'] = targetHost(o.target);
     }
     this.#client = new grpc.Client(o.target, credentials(o.tls), options);
+    this.#channel = this.#client.getChannel() as grpc.Channel;
     this.#metadata = new grpc.Metadata();
     for (const [k, v] of o.metadata) this.#metadata.add(k, v);
   }
 
   /**
    * One unary call of an already serialised request: a load thread sends the same message every
-   * call (fortio's reqP/reqH), so it encodes it once.
+   * call (fortio's reqP/reqH), so it encodes it once. Made on the channel's call (what
+   * Client.makeUnaryRequest does under its interceptor layer, which has no interceptor here):
+   * the same start, startRead, message, half-close order and the same unary checks, without the
+   * per-call ClientUnaryCall emitter, interceptor chain and caller-stack Error (docs/benchmarks.md, "gRPC").
    */
   unary<T>(path: string, req: Buffer, decode: (b: Buffer) => T): Promise<GrpcCallOutcome<T>> {
     return new Promise((resolve) => {
-      const call = this.#client.makeUnaryRequest<Buffer, Buffer>(path, id, id, req, this.#metadata, {}, (err, res) => {
-        this.#calls.delete(call);
-        if (err) {
-          resolve({ ok: false, code: err.code, error: goStatusText(err.code, cleanDetails(err.details)) });
-          return;
-        }
-        try {
-          resolve({ ok: true, reply: decode(res as Buffer) });
-        } catch (e) {
-          resolve({ ok: false, code: grpc.status.INTERNAL, error: goStatusText(grpc.status.INTERNAL, `grpc: failed to unmarshal the received message: ${(e as Error).message}`) });
-        }
+      const call = this.#channel.createCall(path, Infinity, undefined, null, undefined);
+      let reply: Buffer | null = null;
+      let settled = false;
+      call.start(this.#metadata, {
+        onReceiveMetadata: ignore,
+        onReceiveMessage: (m: Buffer) => {
+          if (reply !== null) call.cancelWithStatus(grpc.status.UNIMPLEMENTED, 'Too many responses received');
+          reply = m;
+        },
+        onReceiveStatus: (st: grpc.StatusObject) => {
+          if (settled) return;
+          settled = true;
+          this.#calls.delete(call);
+          if (st.code !== grpc.status.OK) {
+            resolve({ ok: false, code: st.code, error: goStatusText(st.code, cleanDetails(st.details)) });
+            return;
+          }
+          if (reply === null) {
+            resolve({ ok: false, code: grpc.status.UNIMPLEMENTED, error: goStatusText(grpc.status.UNIMPLEMENTED, 'No message received') });
+            return;
+          }
+          try {
+            resolve({ ok: true, reply: decode(reply) });
+          } catch (e) {
+            resolve({ ok: false, code: grpc.status.INTERNAL, error: goStatusText(grpc.status.INTERNAL, `grpc: failed to unmarshal the received message: ${(e as Error).message}`) });
+          }
+        },
       });
+      call.startRead();
+      call.sendMessageWithContext({}, req);
+      call.halfClose();
       this.#calls.add(call);
     });
   }
@@ -110,7 +135,7 @@ export class GrpcConnection {
 
   /** Cancels the calls in flight (a forced stop): they settle at once as Canceled. */
   cancelAll(): void {
-    for (const c of this.#calls) c.cancel();
+    for (const c of this.#calls) c.cancelWithStatus(grpc.status.CANCELLED, 'Cancelled on client');
   }
 
   close(): void {
