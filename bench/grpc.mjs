@@ -6,6 +6,7 @@
  * ratios are taken inside a round, as bench/run.mjs does for HTTP.
  *
  *   node bench/grpc.mjs [--quick] [--rounds N] [--seconds S] [--json FILE]
+ *                       [--baseline PATH (another build's bin/tripbench.js, as tool "baseline")]
  *   env: BENCH_SECONDS, BENCH_ROUNDS, FORTIO_BIN (else fortio on PATH)
  */
 import { writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ function parseGrpcJson(stdout) {
  * Runs the gRPC rows and returns { raw, summary, ratios }; `out` prints a line. The caller (bench/run.mjs
  * or this file's main) owns the rounds and seconds so every row of a run uses the same settings.
  */
-export async function runGrpcBench({ rounds, seconds, out, tripbenchBin = join(ROOT, 'bin', 'tripbench.js'), rows = GRPC_ROWS }) {
+export async function runGrpcBench({ rounds, seconds, out, tripbenchBin = join(ROOT, 'bin', 'tripbench.js'), baselineBin = null, rows = GRPC_ROWS }) {
   const fortio = findFortio();
   if (fortio.why) {
     out(`SKIP gRPC rows: the target and peer are fortio's: ${fortio.why}`);
@@ -54,6 +55,8 @@ export async function runGrpcBench({ rounds, seconds, out, tripbenchBin = join(R
   const tools = {
     tripbench: [process.execPath, (row) => [tripbenchBin, ...loadArgs(row, seconds, target)]],
     fortio: [fortio.bin, (row) => loadArgs(row, seconds, target)],
+    // another build (e.g. main's) in the same rounds: a before/after that the machine's load cannot skew
+    ...(baselineBin ? { baseline: [process.execPath, (row) => [baselineBin, ...loadArgs(row, seconds, target)]] } : {}),
   };
   const names = Object.keys(tools);
   const raw = [];
@@ -79,27 +82,40 @@ export async function runGrpcBench({ rounds, seconds, out, tripbenchBin = join(R
   const med = (row, tool, key) => median(raw.filter((m) => m.row === row && m.tool === tool).map((m) => m[key]));
   const summary = [];
   const ratios = {};
-  out('gRPC medians (tripbench / fortio, median of per-round ratios):');
-  for (const row of rows) {
+  /** The median over rounds of a's/b's `key`, each ratio taken inside one round. */
+  const ratioIn = (row, a, b, key) => {
     const per = [];
     for (let r = 1; r <= rounds; r++) {
-      const a = raw.find((m) => m.row === row.id && m.tool === 'tripbench' && m.round === r);
-      const b = raw.find((m) => m.row === row.id && m.tool === 'fortio' && m.round === r);
-      if (a && b && b.rps > 0) per.push(a.rps / b.rps);
+      const x = raw.find((m) => m.row === row && m.tool === a && m.round === r);
+      const y = raw.find((m) => m.row === row && m.tool === b && m.round === r);
+      if (x && y && y[key] > 0) per.push(x[key] / y[key]);
     }
-    const ratio = per.length > 0 ? median(per) : null;
-    ratios[`${row.label}: calls/s / fortio`] = { value: ratio, perRound: per };
+    return { value: per.length > 0 ? median(per) : null, perRound: per };
+  };
+  const fr = (r) => (r.value === null ? 'n/a' : r.value.toFixed(3));
+  out('gRPC medians (tripbench / fortio, median of per-round ratios):');
+  for (const row of rows) {
+    const ratio = ratioIn(row.id, 'tripbench', 'fortio', 'rps');
+    ratios[`${row.label}: calls/s / fortio`] = ratio;
     for (const tool of names) summary.push({ row: row.id, label: row.label, tool, rps: med(row.id, tool, 'rps'), p50: med(row.id, tool, 'p50'), p99: med(row.id, tool, 'p99'), cpuPerCallUs: med(row.id, tool, 'cpuPerCallUs'), rssMb: med(row.id, tool, 'rssMb') });
     const us = (x) => `${(x * 1e6).toFixed(0)}us`;
-    const t = summary.at(-2);
-    const f = summary.at(-1);
-    out(`  ${row.label.padEnd(22)} tripbench ${t.rps.toFixed(0).padStart(7)}/s p50 ${us(t.p50)} p99 ${us(t.p99)}   fortio ${f.rps.toFixed(0).padStart(7)}/s p50 ${us(f.p50)} p99 ${us(f.p99)}   ratio ${ratio === null ? 'n/a' : ratio.toFixed(3)}`);
+    const t = summary.find((m) => m.row === row.id && m.tool === 'tripbench');
+    const f = summary.find((m) => m.row === row.id && m.tool === 'fortio');
+    out(`  ${row.label.padEnd(22)} tripbench ${t.rps.toFixed(0).padStart(7)}/s p50 ${us(t.p50)} p99 ${us(t.p99)} ${t.cpuPerCallUs.toFixed(0)}us CPU/call   fortio ${f.rps.toFixed(0).padStart(7)}/s p50 ${us(f.p50)} p99 ${us(f.p99)} ${f.cpuPerCallUs.toFixed(0)}us CPU/call   ratio ${fr(ratio)}`);
+    if (baselineBin) {
+      const b = summary.find((m) => m.row === row.id && m.tool === 'baseline');
+      const rps = ratioIn(row.id, 'tripbench', 'baseline', 'rps');
+      const cpu = ratioIn(row.id, 'tripbench', 'baseline', 'cpuPerCallUs');
+      ratios[`${row.label}: calls/s / baseline`] = rps;
+      ratios[`${row.label}: CPU/call / baseline`] = cpu;
+      out(`  ${''.padEnd(22)} baseline  ${b.rps.toFixed(0).padStart(7)}/s p50 ${us(b.p50)} p99 ${us(b.p99)} ${b.cpuPerCallUs.toFixed(0)}us CPU/call RSS ${b.rssMb.toFixed(0)} MB (tripbench RSS ${t.rssMb.toFixed(0)} MB)   calls/s ratio ${fr(rps)}, CPU/call ratio ${fr(cpu)}`);
+    }
   }
   return { raw, summary, ratios };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values: opt } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' } } });
+  const { values: opt } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, baseline: { type: 'string' } } });
   const rounds = Number(opt.rounds ?? process.env['BENCH_ROUNDS'] ?? (opt.quick ? 1 : 3));
   const seconds = Number(opt.seconds ?? process.env['BENCH_SECONDS'] ?? (opt.quick ? 2 : 5));
   const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -107,7 +123,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     out('SKIP gRPC rows: /usr/bin/time not found (apt-get install time)');
     process.exit(1);
   }
-  runGrpcBench({ rounds, seconds, out })
+  runGrpcBench({ rounds, seconds, out, baselineBin: opt.baseline ? resolve(opt.baseline) : null })
     .then((res) => {
       if (opt.json) writeFileSync(opt.json, `${JSON.stringify({ date: new Date().toISOString(), rounds, seconds, ...res }, null, 2)}\n`);
     })

@@ -302,7 +302,7 @@ async function main() {
     if (grpcRows.length > 0) {
       out('');
       grpc = names.includes('fortio')
-        ? await runGrpcBench({ rows: grpcRows, rounds, seconds, out, tripbenchBin: resolve(opt['tripbench-bin'] ?? join(ROOT, 'bin', 'tripbench.js')) })
+        ? await runGrpcBench({ rows: grpcRows, rounds, seconds, out, tripbenchBin: resolve(opt['tripbench-bin'] ?? join(ROOT, 'bin', 'tripbench.js')), baselineBin: opt.baseline ? resolve(opt.baseline) : null })
         : (out('SKIP gRPC rows: fortio is both their target server and their peer, and it is not measured in this run'), null);
       out(`load average at the end of the gRPC rows: ${loadavg()}`);
     }

@@ -8,13 +8,16 @@
  */
 import type { CallResult, ThreadRunnable } from '../engine/runnable.js';
 import { error as logError, warn } from '../shared/log.js';
-import { GrpcConnection, type GrpcCallOutcome } from './client.js';
+import { GrpcConnection, HEALTH_PATH, healthStatusName, PING_PATH, pingServing } from './client.js';
+import { encodeHealthRequest, encodePing } from './messages.js';
 import type { GrpcLoadOptions } from './options.js';
 import { newGrpcThreadStats, type GrpcThreadStats } from './stats.js';
 
 /** fgrpc.Error: the RetCodes key of a failed call. */
 export const GRPC_ERROR = 'ERROR';
 export const SERVING = 'SERVING';
+/** The result of every call answered SERVING: shared, the engine only reads it. */
+const OK: CallResult = Object.freeze({ ok: true, code: 0 });
 
 /** This worker's connections, by connection index, with the threads still using each. */
 const connections = new Map<number, { conn: GrpcConnection; users: number }>();
@@ -41,21 +44,22 @@ function release(index: number): void {
 export class GrpcRunnable implements ThreadRunnable {
   readonly stats: GrpcThreadStats = newGrpcThreadStats();
   #aborted = false;
-  readonly #ping: { seq: bigint; ts: bigint; payload: string; delayNanos: bigint };
+  /** The request, serialised once: fortio sends the same reqP/reqH every call. */
+  readonly #req: Buffer;
+  readonly #path: string;
+  /** The reply's RetCodes key: SERVING for a ping answered, else the health status name. */
+  readonly #key: (b: Buffer) => string;
 
   constructor(
     readonly threadId: number,
     readonly o: GrpcLoadOptions,
     readonly conn: GrpcConnection | null,
   ) {
-    this.#ping = { seq: BigInt(threadId), ts: BigInt(o.setupTsNs), payload: o.payload, delayNanos: BigInt(o.delayNs) };
-  }
-
-  /** The call and its RetCodes key: the status name, or ERROR with grpc-go's error text. */
-  async #call(conn: GrpcConnection): Promise<{ key: string; out: GrpcCallOutcome<unknown> }> {
-    const out: GrpcCallOutcome<unknown> = this.o.ping ? await conn.ping(this.#ping) : await conn.health(this.o.healthService);
-    if (!out.ok) return { key: GRPC_ERROR, out };
-    return { key: this.o.ping ? SERVING : (out.reply as string), out };
+    this.#req = o.ping
+      ? encodePing({ seq: BigInt(threadId), ts: BigInt(o.setupTsNs), payload: o.payload, delayNanos: BigInt(o.delayNs) })
+      : encodeHealthRequest(o.healthService);
+    this.#path = o.ping ? PING_PATH : HEALTH_PATH;
+    this.#key = o.ping ? pingServing : healthStatusName;
   }
 
   async run(warmup: boolean): Promise<CallResult> {
@@ -63,20 +67,21 @@ export class GrpcRunnable implements ThreadRunnable {
     if (warmup) {
       // fortio's first call: one per new connection, before the run, only without -n
       if (conn === null || !this.o.firstCall || this.threadId % this.o.streams !== 0) return { ok: true, code: 0 };
-      const { out } = await this.#call(conn);
+      const out = await conn.unary(this.#path, this.#req, this.#key);
       if (out.ok) return { ok: true, code: 0 };
       if (!this.o.allowInitialErrors) logError(`Error in first grpc call (ping = ${this.o.ping}) for ${this.o.destination}: ${out.error}`);
       return { ok: false, code: out.code, detail: out.error };
     }
     if (conn === null) return { ok: false, code: -1, detail: 'no connection' };
-    const { key, out } = await this.#call(conn);
+    const out = await conn.unary(this.#path, this.#req, this.#key);
     if (this.#aborted) return { ok: false, code: -1, detail: 'aborted' };
+    const key = out.ok ? out.reply : GRPC_ERROR;
     this.stats.retCodes[key] = (this.stats.retCodes[key] ?? 0) + 1;
     if (!out.ok) {
       warn(`Error making grpc call: ${out.error}`);
       return { ok: false, code: out.code, detail: out.error };
     }
-    return { ok: key === SERVING, code: 0 };
+    return key === SERVING ? OK : { ok: false, code: 0 };
   }
 
   abort(): void {

@@ -1,44 +1,14 @@
 /**
- * The messages of fortio's gRPC services, encoded with protobufjs from the types of fortio's
- * ping.proto (Apache-2.0, fortio authors) and grpc/health/v1/health.proto, declared inline:
- * the ping server and the gRPC client (load -grpc, grpcping) speak the same bytes.
+ * The messages of fortio's gRPC services, from the types of fortio's ping.proto (Apache-2.0,
+ * fortio authors) and grpc/health/v1/health.proto: the ping server and the gRPC client
+ * (load -grpc, grpcping) speak the same bytes.
+ *
+ * Written as the static code `pbjs -t static` generates, on protobufjs/minimal's Reader and
+ * Writer: the reflection build (Root.fromJSON, fromObject/toObject) cost ~35 ms of CPU at every
+ * `load -grpc` start and an object conversion per call (docs/benchmarks.md, "gRPC"). proto3 wire
+ * format as grpc-go writes it: fields at their default value are not sent.
  */
-import protobuf from 'protobufjs';
-
-const root = protobuf.Root.fromJSON({
-  nested: {
-    fgrpc: {
-      nested: {
-        PingMessage: {
-          fields: {
-            seq: { type: 'int64', id: 1 },
-            ts: { type: 'int64', id: 2 },
-            payload: { type: 'string', id: 3 },
-            delayNanos: { type: 'int64', id: 4 },
-          },
-        },
-      },
-    },
-    grpc: {
-      nested: {
-        health: {
-          nested: {
-            v1: {
-              nested: {
-                HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
-                HealthCheckResponse: { fields: { status: { type: 'int32', id: 1 } } },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-});
-
-const PingMessage = root.lookupType('fgrpc.PingMessage');
-const HealthCheckRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
-const HealthCheckResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
+import pb from 'protobufjs/minimal.js';
 
 /** fortio's PingMessage, 64-bit fields as bigint */
 export interface PingMessageValue {
@@ -51,34 +21,95 @@ export interface PingMessageValue {
 /** grpc.health.v1 ServingStatus numbers and names */
 export const SERVING_STATUS_NAMES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'SERVING', 2: 'NOT_SERVING', 3: 'SERVICE_UNKNOWN' };
 
-const big = (v: unknown): bigint => (v === undefined || v === null ? 0n : BigInt(String(v)));
+/** Field tags: (field number << 3) | wire type (0 varint, 2 length-delimited). */
+const TAG_1_VARINT = (1 << 3) | 0;
+const TAG_2_VARINT = (2 << 3) | 0;
+const TAG_1_BYTES = (1 << 3) | 2;
+const TAG_3_BYTES = (3 << 3) | 2;
+const TAG_4_VARINT = (4 << 3) | 0;
+
+const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length);
+
+/** A 64-bit varint as Long (with the `long` package) or number, read back as a signed bigint. */
+function int64(r: pb.Reader): bigint {
+  const v = r.int64() as unknown;
+  return typeof v === 'number' ? BigInt(v) : BigInt.asIntN(64, BigInt(String(v)));
+}
 
 export function encodePing(m: Partial<PingMessageValue>): Buffer {
-  const o = {
-    seq: (m.seq ?? 0n).toString(),
-    ts: (m.ts ?? 0n).toString(),
-    payload: m.payload ?? '',
-    delayNanos: (m.delayNanos ?? 0n).toString(),
-  };
-  return Buffer.from(PingMessage.encode(PingMessage.fromObject(o)).finish());
+  const w = pb.Writer.create();
+  // Writer.int64 takes a decimal string for the full 64-bit range
+  if (m.seq) w.uint32(TAG_1_VARINT).int64(m.seq.toString());
+  if (m.ts) w.uint32(TAG_2_VARINT).int64(m.ts.toString());
+  if (m.payload) w.uint32(TAG_3_BYTES).string(m.payload);
+  if (m.delayNanos) w.uint32(TAG_4_VARINT).int64(m.delayNanos.toString());
+  return toBuffer(w.finish());
 }
 
 export function decodePing(b: Buffer): PingMessageValue {
-  const o = PingMessage.toObject(PingMessage.decode(b), { longs: String }) as Record<string, unknown>;
-  return { seq: big(o['seq']), ts: big(o['ts']), payload: typeof o['payload'] === 'string' ? o['payload'] : '', delayNanos: big(o['delayNanos']) };
+  const r = pb.Reader.create(b);
+  const m: PingMessageValue = { seq: 0n, ts: 0n, payload: '', delayNanos: 0n };
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    switch (tag) {
+      case TAG_1_VARINT:
+        m.seq = int64(r);
+        break;
+      case TAG_2_VARINT:
+        m.ts = int64(r);
+        break;
+      case TAG_3_BYTES:
+        m.payload = r.string();
+        break;
+      case TAG_4_VARINT:
+        m.delayNanos = int64(r);
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  return m;
+}
+
+/**
+ * Checks a PingMessage's wire format without building it: what a load call needs of the reply
+ * (a malformed one is grpc-go's unmarshal error), without the bigint conversions.
+ */
+export function checkPing(b: Buffer): void {
+  const r = pb.Reader.create(b);
+  while (r.pos < r.len) r.skipType(r.uint32() & 7);
 }
 
 export function encodeHealthRequest(service: string): Buffer {
-  return Buffer.from(HealthCheckRequest.encode(HealthCheckRequest.fromObject({ service })).finish());
+  const w = pb.Writer.create();
+  if (service !== '') w.uint32(TAG_1_BYTES).string(service);
+  return toBuffer(w.finish());
 }
+
 export function decodeHealthRequest(b: Buffer): string {
-  const o = HealthCheckRequest.toObject(HealthCheckRequest.decode(b)) as Record<string, unknown>;
-  return typeof o['service'] === 'string' ? o['service'] : '';
+  const r = pb.Reader.create(b);
+  let service = '';
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === TAG_1_BYTES) service = r.string();
+    else r.skipType(tag & 7);
+  }
+  return service;
 }
+
 export function encodeHealthResponse(status: number): Buffer {
-  return Buffer.from(HealthCheckResponse.encode(HealthCheckResponse.fromObject({ status })).finish());
+  const w = pb.Writer.create();
+  if (status !== 0) w.uint32(TAG_1_VARINT).int32(status);
+  return toBuffer(w.finish());
 }
+
 export function decodeHealthResponse(b: Buffer): number {
-  const o = HealthCheckResponse.toObject(HealthCheckResponse.decode(b)) as Record<string, unknown>;
-  return typeof o['status'] === 'number' ? o['status'] : 0;
+  const r = pb.Reader.create(b);
+  let status = 0;
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === TAG_1_VARINT) status = r.int32();
+    else r.skipType(tag & 7);
+  }
+  return status;
 }

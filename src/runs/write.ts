@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { renderRunHtml } from '../html/runReport.js';
 import { encodeAnyFortioJson } from '../report/fortioJson.js';
 import type { FortioResult } from '../report/fortioResult.js';
-import { formatReport } from '../report/fortioText.js';
+import { isGrpcResult } from '../report/fortioGrpcResult.js';
+import { formatGrpcReport, formatReport } from '../report/fortioText.js';
 import { renderJUnit } from '../scenario/render/junit.js';
 import { renderMarkdownSummary } from '../scenario/render/markdown.js';
 import { renderVerdictsJson } from '../scenario/render/verdictsJson.js';
@@ -69,7 +70,9 @@ export async function writeStepFiles(dir: string, step: StepResult, loads: StepL
   }
   let text = printed;
   if (loads.batches.length > 1 && loads.pooled) {
-    text += `\n# ${step.label}: ${loads.batches.length} batches pooled (what the verdicts were judged on)\n${formatReport(loads.pooled, { level })}`;
+    // a gRPC result has no HTTP sizes: its text is RunGRPCTest's, as `tripbench report` prints it
+    const pooled = isGrpcResult(loads.pooled) ? formatGrpcReport(loads.pooled, { level }) : formatReport(loads.pooled, { level });
+    text += `\n# ${step.label}: ${loads.batches.length} batches pooled (what the verdicts were judged on)\n${pooled}`;
   }
   await writeFileAtomic(join(dir, stepTextFile(step.key)), text);
   files.push(stepTextFile(step.key));

@@ -39,6 +39,19 @@ describe('the run folder', () => {
     expect((await readdir(join(root, 'sc'))).every(isRunFolderName)).toBe(true);
   });
 
+  it("writes a gRPC step's pooled batches as RunGRPCTest's text, not the HTTP report's", async () => {
+    // a real pooled result of scenarios/grpc-circuit-breaking.yaml (step c2, 3 batches)
+    const g = parseFortioJson(readFileSync(new URL('./fixtures/grpc-ping-pooled.json', import.meta.url), 'utf8'), 'grpc-ping-pooled');
+    const dir = await makeRunDir(root, 'grpc', new Date());
+    const s = istioRun().steps[0] as StepResult;
+    const files = await writeStepFiles(dir, s, { batches: [g, g], pooled: g }, '# printed\n', Level.Warning);
+    expect(files).toContain(`${s.key}.txt`);
+    const text = readFileSync(join(dir, `${s.key}.txt`), 'utf8');
+    expect(text).toContain('2 batches pooled');
+    expect(text).toMatch(/^Ping SERVING : 65$/m);
+    expect(text).not.toContain('Sizes');
+  });
+
   it('reads back what the writer wrote: verdicts, and each step from the files it lists', async () => {
     const dir = await makeRunDir(root, 'roundtrip', new Date());
     const r = sample('fortio-load-p-custom-503');
