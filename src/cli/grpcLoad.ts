@@ -7,15 +7,12 @@
  */
 import type { LoadConfig } from './loadFlags.js';
 import { writeJsonAndReport } from './jsonOutput.js';
-import { loadFirstLine, loadStartLine, grpcLoadReport } from './loadOutput.js';
-import { createProgressLine } from './progress.js';
-import { installStopSignals } from './signals.js';
+import { runAttached } from './attachedRun.js';
+import { loadFirstLine, grpcLoadReport } from './loadOutput.js';
 import { grpcLoadOptions, grpcMetadata, grpcRunType, runGrpcLoad } from '../load/runGrpcLoad.js';
 import { applyShard } from '../load/shard.js';
 import { encodeFortioGrpcJson } from '../report/fortioJson.js';
-import { ExitCode } from '../shared/exitCodes.js';
-import { StartError } from '../shared/errors.js';
-import { configureLog, info } from '../shared/log.js';
+import { info } from '../shared/log.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -26,35 +23,9 @@ export async function grpcLoadCommand(cfg: LoadConfig): Promise<number> {
   const type = grpcRunType(grpc);
   info(`Starting ${type} test for ${cfg.urlTyped} with ${grpc.streams}*${run.threads < 1 ? 4 : run.threads} threads at ${run.qps > 0 ? run.qps.toFixed(1) : '-1.0'} qps, compression: ${grpc.compression}`);
 
-  const progress = createProgressLine(cfg.level, 0);
-  configureLog({ write: (line) => progress.log(line) });
-  const stop = installStopSignals((line) => progress.log(line));
-  let outcome;
-  try {
-    outcome = await runGrpcLoad({
-      run,
-      grpc,
-      metadata: grpcMetadata(cfg.http),
-      labels: cfg.labels,
-      runId: cfg.runId,
-      signal: stop.graceful,
-      forceSignal: stop.forced,
-      onStart: (plan, workers) => err(loadStartLine(plan, workers, cfg.level)),
-      onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
-      log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
-      inline: true,
-    });
-  } catch (e) {
-    progress.stop();
-    stop.dispose();
-    if (e instanceof StartError) {
-      err(`Aborting because of ${e.message}\n`);
-      return ExitCode.FAILURE;
-    }
-    throw e;
-  }
-  progress.stop();
-  stop.dispose();
+  const attached = await runAttached(cfg, 'Aborting because of ', (hooks) => runGrpcLoad({ ...hooks, run, grpc, metadata: grpcMetadata(cfg.http) }));
+  if ('exit' in attached) return attached.exit;
+  const { outcome } = attached;
   if (cfg.shard) outcome.result.Tripbench = { ...(outcome.result.Tripbench as NonNullable<typeof outcome.result.Tripbench>), Shard: `${cfg.shard.index}/${cfg.shard.count}` };
 
   return writeJsonAndReport(cfg, outcome.result, encodeFortioGrpcJson, (written) => grpcLoadReport(outcome.result, run, cfg.level, written));

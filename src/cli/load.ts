@@ -5,9 +5,7 @@
 import { FlagError, formatUsage } from './flags.js';
 import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './loadFlags.js';
 import { ExitCode } from '../shared/exitCodes.js';
-import { createProgressLine } from './progress.js';
-import { loadFirstLine, loadReport, loadStartLine } from './loadOutput.js';
-import { installStopSignals } from './signals.js';
+import { loadFirstLine, loadReport } from './loadOutput.js';
 import { checkTarget, runLoad } from '../load/runLoad.js';
 import { curl, curlExitCode } from '../http/curl.js';
 import { encodeFortioJson } from '../report/fortioJson.js';
@@ -15,8 +13,9 @@ import { netScheme } from '../http/urlScheme.js';
 import { netLoadCommand } from './netLoad.js';
 import { grpcLoadCommand } from './grpcLoad.js';
 import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
-import { StartError, UsageError, errorMessage } from '../shared/errors.js';
+import { UsageError, errorMessage } from '../shared/errors.js';
 import { writeJsonAndReport } from './jsonOutput.js';
+import { runAttached } from './attachedRun.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -122,42 +121,11 @@ export async function loadCommand(argv: string[]): Promise<number> {
   }
   for (const w of prepared.warnings) warn(w);
 
-  const progress = createProgressLine(cfg.level, 0);
-  // every line written during the run goes above the progress line, not glued to it
-  configureLog({ write: (line) => progress.log(line) });
-  const stop = installStopSignals((line) => progress.log(line));
-  let outcome;
-  try {
-    outcome = await runLoad(
-      {
-        run,
-        http: cfg.http,
-        urlTyped: cfg.urlTyped,
-        labels: cfg.labels,
-        runId: cfg.runId,
-        userCredentials: cfg.user,
-        shard: cfg.shard,
-        signal: stop.graceful,
-        forceSignal: stop.forced,
-        onStart: (plan, workers) => err(loadStartLine(plan, workers, cfg.level)),
-        onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
-        log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
-        // this thread only draws the progress line meanwhile; the logger above is the engine's log
-        inline: true,
-      },
-      prepared,
-    );
-  } catch (e) {
-    progress.stop();
-    stop.dispose();
-    if (e instanceof StartError) {
-      err(`${e.message}\n`);
-      return ExitCode.FAILURE;
-    }
-    throw e;
-  }
-  progress.stop();
-  stop.dispose();
+  const attached = await runAttached(cfg, '', (hooks) =>
+    runLoad({ ...hooks, run, http: cfg.http, urlTyped: cfg.urlTyped, userCredentials: cfg.user, shard: cfg.shard }, prepared),
+  );
+  if ('exit' in attached) return attached.exit;
+  const { outcome } = attached;
 
   return writeJsonAndReport(cfg, outcome.result, encodeFortioJson, (written) => loadReport(outcome.result, run, cfg.level, written));
 }

@@ -10,17 +10,16 @@ import { isIP } from 'node:net';
 import type { LoadConfig } from './loadFlags.js';
 import { flagNumber } from './flags.js';
 import { writeJsonAndReport } from './jsonOutput.js';
-import { loadFirstLine, loadStartLine, netLoadReport } from './loadOutput.js';
-import { createProgressLine } from './progress.js';
-import { installStopSignals } from './signals.js';
+import { runAttached } from './attachedRun.js';
+import { loadFirstLine, netLoadReport } from './loadOutput.js';
 import { netLoadOptions, runNetLoad } from '../load/runNetLoad.js';
 import { applyShard } from '../load/shard.js';
 import type { NetLoadOptions } from '../netload/options.js';
 import { encodeFortioNetJson } from '../report/fortioJson.js';
 import { ExitCode } from '../shared/exitCodes.js';
-import { StartError, errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { isLoopback } from '../shared/loopback.js';
-import { configureLog, info, warn } from '../shared/log.js';
+import { info, warn } from '../shared/log.js';
 
 const err = (s: string): void => void process.stderr.write(s);
 
@@ -55,34 +54,9 @@ export async function netLoadCommand(cfg: LoadConfig): Promise<number> {
   }
   info(`Starting ${net.proto} test for ${net.destination} with ${run.threads} threads at ${run.qps > 0 ? run.qps.toFixed(1) : '-1.0'} qps`);
 
-  const progress = createProgressLine(cfg.level, 0);
-  configureLog({ write: (line) => progress.log(line) });
-  const stop = installStopSignals((line) => progress.log(line));
-  let outcome;
-  try {
-    outcome = await runNetLoad({
-      run,
-      net,
-      labels: cfg.labels,
-      runId: cfg.runId,
-      signal: stop.graceful,
-      forceSignal: stop.forced,
-      onStart: (plan, workers) => err(loadStartLine(plan, workers, cfg.level)),
-      onProgress: (p) => progress.update({ calls: p.calls, codes: p.codes, elapsedNs: p.elapsedNs }),
-      log: { level: cfg.level, json: cfg.loggerJson, write: (line) => progress.log(line) },
-      inline: true,
-    });
-  } catch (e) {
-    progress.stop();
-    stop.dispose();
-    if (e instanceof StartError) {
-      err(`Aborting because of ${e.message}\n`);
-      return ExitCode.FAILURE;
-    }
-    throw e;
-  }
-  progress.stop();
-  stop.dispose();
+  const attached = await runAttached(cfg, 'Aborting because of ', (hooks) => runNetLoad({ ...hooks, run, net }));
+  if ('exit' in attached) return attached.exit;
+  const { outcome } = attached;
   if (cfg.shard) outcome.result.Tripbench = { ...(outcome.result.Tripbench as NonNullable<typeof outcome.result.Tripbench>), Shard: `${cfg.shard.index}/${cfg.shard.count}` };
 
   return writeJsonAndReport(cfg, outcome.result, encodeFortioNetJson, (written) => netLoadReport(outcome.result, run, cfg.level, written));

@@ -4,36 +4,25 @@
  * c*s engine threads (fortio's `o.NumThreads *= o.Streams`); a connection's streams stay on one
  * worker. Returns data; printing is the CLI's.
  */
-import { buildPlan, runEngine, type EngineProgress } from '../engine/index.js';
+import { buildPlan, runEngine } from '../engine/index.js';
 import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
-import type { RunPlan } from '../engine/schedule.js';
 import type { HttpOptions } from '../http/options.js';
 import { grpcDestination, grpcUsesTls, type GrpcChoice, type GrpcLoadOptions } from '../grpc/options.js';
 import { mergeGrpcStats, type GrpcThreadStats } from '../grpc/stats.js';
 import type { FortioGrpcResult } from '../report/fortioGrpcResult.js';
 import { formatDuration } from '../shared/goFormat.js';
 import { compiledUrl } from '../shared/modulePath.js';
-import type { Level } from '../shared/log.js';
 import type { TripbenchExtras } from '../report/fortioResult.js';
 import { buildRunCommon } from './buildResult.js';
+import { engineHooks, type RunHooks } from './runHooks.js';
 
-export interface GrpcLoadRequest {
+export interface GrpcLoadRequest extends RunHooks {
   /** The engine's options as the flags gave them: `threads` is -c (connections). */
   run: RunOptions;
   grpc: GrpcLoadOptions;
   /** The JSON's Metadata: the -H headers as fortio's metadata.MD. */
   metadata: Record<string, string[]>;
-  labels?: string;
-  runId?: number;
-  signal?: AbortSignal;
-  forceSignal?: AbortSignal;
-  onStart?: (plan: RunPlan, workers: number) => void;
-  /** awaited once the first calls have returned (EngineSpec.beforeTimedRun) */
-  beforeTimedRun?: () => Promise<void>;
-  onProgress?: (p: EngineProgress) => void;
-  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
-  inline?: boolean;
 }
 
 export interface GrpcLoadOutcome {
@@ -125,13 +114,7 @@ export async function runGrpcLoad(req: GrpcLoadRequest): Promise<GrpcLoadOutcome
     threadGroup: req.grpc.streams,
     // RunGRPCTest returns the first call's error itself: `Aborting because of rpc error: …`
     warmupAbortText: (code, detail) => detail ?? `rpc error: code ${code}`,
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
-    ...(req.onStart ? { onStart: req.onStart } : {}),
-    ...(req.beforeTimedRun ? { beforeTimedRun: req.beforeTimedRun } : {}),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    ...(req.log ? { log: req.log } : {}),
-    ...(req.inline ? { inline: true } : {}),
+    ...engineHooks(req),
   });
   const stats = mergeGrpcStats(engine.threads.map((t) => t.protocol as GrpcThreadStats));
   const common = buildRunCommon(grpcRunType(req.grpc), engine, {

@@ -2,10 +2,9 @@
  * The library form of `tripbench load`: fortio's HTTP runner (fhttp/httprunner.go) as a
  * composition of the pacing engine and the HTTP runnable. Returns data; printing is the CLI's.
  */
-import { runEngine, type EngineProgress } from '../engine/index.js';
+import { runEngine } from '../engine/index.js';
 import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
-import type { RunPlan } from '../engine/schedule.js';
 import { makeHttpOptions, type HttpOptions, type HttpOptionsInput, type MadeHttpOptions } from '../http/options.js';
 import { resolveTarget } from '../http/resolve.js';
 import { reservedCores } from './loadSpec.js';
@@ -13,31 +12,19 @@ import { workerResourceLimits } from '../http/httpRunnable.js';
 import { mergeHttpStats, type HttpThreadStats } from '../http/stats.js';
 import type { FortioResult } from '../report/fortioResult.js';
 import { compiledUrl } from '../shared/modulePath.js';
-import type { Level } from '../shared/log.js';
 import { StartError, errorMessage } from '../shared/errors.js';
 import { buildFortioResult } from './buildResult.js';
+import { engineHooks, type RunHooks } from './runHooks.js';
 import { applyShard, type Shard } from './shard.js';
 import { QpsTimeline } from './qpsTimeline.js';
 
-export interface LoadRequest {
+export interface LoadRequest extends RunHooks {
   run: RunOptions;
   http: HttpOptionsInput;
   /** URL as typed, for messages (fortio prints it without adding the scheme). */
   urlTyped?: string;
-  labels?: string;
-  runId?: number;
   userCredentials?: string;
   shard?: Shard | null;
-  signal?: AbortSignal;
-  forceSignal?: AbortSignal;
-  /** After warmup, when the plan is final: the moment fortio prints "Starting at …" (with the workers started). */
-  onStart?: (plan: RunPlan, workers: number) => void;
-  /** Awaited after warmup, before the timed run (see EngineSpec.beforeTimedRun). */
-  beforeTimedRun?: () => Promise<void>;
-  onProgress?: (p: EngineProgress) => void;
-  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
-  /** The engine may serve a one-worker run on this thread (EngineSpec.inline): the caller's thread is idle meanwhile. */
-  inline?: boolean;
 }
 
 export interface LoadOutcome {
@@ -79,16 +66,12 @@ export async function runLoad(req: LoadRequest, prepared?: MadeHttpOptions): Pro
     runnableOptions: http,
     targetLabel: http.url,
     ...(limits ? { workerResourceLimits: limits } : {}),
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
-    ...(req.onStart ? { onStart: req.onStart } : {}),
-    ...(req.beforeTimedRun ? { beforeTimedRun: req.beforeTimedRun } : {}),
+    ...engineHooks(req),
+    // after the hooks: the caller's onProgress is called from here, beside the QPS timeline
     onProgress: (p) => {
       timeline.add(p);
       req.onProgress?.(p);
     },
-    ...(req.log ? { log: req.log } : {}),
-    ...(req.inline ? { inline: true } : {}),
   });
   const stats = engine.threads.map((t) => t.protocol as HttpThreadStats);
   const merged = mergeHttpStats(stats, run.offset, run.resolution);

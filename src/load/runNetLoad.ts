@@ -3,32 +3,21 @@
  * (tcprunner/tcprunner.go, udprunner/udprunner.go) as the pacing engine driving the echo
  * runnable of src/netload/. Returns data; printing is the CLI's.
  */
-import { runEngine, type EngineProgress } from '../engine/index.js';
+import { runEngine } from '../engine/index.js';
 import type { EngineResults } from '../engine/results.js';
 import type { RunOptions } from '../engine/options.js';
-import type { RunPlan } from '../engine/schedule.js';
 import type { HttpOptions } from '../http/options.js';
 import { connectHostOf, connectPortOf } from '../http/resolve.js';
 import { parseNetDestination, UDP_TIMEOUT_DEFAULT_MS, type NetLoadOptions } from '../netload/options.js';
 import { mergeNetStats, type NetThreadStats } from '../netload/stats.js';
 import type { FortioNetResult } from '../report/fortioNetResult.js';
 import { compiledUrl } from '../shared/modulePath.js';
-import type { Level } from '../shared/log.js';
 import { buildRunCommon } from './buildResult.js';
+import { engineHooks, type RunHooks } from './runHooks.js';
 
-export interface NetLoadRequest {
+export interface NetLoadRequest extends RunHooks {
   run: RunOptions;
   net: NetLoadOptions;
-  labels?: string;
-  runId?: number;
-  signal?: AbortSignal;
-  forceSignal?: AbortSignal;
-  onStart?: (plan: RunPlan, workers: number) => void;
-  /** awaited once the warmup calls have returned (EngineSpec.beforeTimedRun) */
-  beforeTimedRun?: () => Promise<void>;
-  onProgress?: (p: EngineProgress) => void;
-  log?: { level?: Level; json?: boolean; write?: (line: string) => void };
-  inline?: boolean;
 }
 
 export interface NetLoadOutcome {
@@ -67,13 +56,7 @@ export async function runNetLoad(req: NetLoadRequest): Promise<NetLoadOutcome> {
     runnableUrl: netRunnableUrl(),
     runnableOptions: req.net,
     targetLabel: req.net.destination,
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(req.forceSignal ? { forceSignal: req.forceSignal } : {}),
-    ...(req.onStart ? { onStart: req.onStart } : {}),
-    ...(req.beforeTimedRun ? { beforeTimedRun: req.beforeTimedRun } : {}),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    ...(req.log ? { log: req.log } : {}),
-    ...(req.inline ? { inline: true } : {}),
+    ...engineHooks(req),
   });
   const stats = mergeNetStats(engine.threads.map((t) => t.protocol as NetThreadStats));
   const tcp = req.net.proto === 'tcp';
