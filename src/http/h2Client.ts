@@ -56,7 +56,6 @@ interface Call {
 }
 
 export class H2Client extends ClientBase {
-  readonly #servername: string | undefined;
   readonly #tlsOptions: tls.ConnectionOptions | null;
   /** Request headers with the pseudo-headers, built once; only a {uuid} path makes a copy per call. */
   readonly #headers: http2.OutgoingHttpHeaders;
@@ -71,7 +70,6 @@ export class H2Client extends ClientBase {
   constructor(o: HttpOptions, ctx: ClientContext) {
     super(o, ctx);
     const t = this.tpl.target;
-    this.#servername = /^[\d.]+$|:/.test(t.hostname) ? undefined : t.hostname;
     if (o.http10) log.warn('-http1.0 is only supported by the fast client, ignored', { url: o.url });
     let authority = t.authority;
     const h: http2.OutgoingHttpHeaders = {};
@@ -94,7 +92,7 @@ export class H2Client extends ClientBase {
       ? {
           rejectUnauthorized: !o.insecure,
           ALPNProtocols: ['h2', 'http/1.1'],
-          ...(this.#servername !== undefined ? { servername: this.#servername } : {}),
+          ...(this.tpl.target.servername !== undefined ? { servername: this.tpl.target.servername } : {}),
           ...(o.caCert !== '' ? { ca: o.caCert } : {}),
           ...(o.clientCert !== '' ? { cert: o.clientCert, key: o.clientKey } : {}),
         }

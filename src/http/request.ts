@@ -24,6 +24,8 @@ export interface RequestTarget {
   origin: string;
   /** Path and query, with placeholder UUIDs in place of `{uuid}`. */
   path: string;
+  /** The TLS SNI: the host name, none for an IP address (RFC 6066 forbids IP literals there). */
+  servername: string | undefined;
 }
 
 export interface RequestTemplate {
@@ -93,6 +95,7 @@ export function requestTarget(o: HttpOptions, markers: string[] = []): RequestTa
     authority: u.host,
     origin: `${u.protocol}//${u.host}`,
     path: `${u.pathname}${u.search}`,
+    servername: /^[\d.]+$|:/.test(hostname) ? undefined : hostname,
   };
 }
 

@@ -69,7 +69,6 @@ interface Attempt {
 }
 
 export class UndiciClient extends ClientBase {
-  readonly #servername: string | undefined;
   readonly #h2: boolean;
   readonly #headers: string[];
   readonly #connector: buildConnector.connector;
@@ -81,7 +80,6 @@ export class UndiciClient extends ClientBase {
   constructor(o: HttpOptions, ctx: ClientContext) {
     super(o, ctx);
     const t = this.tpl.target;
-    this.#servername = /^[\d.]+$|:/.test(t.hostname) ? undefined : t.hostname;
     this.#h2 = o.h2;
     if (o.http10) log.warn('-http1.0 is only supported by the fast client, ignored', { url: o.url });
     // HTTP/2 forbids connection-specific headers; -keepalive=false is applied by closing instead.
@@ -166,7 +164,7 @@ export class UndiciClient extends ClientBase {
       this.dest = dest;
       stats.addresses[dest] = (stats.addresses[dest] ?? 0) + 1;
       const dialOpts: buildConnector.Options = { ...co, hostname: ip, port: String(this.port) };
-      if (this.#servername !== undefined) dialOpts.servername = this.#servername;
+      if (this.tpl.target.servername !== undefined) dialOpts.servername = this.tpl.target.servername;
       this.#connector(dialOpts, (err, socket) => {
         if (err !== null) {
           fail(err, dest);
