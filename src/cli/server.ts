@@ -1,7 +1,6 @@
 /**
  * `tripbench server`: the httpbin / fortio-echo compatible target, until SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { StartError, UsageError, errorMessage } from '../shared/errors.js';
 import { makeRehearsalCerts, startTarget, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_SIZE } from '../rehearsal/index.js';
@@ -18,6 +17,7 @@ import { goHostPort } from '../netload/goErrors.js';
 /** fortio's value that turns an echo server off (cli/fortio_main.go `disabled`). */
 const DISABLED = 'disabled';
 import { startPingServer } from '../grpc/pingServer.js';
+import { readTlsFile } from '../load/tlsFiles.js';
 import type { GrpcServerHandle } from '../grpc/pingServer.js';
 
 export const SERVER_FLAGS: FlagSpecs = {
@@ -51,16 +51,13 @@ export const SERVER_FLAGS: FlagSpecs = {
  */
 export type ServerTls = TargetTls;
 
-/** A file flag's text; unreadable or without `marker` is a setup error naming the flag (exit 1, as fortio's TLSConfig failure). */
-function readPem(flag: string, path: string, marker: RegExp, what: string): string {
-  let text: string;
+/** A file flag's text (load/tlsFiles.ts reads it as `load` does); on the server a bad file is a setup error (exit 1, as fortio's TLSConfig failure). */
+function readPem(flag: 'cacert' | 'cert' | 'key', path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readTlsFile(flag, path);
   } catch (e) {
-    throw new StartError(`invalid value "${path}" for flag -${flag}: ${errorMessage(e)}`);
+    throw e instanceof UsageError ? new StartError(e.message) : e;
   }
-  if (!marker.test(text)) throw new StartError(`invalid value "${path}" for flag -${flag}: no PEM ${what} in this file`);
-  return text;
 }
 
 /**
@@ -79,8 +76,8 @@ export function serverTlsFlags(cert: string, key: string, cacert: string, mtls: 
   if (mtls && cacert === '') throw new StartError('-mtls needs -cacert (the CA that signs the client certificates)');
   if (!mtls && cacert !== '') throw new StartError(`invalid value "${cacert}" for flag -cacert: on tripbench server -cacert verifies client certificates, it needs -mtls`);
   const tls: ServerTls = {
-    cert: readPem('cert', cert, /-----BEGIN CERTIFICATE-----/, 'certificate'),
-    key: readPem('key', key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key'),
+    cert: readPem('cert', cert),
+    key: readPem('key', key),
   };
   try {
     createSecureContext({ cert: tls.cert, key: tls.key });
@@ -88,7 +85,7 @@ export function serverTlsFlags(cert: string, key: string, cacert: string, mtls: 
     throw new StartError(`invalid value "${key}" for flag -key: ${errorMessage(e)} (with -cert ${cert})`);
   }
   if (mtls) {
-    tls.ca = readPem('cacert', cacert, /-----BEGIN CERTIFICATE-----/, 'certificate');
+    tls.ca = readPem('cacert', cacert);
     try {
       createSecureContext({ ca: tls.ca });
     } catch (e) {
