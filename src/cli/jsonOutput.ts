@@ -2,21 +2,22 @@
 import { join } from 'node:path';
 import type { LoadConfig } from './loadFlags.js';
 import type { FortioRunCommon } from '../report/fortioResult.js';
-import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { errorMessage, oneLineMessage } from '../shared/errors.js';
 import { Level, log } from '../shared/log.js';
 
 /** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
-export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string): Promise<{ bytes: number; target: string } | null> {
+export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string | Promise<string>): Promise<{ bytes: number; target: string } | null> {
   const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
   if (path === null) return null;
-  const json = encode(result);
+  const json = await encode(result);
   const bytes = Buffer.byteLength(json);
   if (path === '-') {
     process.stdout.write(json);
     return { bytes, target: 'stdout' };
   }
+  // imported here: a run that writes no file never loads node:fs/promises and node:crypto for it
+  const { writeFileAtomic } = await import('../shared/atomicWrite.js');
   try {
     // fortio opens the file as given: a missing directory is an error, never created
     await writeFileAtomic(path, json, { createDirs: false });
@@ -33,7 +34,7 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
 export async function writeJsonAndReport<R extends FortioRunCommon>(
   cfg: LoadConfig,
   result: R,
-  encode: (r: R) => string,
+  encode: (r: R) => string | Promise<string>,
   report: (written: { bytes: number; target: string } | undefined) => string,
 ): Promise<ExitCode> {
   let written: { bytes: number; target: string } | null = null;

@@ -3,7 +3,7 @@
  * warmup, starts every worker from one shared instant, relays their log lines, and merges
  * their results exactly. runEngine() is the engine's public entry point.
  */
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StartError } from '../../shared/errors.js';
@@ -105,11 +105,12 @@ class WorkerHandle {
     onMessage: (h: WorkerHandle, m: WorkerToMain) => boolean,
     onFailure: (e: Error) => void,
     resourceLimits: ResourceLimits | undefined,
-    inline: boolean,
+    /** undefined: served inline, on this thread */
+    WorkerThread: typeof Worker | undefined,
   ) {
-    this.worker = inline
+    this.worker = WorkerThread === undefined
       ? new InlineWorker(init, resourceLimits)
-      : new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
+      : new WorkerThread(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: WorkerToMain) => {
       if (onMessage(this, m)) return;
       const w = this.waiting.get(m.type);
@@ -192,6 +193,8 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
   const logLevel = spec.log?.level ?? getLevel();
   const logJson = spec.log?.json ?? !process.stderr.isTTY;
   const progressIntervalMs = spec.progressIntervalMs ?? 250;
+  // node:worker_threads is imported only when threads are started: an inline run never loads it.
+  const WorkerThread = spec.inline === true && numWorkers === 1 ? undefined : (await import('node:worker_threads')).Worker;
 
   let finished = false;
   let rejectFailure: (e: Error) => void = () => undefined;
@@ -284,7 +287,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         progressIntervalMs,
         log: { level: logLevel, json: logJson },
       };
-      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, spec.inline === true && numWorkers === 1));
+      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, WorkerThread));
     }
     await race(Promise.all(handles.map((h) => h.expect('ready'))));
 
