@@ -6,10 +6,15 @@ import { ExitCode } from '../shared/exitCodes.js';
 import { errorMessage, oneLineMessage } from '../shared/errors.js';
 import { Level, log } from '../shared/log.js';
 
+/** Whether the run's result is written as JSON (-json, -a): only then does anything read its HDR histograms. */
+export function jsonWritten(cfg: LoadConfig): boolean {
+  return cfg.jsonPath !== '' || cfg.autoSave;
+}
+
 /** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
 export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string | Promise<string>): Promise<{ bytes: number; target: string } | null> {
-  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
-  if (path === null) return null;
+  if (!jsonWritten(cfg)) return null;
+  const path = cfg.jsonPath !== '' ? cfg.jsonPath : join(cfg.dataDir, `${result.ID}.json`);
   const json = await encode(result);
   const bytes = Buffer.byteLength(json);
   if (path === '-') {

@@ -10,7 +10,7 @@ import { checkTarget, runLoad } from '../load/runLoad.js';
 import { netScheme } from '../http/urlScheme.js';
 import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { writeJsonAndReport } from './jsonOutput.js';
+import { jsonWritten, writeJsonAndReport } from './jsonOutput.js';
 import { runAttached } from './attachedRun.js';
 
 const err = (s: string): void => void process.stderr.write(s);
@@ -120,7 +120,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   for (const w of prepared.warnings) warn(w);
 
   const attached = await runAttached(cfg, '', (hooks) =>
-    runLoad({ ...hooks, run, http: cfg.http, urlTyped: cfg.urlTyped, userCredentials: cfg.user, shard: cfg.shard }, prepared),
+    runLoad({ ...hooks, run, http: cfg.http, urlTyped: cfg.urlTyped, userCredentials: cfg.user, shard: cfg.shard, hdr: jsonWritten(cfg) }, prepared),
   );
   if ('exit' in attached) return attached.exit;
   const { outcome } = attached;

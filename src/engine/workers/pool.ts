@@ -66,6 +66,12 @@ export interface EngineSpec {
    */
   inline?: boolean;
   /**
+   * false: the threads record no HDR histograms and the results carry none (durationHdr and
+   * errorsHdr absent), for a caller that never reads them (`tripbench load` writing no JSON):
+   * hdr-histogram-js is then not even loaded. Default true.
+   */
+  hdr?: boolean;
+  /**
    * Threads that must share one worker, in consecutive groups of this size (default 1): gRPC's
    * `-s` streams of one connection are threads on one channel, and a channel lives in one worker.
    */
@@ -286,6 +292,7 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         abortOn: options.abortOn,
         progressIntervalMs,
         log: { level: logLevel, json: logJson },
+        hdr: spec.hdr !== false,
       };
       handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, WorkerThread));
     }
