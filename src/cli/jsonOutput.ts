@@ -22,10 +22,14 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
     return { bytes, target: 'stdout' };
   }
   // imported here: a run that writes no file never loads node:fs/promises and node:crypto for it
-  const { writeFileAtomic } = await import('../shared/atomicWrite.js');
+  const [{ writeFileAtomic }, { stat, writeFile }] = await Promise.all([import('../shared/atomicWrite.js'), import('node:fs/promises')]);
   try {
+    // A path that is not a regular file (/dev/null, a FIFO) is written into, as fortio's
+    // os.Create does: a temp file renamed onto it would replace the device itself (as root).
+    const special = await stat(path).then((st) => !st.isFile(), () => false);
     // fortio opens the file as given: a missing directory is an error, never created
-    await writeFileAtomic(path, json, { createDirs: false });
+    if (special) await writeFile(path, json);
+    else await writeFileAtomic(path, json, { createDirs: false });
   } catch (e) {
     throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
   }
