@@ -21,7 +21,7 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
     process.stdout.write(json);
     return { bytes, target: 'stdout' };
   }
-  // imported here: a run that writes no file never loads node:fs/promises and node:crypto for it
+  // imported here: a run that writes no file never loads the atomic writer and node:fs/promises for it
   const [{ writeFileAtomic }, { stat, writeFile }] = await Promise.all([import('../shared/atomicWrite.js'), import('node:fs/promises')]);
   try {
     // A path that is not a regular file (/dev/null, a FIFO) is written into, as fortio's
