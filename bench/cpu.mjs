@@ -10,7 +10,8 @@
  * included); CPU per call = that CPU / -n (the same method as `npm run bench`); RSS = ru_maxrss.
  * Tools alternate per round, the order rotated, and medians over the rounds are printed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -58,6 +59,10 @@ if (fortio.bin) tools.push(['fortio', fortio.bin, ['load']]);
 else process.stdout.write(`fortio: ${fortio.why}; tripbench only\n`);
 
 const nginx = await startNginx();
+// Each run writes its JSON, as a real `-json result.json` does, into a file of its own; not into
+// /dev/null: a tripbench before 2026-12-07 (a --baseline) renamed its temp file onto it, which
+// as root replaced the device with a regular file for every process on the machine.
+const jsonDir = mkdtempSync(join(tmpdir(), 'tripbench-bench-json-'));
 const figures = new Map(); // `${row}/${tool}` -> [{ cpuUs, userUs, sysUs, rssMb }]
 try {
   for (let r = 0; r < rounds; r++) {
@@ -65,7 +70,9 @@ try {
     for (const [ri, [key, row]] of rows.entries()) {
       const order = tools.map((_, i) => tools[(i + r + ri) % tools.length]);
       for (const [name, bin, pre] of order) {
-        const m = await runMeasured(bin, [...pre, ...row.flags, '-json', '/dev/null', nginx.url], { cwd: root });
+        const json = join(jsonDir, `${name}.json`);
+        const m = await runMeasured(bin, [...pre, ...row.flags, '-json', json, nginx.url], { cwd: root });
+        rmSync(json, { force: true });
         if (m.code !== 0) fail(`${name} ${row.label} exited ${m.code}: ${m.stderr.trim().split('\n').pop()}`);
         const per = 1e6 / row.calls;
         const k = `${key}/${name}`;
@@ -76,6 +83,7 @@ try {
   }
 } finally {
   nginx.stop();
+  rmSync(jsonDir, { recursive: true, force: true });
 }
 
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');

@@ -2,24 +2,34 @@
 import { join } from 'node:path';
 import type { LoadConfig } from './loadFlags.js';
 import type { FortioRunCommon } from '../report/fortioResult.js';
-import { writeFileAtomic } from '../shared/atomicWrite.js';
 import { ExitCode } from '../shared/exitCodes.js';
 import { errorMessage, oneLineMessage } from '../shared/errors.js';
 import { Level, log } from '../shared/log.js';
 
+/** Whether the run's result is written as JSON (-json, -a): only then does anything read its HDR histograms. */
+export function jsonWritten(cfg: LoadConfig): boolean {
+  return cfg.jsonPath !== '' || cfg.autoSave;
+}
+
 /** Encodes the result only when it goes somewhere: a run without -json or auto-save skips the encoding. */
-export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string): Promise<{ bytes: number; target: string } | null> {
-  const path = cfg.jsonPath !== '' ? cfg.jsonPath : cfg.autoSave ? join(cfg.dataDir, `${result.ID}.json`) : null;
-  if (path === null) return null;
-  const json = encode(result);
+export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, result: R, encode: (r: R) => string | Promise<string>): Promise<{ bytes: number; target: string } | null> {
+  if (!jsonWritten(cfg)) return null;
+  const path = cfg.jsonPath !== '' ? cfg.jsonPath : join(cfg.dataDir, `${result.ID}.json`);
+  const json = await encode(result);
   const bytes = Buffer.byteLength(json);
   if (path === '-') {
     process.stdout.write(json);
     return { bytes, target: 'stdout' };
   }
+  // imported here: a run that writes no file never loads the atomic writer and node:fs/promises for it
+  const [{ writeFileAtomic }, { stat, writeFile }] = await Promise.all([import('../shared/atomicWrite.js'), import('node:fs/promises')]);
   try {
+    // A path that is not a regular file (/dev/null, a FIFO) is written into, as fortio's
+    // os.Create does: a temp file renamed onto it would replace the device itself (as root).
+    const special = await stat(path).then((st) => !st.isFile(), () => false);
     // fortio opens the file as given: a missing directory is an error, never created
-    await writeFileAtomic(path, json, { createDirs: false });
+    if (special) await writeFile(path, json);
+    else await writeFileAtomic(path, json, { createDirs: false });
   } catch (e) {
     throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
   }
@@ -33,7 +43,7 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
 export async function writeJsonAndReport<R extends FortioRunCommon>(
   cfg: LoadConfig,
   result: R,
-  encode: (r: R) => string,
+  encode: (r: R) => string | Promise<string>,
   report: (written: { bytes: number; target: string } | undefined) => string,
 ): Promise<ExitCode> {
   let written: { bytes: number; target: string } | null = null;

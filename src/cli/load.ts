@@ -7,14 +7,10 @@ import { LOAD_FLAGS, LoadSetupError, parseLoadFlags, type LoadConfig } from './l
 import { ExitCode } from '../shared/exitCodes.js';
 import { loadFirstLine, loadReport } from './loadOutput.js';
 import { checkTarget, runLoad } from '../load/runLoad.js';
-import { curl, curlExitCode } from '../http/curl.js';
-import { encodeFortioJson } from '../report/fortioJson.js';
 import { netScheme } from '../http/urlScheme.js';
-import { netLoadCommand } from './netLoad.js';
-import { grpcLoadCommand } from './grpcLoad.js';
 import { Level, LEVEL_NAMES, configureLog, info, setLevel, warn, error as logError } from '../shared/log.js';
 import { UsageError, errorMessage } from '../shared/errors.js';
-import { writeJsonAndReport } from './jsonOutput.js';
+import { jsonWritten, writeJsonAndReport } from './jsonOutput.js';
 import { runAttached } from './attachedRun.js';
 
 const err = (s: string): void => void process.stderr.write(s);
@@ -66,6 +62,7 @@ async function runCurl(cfg: LoadConfig): Promise<number> {
     return ExitCode.FAILURE;
   }
   for (const w of prepared.warnings) warn(w);
+  const { curl, curlExitCode } = await import('../http/curl.js');
   const r = await curl(prepared.options);
   if (r.ok) {
     process.stderr.write(r.head);
@@ -97,9 +94,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
   if (typeof cfg === 'number') return cfg;
   setupLogging(cfg);
   if (cfg.curl) return runCurl(cfg);
-  // fortio_main's fortioLoad: -grpc first, then the tcp:// / udp:// prefixes, else HTTP
-  if (cfg.grpc.grpc) return grpcLoadCommand(cfg);
-  if (netScheme(cfg.http.url) !== undefined) return netLoadCommand(cfg);
+  // fortio_main's fortioLoad: -grpc first, then the tcp:// / udp:// prefixes, else HTTP.
+  // The other two modes are imported when chosen: a plain HTTP run's start-up reads only its own modules.
+  if (cfg.grpc.grpc) return (await import('./grpcLoad.js')).grpcLoadCommand(cfg);
+  if (netScheme(cfg.http.url) !== undefined) return (await import('./netLoad.js')).netLoadCommand(cfg);
 
   const run = cfg.run;
   err(loadFirstLine(run, cfg.qpsTyped, cfg.urlTyped));
@@ -122,10 +120,11 @@ export async function loadCommand(argv: string[]): Promise<number> {
   for (const w of prepared.warnings) warn(w);
 
   const attached = await runAttached(cfg, '', (hooks) =>
-    runLoad({ ...hooks, run, http: cfg.http, urlTyped: cfg.urlTyped, userCredentials: cfg.user, shard: cfg.shard }, prepared),
+    runLoad({ ...hooks, run, http: cfg.http, urlTyped: cfg.urlTyped, userCredentials: cfg.user, shard: cfg.shard, hdr: jsonWritten(cfg) }, prepared),
   );
   if ('exit' in attached) return attached.exit;
   const { outcome } = attached;
 
-  return writeJsonAndReport(cfg, outcome.result, encodeFortioJson, (written) => loadReport(outcome.result, run, cfg.level, written));
+  const encode = async (r: typeof outcome.result): Promise<string> => (await import('../report/fortioJson.js')).encodeFortioJson(r);
+  return writeJsonAndReport(cfg, outcome.result, encode, (written) => loadReport(outcome.result, run, cfg.level, written));
 }

@@ -44,9 +44,9 @@ export interface RunHistograms {
 export interface RecordedCalls extends RunHistograms {
   /** Final (non warmup-only) threads; merged, sorted by id. */
   threads: ThreadResult[];
-  /** hdr-histogram-js compressed base64, nanoseconds. */
-  durationHdr: string;
-  errorsHdr: string;
+  /** hdr-histogram-js compressed base64, nanoseconds; absent when the run recorded none (EngineSpec.hdr). */
+  durationHdr?: string | undefined;
+  errorsHdr?: string | undefined;
   /** Absolute epoch ms at which the last thread ended (NaN when none ran). */
   endEpochMs: number;
 }
@@ -90,8 +90,11 @@ export interface WorkerPart extends RecordedCalls {
  * and re-encoding it gave the same text for ~40 ms of CPU at the end of each such run (the
  * histogram spans 1 ns .. 1 h; docs/benchmarks.md).
  */
-function mergeHdrStrings(encoded: readonly string[]): string {
-  if (encoded.length === 1) return encoded[0] as string;
+function mergeHdrStrings(parts: ReadonlyArray<string | undefined>): string | undefined {
+  if (parts.length === 1) return parts[0];
+  const encoded = parts.filter((p) => p !== undefined);
+  // every part records HDR or none does (one EngineSpec.hdr for the run)
+  if (encoded.length < parts.length) return undefined;
   const total = mergeEncodedHdr(encoded);
   const s = encodeHdr(total);
   total.destroy();

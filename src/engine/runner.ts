@@ -37,6 +37,8 @@ export interface RunnerSettings {
   /** Called once when a call returns the -abort-on code (to stop the other workers). */
   onAbortOn?: (code: number) => void;
   random?: () => number;
+  /** false: no HDR histograms (nobody reads them); default true */
+  hdr?: boolean;
 }
 
 export interface RunnerThreadResult {
@@ -75,8 +77,9 @@ export class ThreadGroup {
   readonly duration: FortioHistogramState;
   readonly errors: FortioHistogramState;
   readonly sleep: FortioHistogramState = newFortioHistogram(SLEEP_SHAPE.offset, SLEEP_SHAPE.divider);
-  readonly durationHdr: HdrHistogram = newHdr();
-  readonly errorsHdr: HdrHistogram = newHdr();
+  /** undefined when the run records no HDR histograms (RunnerSettings.hdr) */
+  readonly durationHdr: HdrHistogram | undefined;
+  readonly errorsHdr: HdrHistogram | undefined;
   /** code → counter cell: one map lookup per call. */
   private readonly codeCells = new Map<number, { n: number }>();
   /** Timed calls recorded so far in this group. */
@@ -98,6 +101,9 @@ export class ThreadGroup {
     const { plan } = settings;
     this.duration = newFortioHistogram(plan.offset, plan.resolution);
     this.errors = newFortioHistogram(plan.offset, plan.resolution);
+    const hdr = settings.hdr !== false;
+    this.durationHdr = hdr ? newHdr() : undefined;
+    this.errorsHdr = hdr ? newHdr() : undefined;
     this.loops = threads.map((t) => new ThreadLoop(t.id, t.runnable, plan.callsPerThread[t.id] ?? 0));
     this.forcedGate = new Promise((resolve) => {
       this.releaseForced = resolve;
@@ -219,10 +225,10 @@ export class ThreadGroup {
       const ns = Math.round((f1 - f0) * 1e6);
       const sec = ns / 1e9;
       recordValue(durationHist, sec);
-      recordNs(durationHdr, ns);
+      if (durationHdr !== undefined) recordNs(durationHdr, ns);
       if (!r.ok) {
         recordValue(errorsHist, sec);
-        recordNs(errorsHdr, ns);
+        if (errorsHdr !== undefined) recordNs(errorsHdr, ns);
       }
       const cell = cells.get(r.code);
       if (cell === undefined) cells.set(r.code, { n: 1 });

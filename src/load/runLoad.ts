@@ -25,6 +25,8 @@ export interface LoadRequest extends RunHooks {
   urlTyped?: string;
   userCredentials?: string;
   shard?: Shard | null;
+  /** false: the result carries no HDR histograms (EngineSpec.hdr), for a caller that never reads them. Default true. */
+  hdr?: boolean;
 }
 
 export interface LoadOutcome {
@@ -66,6 +68,7 @@ export async function runLoad(req: LoadRequest, prepared?: MadeHttpOptions): Pro
     runnableOptions: http,
     targetLabel: http.url,
     ...(limits ? { workerResourceLimits: limits } : {}),
+    ...(req.hdr === false ? { hdr: false } : {}),
     ...engineHooks(req),
     // after the hooks: the caller's onProgress is called from here, beside the QPS timeline
     onProgress: (p) => {

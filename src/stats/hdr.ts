@@ -13,7 +13,9 @@ import { Module, createRequire } from 'node:module';
 import type { Histogram } from 'hdr-histogram-js';
 
 const require = createRequire(import.meta.url);
-const Int32Histogram = (require('hdr-histogram-js/dist/Int32Histogram.js') as { default: new (lowest: number, highest: number, digits: number) => HdrHistogram }).default;
+type Int32HistogramClass = new (lowest: number, highest: number, digits: number) => HdrHistogram;
+// required on the first histogram: a run that records none (EngineSpec.hdr) never loads the package
+let Int32Histogram: Int32HistogramClass | null = null;
 
 export const HDR_LOWEST_NS = 1;
 export const HDR_HIGHEST_NS = 3_600_000_000_000; // 1 h
@@ -58,6 +60,7 @@ function loadCodec(): Codec {
 
 export function newHdr(): HdrHistogram {
   // what hdr.build({ bitBucketSize: 32, autoResize: false, useWebAssembly: false, ... }) makes
+  Int32Histogram ??= (require('hdr-histogram-js/dist/Int32Histogram.js') as { default: Int32HistogramClass }).default;
   const h = new Int32Histogram(HDR_LOWEST_NS, HDR_HIGHEST_NS, HDR_DIGITS);
   h.autoResize = false;
   return h;

@@ -3,8 +3,8 @@
  * missing directory, and closed pipes. Each is run as a user would, through the built CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, logLines, runCli } from '../helpers/cli.js';
@@ -102,6 +102,23 @@ describe('-json into a missing directory (fortio: report, then a fatal line, exi
     expect(fatal.map((l) => l.msg)).toEqual([`Unable to create ${out}: no such file or directory`]);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
     expect(r.stderr).not.toMatch(NO_TRACE);
+  });
+});
+
+describe('-json into a path that is not a regular file (fortio writes into it)', () => {
+  it('writes the JSON through a FIFO and leaves the FIFO in place (as /dev/null stays a device)', async () => {
+    const fifo = join(dir, 'json.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // the reader opens the FIFO first, so the CLI's open for writing does not block
+    const read = new Promise<string>((resolve, reject) => {
+      let text = '';
+      createReadStream(fifo, 'utf8').on('data', (d) => (text += String(d))).on('end', () => resolve(text)).on('error', reject);
+    });
+    const r = await runCli(['load', '-n', '2', '-c', '1', '-qps', '0', '-json', fifo, ka.url]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`Successfully wrote \\d+ bytes of Json data to ${fifo}`));
+    expect((JSON.parse(await read) as { RetCodes: Record<string, number> }).RetCodes).toEqual({ '200': 2 });
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 });
 

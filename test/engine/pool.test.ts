@@ -159,9 +159,9 @@ describe('runEngine: workers and merge', () => {
       expect(r.codes).toEqual({ '200': 2668, '503': 1332 });
       expect(r.errors.counter.count).toBe(1332);
       expect(r.duration.hist.reduce((a, b) => a + b, 0)).toBe(4000);
-      const hdr = decodeHdr(r.durationHdr);
+      const hdr = decodeHdr(r.durationHdr ?? '');
       expect(hdr.totalCount).toBe(4000);
-      expect(decodeHdr(r.errorsHdr).totalCount).toBe(1332);
+      expect(decodeHdr(r.errorsHdr ?? '').totalCount).toBe(1332);
       const exp = exportHistogram(r.duration, [50, 99]);
       expect(hdr.maxValue / S).toBeLessThanOrEqual(exp.Max * 1.001 + 1e-9);
       expect(hdr.minNonZeroValue / S).toBeGreaterThanOrEqual(exp.Min * 0.999 - 1e-9);
@@ -169,6 +169,19 @@ describe('runEngine: workers and merge', () => {
     expect(one.r.workers).toHaveLength(1);
     expect(two.r.workers).toHaveLength(2);
     expect(two.r.workers.map((w) => w.calls)).toEqual([2000, 2000]);
+  });
+
+  it('hdr: false records no HDR histograms and counts the same, on a worker thread and inline', async () => {
+    const o = { threads: 2, qps: 0, exactly: 200 };
+    for (const extra of [{ hdr: false }, { hdr: false, inline: true }, { hdr: false, workers: 2 }]) {
+      const { workers, ...spec } = { workers: 1, ...extra };
+      const { r } = await run({ ...o, workers }, { codes: [200, 503] }, spec);
+      expect(r.duration.counter.count).toBe(200);
+      expect(r.errors.counter.count).toBe(100);
+      expect(r.codes).toEqual({ '200': 100, '503': 100 });
+      expect(r.durationHdr).toBeUndefined();
+      expect(r.errorsHdr).toBeUndefined();
+    }
   });
 
   it('inline: a one-worker run served on this thread counts what a worker counts; two workers stay workers', async () => {
@@ -183,7 +196,7 @@ describe('runEngine: workers and merge', () => {
         expect(r.duration.counter.count).toBe(400);
         expect(r.threads.map((t) => t.calls)).toEqual([100, 100, 100, 100]);
         expect(r.codes).toEqual({ '200': 200, '503': 200 });
-        expect(decodeHdr(r.durationHdr).totalCount).toBe(400);
+        expect(decodeHdr(r.durationHdr ?? '').totalCount).toBe(400);
         expect(r.workers).toHaveLength(1);
       }
       expect(inline.snaps.every((s) => s.closed)).toBe(true);

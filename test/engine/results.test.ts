@@ -68,7 +68,7 @@ describe('mergeWorkerParts', () => {
     expect(got.Percentiles).toEqual(want.Percentiles);
     expect([got.Min, got.Max]).toEqual([want.Min, want.Max]);
     expect(got.Sum).toBeCloseTo(want.Sum, 9);
-    const mh = decodeHdr(merged.durationHdr);
+    const mh = decodeHdr(merged.durationHdr ?? '');
     expect(mh.totalCount).toBe(4705);
     for (const p of PCTS) expect(mh.getValueAtPercentile(p)).toBe(oneHdr.getValueAtPercentile(p));
     expect(merged.codes).toEqual({ '-1': 1, '200': 15, '503': 2 });

@@ -8,13 +8,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
-import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { MainToWorker, WorkerInit } from './protocol.js';
 
 /** V8's default semi-space growth factor (flag --semi-space-growth-factor). */
 const V8_SEMI_SPACE_GROWTH = 2;
 
 export class InlineWorker extends EventEmitter {
+  // the global MessageChannel is worker_threads' own class, without loading that module
   readonly #channel = new MessageChannel();
   readonly #capYoung: boolean;
   #ended = false;

@@ -3,7 +3,7 @@
  * warmup, starts every worker from one shared instant, relays their log lines, and merges
  * their results exactly. runEngine() is the engine's public entry point.
  */
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StartError } from '../../shared/errors.js';
@@ -66,6 +66,12 @@ export interface EngineSpec {
    */
   inline?: boolean;
   /**
+   * false: the threads record no HDR histograms and the results carry none (durationHdr and
+   * errorsHdr absent), for a caller that never reads them (`tripbench load` writing no JSON):
+   * hdr-histogram-js is then not even loaded. Default true.
+   */
+  hdr?: boolean;
+  /**
    * Threads that must share one worker, in consecutive groups of this size (default 1): gRPC's
    * `-s` streams of one connection are threads on one channel, and a channel lives in one worker.
    */
@@ -105,11 +111,12 @@ class WorkerHandle {
     onMessage: (h: WorkerHandle, m: WorkerToMain) => boolean,
     onFailure: (e: Error) => void,
     resourceLimits: ResourceLimits | undefined,
-    inline: boolean,
+    /** undefined: served inline, on this thread */
+    WorkerThread: typeof Worker | undefined,
   ) {
-    this.worker = inline
+    this.worker = WorkerThread === undefined
       ? new InlineWorker(init, resourceLimits)
-      : new Worker(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
+      : new WorkerThread(compiledUrl('./entry.js', import.meta.url), { workerData: init, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: WorkerToMain) => {
       if (onMessage(this, m)) return;
       const w = this.waiting.get(m.type);
@@ -192,6 +199,8 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
   const logLevel = spec.log?.level ?? getLevel();
   const logJson = spec.log?.json ?? !process.stderr.isTTY;
   const progressIntervalMs = spec.progressIntervalMs ?? 250;
+  // node:worker_threads is imported only when threads are started: an inline run never loads it.
+  const WorkerThread = spec.inline === true && numWorkers === 1 ? undefined : (await import('node:worker_threads')).Worker;
 
   let finished = false;
   let rejectFailure: (e: Error) => void = () => undefined;
@@ -283,8 +292,9 @@ export async function runEngine(spec: EngineSpec): Promise<EngineResults> {
         abortOn: options.abortOn,
         progressIntervalMs,
         log: { level: logLevel, json: logJson },
+        hdr: spec.hdr !== false,
       };
-      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, spec.inline === true && numWorkers === 1));
+      handles.push(new WorkerHandle(w, init, onMessage, onFailure, spec.workerResourceLimits, WorkerThread));
     }
     await race(Promise.all(handles.map((h) => h.expect('ready'))));
 

@@ -16,6 +16,8 @@ export interface WorkerInit {
   abortOn: number;
   progressIntervalMs: number;
   log: { level: number; json: boolean };
+  /** EngineSpec.hdr */
+  hdr: boolean;
 }
 
 export interface WarmupOutcome {

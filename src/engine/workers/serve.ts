@@ -78,6 +78,7 @@ export function serveWorker(port: MessagePort, init: WorkerInit, ownLog: boolean
         abortOn: init.abortOn,
         startMs: startEpochMs - performance.timeOrigin,
         onAbortOn: (code) => post({ type: 'abortOn', code }),
+        hdr: init.hdr,
       },
       finalIds.map((id) => ({ id, runnable: runnables.get(id) as ThreadRunnable })),
     );
@@ -100,8 +101,8 @@ export function serveWorker(port: MessagePort, init: WorkerInit, ownLog: boolean
       duration: g.duration,
       errors: g.errors,
       sleep: g.sleep,
-      durationHdr: encodeHdr(g.durationHdr),
-      errorsHdr: encodeHdr(g.errorsHdr),
+      durationHdr: g.durationHdr === undefined ? undefined : encodeHdr(g.durationHdr),
+      errorsHdr: g.errorsHdr === undefined ? undefined : encodeHdr(g.errorsHdr),
       codes: g.codeCounts(),
       endEpochMs: g.endMs + performance.timeOrigin,
     };
