@@ -82,7 +82,7 @@ export class LeanClient extends ClientBase {
     if (this.#phase !== IDLE) this.abort();
     this.#drop();
     this.#spare.length = 0;
-    clearTimeout(this.timer);
+    this.disarmDeadline();
     return Promise.resolve();
   }
 
@@ -91,7 +91,7 @@ export class LeanClient extends ClientBase {
     this.#phase = CONNECTING;
     this.dest = formatDest(this.host, this.port);
     this.#connectStart = performance.now();
-    this.timer.refresh();
+    this.armDeadline();
     const attempt = ++this.#attempt;
     const ip = cachedAddress(this.host);
     if (ip !== null) {
@@ -161,7 +161,7 @@ export class LeanClient extends ClientBase {
     this.#phase = WAITING;
     this.socketCalls++;
     this.#parser.reset(this.tpl.isHead, this.#raw);
-    this.timer.refresh();
+    this.armDeadline();
     s.write(withFreshUuids(this.tpl.bytes, this.tpl.slots));
     if (this.#halfClose) s.end();
   }
