@@ -18,6 +18,7 @@ import type { HttpOptions } from './options.js';
 import { withFreshUuids } from './request.js';
 import { cachedAddress, lookupAddress } from './resolve.js';
 import { DONE, NEED_MORE, NOT_OK, ResponseParser } from './responseParser.js';
+import { openClients, writeRequest } from './writeBatch.js';
 
 /**
  * One read buffer for every lean client of this thread: libuv fills it and our callback scans it
@@ -53,6 +54,7 @@ export class LeanClient extends ClientBase {
     this.#raw = o.http10;
     this.#keepAlive = o.keepAlive && !o.http10;
     this.#halfClose = o.halfClose && !this.#keepAlive;
+    openClients(1);
   }
 
   protected start(): void {
@@ -78,6 +80,7 @@ export class LeanClient extends ClientBase {
   }
 
   close(): Promise<void> {
+    if (!this.closed) openClients(-1);
     this.closed = true;
     if (this.#phase !== IDLE) this.abort();
     this.#drop();
@@ -162,8 +165,7 @@ export class LeanClient extends ClientBase {
     this.socketCalls++;
     this.#parser.reset(this.tpl.isHead, this.#raw);
     this.armDeadline();
-    s.write(withFreshUuids(this.tpl.bytes, this.tpl.slots));
-    if (this.#halfClose) s.end();
+    writeRequest(s, withFreshUuids(this.tpl.bytes, this.tpl.slots), this.#halfClose);
   }
 
   #onRead(s: net.Socket, n: number): void {
