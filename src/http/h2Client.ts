@@ -105,7 +105,7 @@ export class H2Client extends ClientBase {
   }
 
   protected start(): void {
-    this.timer.refresh();
+    this.armDeadline();
     this.#send();
   }
 
@@ -124,7 +124,7 @@ export class H2Client extends ClientBase {
   async close(): Promise<void> {
     this.closed = true;
     this.abort();
-    clearTimeout(this.timer);
+    this.disarmDeadline();
     this.#dropConnection();
     if (this.#fallback !== null) await this.#fallback.close();
   }
@@ -359,7 +359,7 @@ export class H2Client extends ClientBase {
     void import('./undiciClient.js').then(({ UndiciClient }) => {
       const fb = new UndiciClient(this.o, this.ctx);
       this.#fallback = fb;
-      clearTimeout(this.timer);
+      this.disarmDeadline();
       if (call.settled || this.closed) return;
       call.settled = true;
       void fb.fetch().then((r) => {

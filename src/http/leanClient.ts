@@ -18,6 +18,7 @@ import type { HttpOptions } from './options.js';
 import { withFreshUuids } from './request.js';
 import { cachedAddress, lookupAddress } from './resolve.js';
 import { DONE, NEED_MORE, NOT_OK, ResponseParser } from './responseParser.js';
+import { openClients, writeRequest } from './writeBatch.js';
 
 /**
  * One read buffer for every lean client of this thread: libuv fills it and our callback scans it
@@ -53,6 +54,7 @@ export class LeanClient extends ClientBase {
     this.#raw = o.http10;
     this.#keepAlive = o.keepAlive && !o.http10;
     this.#halfClose = o.halfClose && !this.#keepAlive;
+    openClients(1);
   }
 
   protected start(): void {
@@ -78,11 +80,12 @@ export class LeanClient extends ClientBase {
   }
 
   close(): Promise<void> {
+    if (!this.closed) openClients(-1);
     this.closed = true;
     if (this.#phase !== IDLE) this.abort();
     this.#drop();
     this.#spare.length = 0;
-    clearTimeout(this.timer);
+    this.disarmDeadline();
     return Promise.resolve();
   }
 
@@ -91,7 +94,7 @@ export class LeanClient extends ClientBase {
     this.#phase = CONNECTING;
     this.dest = formatDest(this.host, this.port);
     this.#connectStart = performance.now();
-    this.timer.refresh();
+    this.armDeadline();
     const attempt = ++this.#attempt;
     const ip = cachedAddress(this.host);
     if (ip !== null) {
@@ -161,9 +164,8 @@ export class LeanClient extends ClientBase {
     this.#phase = WAITING;
     this.socketCalls++;
     this.#parser.reset(this.tpl.isHead, this.#raw);
-    this.timer.refresh();
-    s.write(withFreshUuids(this.tpl.bytes, this.tpl.slots));
-    if (this.#halfClose) s.end();
+    this.armDeadline();
+    writeRequest(s, withFreshUuids(this.tpl.bytes, this.tpl.slots), this.#halfClose);
   }
 
   #onRead(s: net.Socket, n: number): void {

@@ -121,7 +121,7 @@ export class UndiciClient extends ClientBase {
   async close(): Promise<void> {
     this.closed = true;
     this.abort();
-    clearTimeout(this.timer);
+    this.disarmDeadline();
     const c = this.#client;
     this.#client = null;
     if (c !== null) await c.destroy().catch(() => undefined);
@@ -224,7 +224,7 @@ export class UndiciClient extends ClientBase {
         att.reused = this.socketCalls > 0;
         this.socketCalls++;
         this.#scanner.reset(tpl.isHead, false);
-        this.timer.refresh();
+        this.armDeadline();
       },
       onResponseStart: (controller, statusCode, _headers, statusMessage) => {
         this.#onResponseStart(att, controller, statusCode, statusMessage ?? '');

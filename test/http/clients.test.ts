@@ -169,6 +169,25 @@ describe.each<Kind>(['lean', 'undici'])('%s client', (kind) => {
     for (const ms of r.ms) expect(ms).toBeGreaterThanOrEqual(140);
   });
 
+  it('a deadline is the call\'s own: kept calls of 60 ms under -timeout 150 ms never time out, together 300 ms', async () => {
+    const srv = await serve(S.startSlowServer(60));
+    const r = await run(kind, { url: srv.url, timeoutMs: 150 }, 5);
+    expect(r.codes).toEqual([200, 200, 200, 200, 200]);
+    expect(one(r).sockets).toBe(1);
+  });
+
+  it('after calls answered in time, a call that hangs times out -timeout after its own start', async () => {
+    const srv = await serve(
+      S.startRawServer((req, s) => {
+        if (req.index < 2) setTimeout(() => s.destroyed || s.write(S.OK_RESPONSE), 60);
+      }),
+    );
+    const r = await run(kind, { url: srv.url, timeoutMs: 150 }, 3);
+    expect(r.codes).toEqual([200, 200, -1]);
+    expect(one(r).errorKinds).toEqual({ timeout: 1 });
+    expect(r.ms[2]).toBeGreaterThanOrEqual(140);
+  });
+
   it.each([
     ['not HTTP', 'garbage\r\n\r\n'],
     ['status not a number', 'HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n'],

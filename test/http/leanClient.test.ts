@@ -1,5 +1,8 @@
-/** Lean-client-only behaviour: -http1.0, -halfclose, unsolicited 100 Continue. */
+/** Lean-client-only behaviour: -http1.0, -halfclose, unsolicited 100 Continue, requests of several clients written together. */
+import type * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRunnable } from '../../src/http/httpRunnable.js';
+import { makeHttpOptions } from '../../src/http/options.js';
 import { configureLog, Level } from '../../src/shared/log.js';
 import { runnableCalls } from '../helpers/httpCalls.js';
 import * as S from '../helpers/servers.js';
@@ -49,6 +52,48 @@ describe('lean client', () => {
     expect(codes).toEqual([200, 200]);
     expect(sawEnd).toBe(2);
     expect(stats.sockets).toBe(2);
+  });
+
+  // Several clients of one thread write the requests of a turn together (writeBatch.ts).
+  async function clientsOfOneThread(input: Parameters<typeof makeHttpOptions>[0], clients: number, calls: number): Promise<number[]> {
+    const { options } = makeHttpOptions(input);
+    const runnables = await Promise.all(Array.from({ length: clients }, (_, t) => createRunnable(t, options)));
+    const codes: number[] = [];
+    await Promise.all(
+      runnables.map(async (r) => {
+        for (let i = 0; i < calls; i++) codes.push((await r.run(false)).code);
+        await r.close();
+      }),
+    );
+    return codes;
+  }
+
+  it('several clients of one thread: every request written whole and once, each on its own connection', async () => {
+    const perConn = new Map<net.Socket, string[]>();
+    const srv = await S.startRawServer((req, s) => {
+      perConn.set(s, [...(perConn.get(s) ?? []), req.head]);
+      s.write(S.OK_RESPONSE);
+    });
+    servers.push(srv);
+    const codes = await clientsOfOneThread({ url: srv.url }, 4, 25);
+    expect(codes).toEqual(Array(100).fill(200));
+    expect(srv.connections).toBe(4);
+    expect([...perConn.values()].map((h) => h.length)).toEqual([25, 25, 25, 25]);
+    for (const heads of perConn.values()) for (const h of heads) expect(h).toMatch(/^GET \/ HTTP\/1\.1\r\nHost: /);
+  });
+
+  it('-halfclose with several clients of one thread: each request is written before its end', async () => {
+    let ends = 0;
+    const srv = await S.startRawServer((_req, s) => {
+      s.once('end', () => {
+        ends++;
+        s.end(S.OK_RESPONSE);
+      });
+    });
+    servers.push(srv);
+    const codes = await clientsOfOneThread({ url: srv.url, keepAlive: false, halfClose: true }, 3, 2);
+    expect(codes).toEqual(Array(6).fill(200));
+    expect(ends).toBe(6);
   });
 
   it('skips an unsolicited 100 Continue (undici 7 rejects it)', async () => {

@@ -25,9 +25,12 @@ export class InlineWorker extends EventEmitter {
     super();
     // A young-generation cap cannot be set on a running isolate, but V8 reads the growth factor
     // at each resize: 1 keeps this thread's young generation at its start size (1 MB semi-spaces),
-    // below the 6 MB a worker of the lean client gets, for the run's duration.
+    // below the 6 MB a worker of the lean client gets, for the run's duration. Such a scavenge
+    // takes ~0.2 ms on one thread; done in parallel it wakes V8's helper threads each time (~20
+    // futex calls), which then compete with a loopback target for the other core. V8 reads this
+    // flag at each scavenge too (docs/benchmarks.md, "Third pass").
     this.#capYoung = resourceLimits?.maxYoungGenerationSizeMb !== undefined;
-    if (this.#capYoung) setFlagsFromString('--semi-space-growth-factor=1');
+    if (this.#capYoung) setFlagsFromString('--semi-space-growth-factor=1 --no-parallel-scavenge');
     // A throw from a runnable's callback would crash a worker thread, reported as 'error': here it
     // is reported the same way instead of ending the process.
     process.on('uncaughtException', this.#onUncaught);
@@ -47,7 +50,7 @@ export class InlineWorker extends EventEmitter {
     if (!this.#ended) {
       this.#ended = true;
       process.off('uncaughtException', this.#onUncaught);
-      if (this.#capYoung) setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH}`);
+      if (this.#capYoung) setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH} --parallel-scavenge`);
       this.#channel.port1.close();
       this.#channel.port2.close();
     }
