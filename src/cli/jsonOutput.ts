@@ -21,15 +21,12 @@ export async function writeJson<R extends FortioRunCommon>(cfg: LoadConfig, resu
     process.stdout.write(json);
     return { bytes, target: 'stdout' };
   }
-  // imported here: a run that writes no file never loads the atomic writer and node:fs/promises for it
-  const [{ writeFileAtomic }, { stat, writeFile }] = await Promise.all([import('../shared/atomicWrite.js'), import('node:fs/promises')]);
+  // imported here: a run that writes no file never loads the atomic writer
+  const { writeFileAtomic } = await import('../shared/atomicWrite.js');
   try {
-    // A path that is not a regular file (/dev/null, a FIFO) is written into, as fortio's
-    // os.Create does: a temp file renamed onto it would replace the device itself (as root).
-    const special = await stat(path).then((st) => !st.isFile(), () => false);
-    // fortio opens the file as given: a missing directory is an error, never created
-    if (special) await writeFile(path, json);
-    else await writeFileAtomic(path, json, { createDirs: false });
+    // fortio opens the file as given: a missing directory is an error, never created; a device
+    // or FIFO (/dev/null) is written into (atomicWrite.ts)
+    await writeFileAtomic(path, json, { createDirs: false });
   } catch (e) {
     throw new Error(`Unable to create ${path}: ${systemReason(e)}`, { cause: e });
   }

@@ -4,8 +4,8 @@
  * second terminal) never sees half a JSON file, and an interrupted run leaves only finished files.
  * The sync variant exists for the exit path after SIGINT, where awaiting is not an option.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export type AtomicData = string | Uint8Array;
@@ -33,7 +33,29 @@ export interface AtomicOptions {
   createDirs?: boolean;
 }
 
+/**
+ * An existing path that is neither a file nor a directory (/dev/null, /dev/stdout, a FIFO) is
+ * written into, as `os.Create` does for fortio: a temp file renamed onto it would replace the
+ * device itself when run as root. Such a target cannot be half-written by us in a way a rename avoids.
+ */
+function isSpecial(st: { isFile(): boolean; isDirectory(): boolean } | undefined): boolean {
+  return st !== undefined && !st.isFile() && !st.isDirectory();
+}
+
 export async function writeFileAtomic(path: string, data: AtomicSource, { mode = 0o644, createDirs = true }: AtomicOptions = {}): Promise<void> {
+  if (isSpecial(await stat(path).catch(() => undefined))) {
+    const out = await open(path, 'w');
+    try {
+      for await (const chunk of isChunked(data) ? data : [data]) {
+        const b = toBytes(chunk);
+        let off = 0;
+        while (off < b.length) off += (await out.write(b, off, b.length - off)).bytesWritten;
+      }
+    } finally {
+      await out.close();
+    }
+    return;
+  }
   if (createDirs) await mkdir(dirname(path), { recursive: true });
   const tmp = tempPath(path);
   const fh = await open(tmp, 'wx', mode);
@@ -57,13 +79,26 @@ export async function writeFileAtomic(path: string, data: AtomicSource, { mode =
 }
 
 export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<AtomicData>, { mode = 0o644, createDirs = true }: AtomicOptions = {}): void {
+  const chunksOf = (): Iterable<AtomicData> => (typeof data === 'string' || data instanceof Uint8Array ? [data] : data);
+  if (isSpecial(statSync(path, { throwIfNoEntry: false }))) {
+    const out = openSync(path, 'w');
+    try {
+      for (const chunk of chunksOf()) {
+        const b = toBytes(chunk);
+        let off = 0;
+        while (off < b.length) off += writeSync(out, b, off, b.length - off);
+      }
+    } finally {
+      closeSync(out);
+    }
+    return;
+  }
   if (createDirs) mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPath(path);
   const fd = openSync(tmp, 'wx', mode);
   let closed = false;
   try {
-    const chunks: Iterable<AtomicData> = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
-    for (const chunk of chunks) {
+    for (const chunk of chunksOf()) {
       const b = toBytes(chunk);
       let off = 0;
       while (off < b.length) off += writeSync(fd, b, off, b.length - off);

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +78,43 @@ describe('writeFileAtomicSync', () => {
     expect(readFileSync(f, 'utf8')).toBe('<testsuites/>\n');
     expect(() => writeFileAtomicSync(join(d, 'new.json'), failingChunksSync())).toThrow('disk on fire');
     expect(readdirSync(d)).toEqual(['junit.xml']);
+  });
+});
+
+describe('a target that is neither a file nor a directory (a device, a FIFO)', () => {
+  // A temp file renamed onto /dev/null would replace the device when run as root: both writers
+  // write into such a path instead, and it stays what it was.
+  function fifoWithReader(): { fifo: string; text: Promise<string> } {
+    const fifo = join(fresh(), 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cat = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const text = new Promise<string>((resolve, reject) => {
+      let t = '';
+      cat.stdout.on('data', (d) => (t += String(d)));
+      cat.on('close', () => resolve(t));
+      cat.on('error', reject);
+    });
+    return { fifo, text };
+  }
+
+  it('writeFileAtomic writes into it and leaves it in place', async () => {
+    const { fifo, text } = fifoWithReader();
+    await writeFileAtomic(fifo, ['{"a":', '1}\n']);
+    expect(await text).toBe('{"a":1}\n');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(join(fifo, '..'))).toEqual(['out.fifo']);
+  });
+
+  it('writeFileAtomicSync writes into it and leaves it in place', async () => {
+    const { fifo, text } = fifoWithReader();
+    writeFileAtomicSync(fifo, '{"b":2}\n');
+    expect(await text).toBe('{"b":2}\n');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('/dev/null stays a character device', async () => {
+    await writeFileAtomic('/dev/null', 'x');
+    writeFileAtomicSync('/dev/null', 'y');
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 });
