@@ -7,7 +7,7 @@
  * against issue 18's targets. docs/benchmarks.md has the method and the figures.
  *
  *   node bench/run.mjs [--quick] [--rounds N] [--seconds S] [--rows ka1,close4,...,h2 (or h2tls16,h2c16),grpc (or grpc-ping1,...)]
- *                      [--tools tripbench,fortio,wrk,autocannon] [--json FILE] [--no-rss-check]
+ *                      [--tools tripbench,fortio,wrk,autocannon,nodefloor] [--json FILE] [--no-rss-check]
  *                      [--tripbench-bin PATH] [--tripbench-args "-workers 2"] [--pin none|same|split]
  *                      [--baseline PATH (another build's bin/tripbench.js, as tool "baseline")]
  *   env: BENCH_SECONDS, BENCH_ROUNDS, BENCH_ROWS, FORTIO_BIN (else fortio on PATH)
@@ -35,7 +35,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     rows: { type: 'string' },
-    tools: { type: 'string', default: 'tripbench,fortio,wrk,autocannon' },
+    tools: { type: 'string', default: 'tripbench,fortio,wrk,autocannon,nodefloor' },
     json: { type: 'string' },
     'no-rss-check': { type: 'boolean', default: false },
     'tripbench-bin': { type: 'string' },
@@ -265,6 +265,10 @@ async function main() {
         if (row.id === 'ka16' || row.id === 'ka64') add(`${row.label}: req/s / wrk`, w, w.value >= TARGETS.vsWrk, `>= ${TARGETS.vsWrk}x`);
         else ratios.push([`${row.label}: req/s / wrk`, w]);
         ratios.push([`${row.label}: CPU per call / fortio`, ratioOf(raw, row.id, 'tripbench', 'fortio', 'cpuPerCallUs')]);
+        if (row.keepAlive && !row.breaker) {
+          ratios.push([`${row.label}: req/s / node floor`, ratioOf(raw, row.id, 'tripbench', 'nodefloor', 'rps')]);
+          ratios.push([`${row.label}: node floor req/s / wrk`, ratioOf(raw, row.id, 'nodefloor', 'wrk', 'rps')]);
+        }
         if (opt.baseline) ratios.push([`${row.label}: req/s / baseline`, ratioOf(raw, row.id, 'tripbench', 'baseline', 'rps')]);
       } else if (row.id === 'rate') {
         const r = ratioOf(raw, 'rate', 'tripbench', 'fortio', 'cpuPerCallUs');

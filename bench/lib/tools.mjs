@@ -59,6 +59,11 @@ function parseWrk(stdout) {
   return { rps, p50: p(50), p99: p(99), calls, errors, code503: non2xx, sockets: Number.NaN };
 }
 
+function parseNodeFloor(stdout) {
+  const j = JSON.parse(stdout);
+  return { rps: j.calls / j.seconds, p50: Number.NaN, p99: Number.NaN, calls: j.calls, errors: 0, code503: 0, sockets: Number.NaN };
+}
+
 function parseAutocannon(stdout) {
   const j = JSON.parse(stdout);
   return {
@@ -122,6 +127,12 @@ export function makeTools({ root, tripbenchBin, tripbenchExtra = [], baselineBin
           ? null
           : [WRK, ['-c', String(r.c), '-t', '1', '-d', `${r.seconds}s`, '--latency', ...(r.keepAlive ? [] : ['-H', 'Connection: close']), r.url]],
       parse: parseWrk,
+    },
+    // what Node itself reaches per keep-alive call (bench/lib/nodeFloor.mjs): keep-alive rows only
+    nodefloor: {
+      missing: null,
+      cmd: (r) => (r.qps || r.n || !r.keepAlive || r.breaker ? null : [process.execPath, [join(root, 'bench', 'lib', 'nodeFloor.mjs'), r.url, String(r.c), String(r.seconds)]]),
+      parse: parseNodeFloor,
     },
     autocannon: {
       missing: autocannon ? null : 'autocannon not installed (npm ci)',
