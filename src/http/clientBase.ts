@@ -41,12 +41,17 @@ export abstract class ClientBase implements HttpClient {
   protected readonly host: string;
   protected readonly port: number;
   /**
-   * One timer per client for the call's deadline. It is not moved at every call: a call only
-   * writes its deadline (armDeadline), and a timer that fires before the current deadline sleeps
-   * again for the rest. refresh() per call was ~3 % of a keep-alive call's CPU (docs/benchmarks.md).
+   * One timer per client for the call's deadline. A later call does not move it: it only writes
+   * its deadline, and a timer that fires before that deadline sleeps again for the rest.
+   * refresh() per keep-alive call was ~3 % of its CPU (docs/benchmarks.md, "Third pass"). Within
+   * one call (connect, then send) the timer is moved as before, so a call's deadline is the same
+   * instant it always was: a race with a sidecar's equal route timeout goes the same way.
    */
-  #timer: NodeJS.Timeout;
-  #timerArmed = true;
+  #timer: NodeJS.Timeout | null = null;
+  #timerArmed = false;
+  /** The fetch() the timer was last armed in. */
+  #armedCall = 0;
+  #call = 0;
   /** performance.now() at which the call in flight times out. */
   #deadlineMs = 0;
   /** "ip:port" of the current connection, for logs. */
@@ -66,32 +71,37 @@ export abstract class ClientBase implements HttpClient {
     this.host = connectHostOf(o, this.tpl.target.hostname);
     this.port = connectPortOf(o, this.tpl.target.port);
     this.#reuseLimit = drawReuseLimit(o.connectionReuse);
-    // Armed once now (it finds no call in flight): refresh() cannot revive a cleared timer.
-    this.#timer = setTimeout(this.#onTimerFired, o.timeoutMs);
-    this.#timer.unref();
   }
 
   /** Starts the deadline of the call (or of its connect) from now. */
   protected armDeadline(): void {
     this.#deadlineMs = performance.now() + this.o.timeoutMs;
-    if (!this.#timerArmed) {
-      this.#timerArmed = true;
+    if (this.#timerArmed && this.#armedCall !== this.#call) return; // an earlier call's timer: it sleeps again when it fires
+    this.#timerArmed = true;
+    this.#armedCall = this.#call;
+    if (this.#timer === null) {
+      this.#timer = setTimeout(this.#onTimerFired, this.o.timeoutMs);
+      this.#timer.unref();
+    } else {
       this.#timer.refresh();
     }
   }
 
-  /** No deadline any more: the client closes, or hands its calls to another (for good). */
+  /** No deadline any more: the client closes, or hands its calls to another. */
   protected disarmDeadline(): void {
     this.#timerArmed = false;
-    clearTimeout(this.#timer);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    // refresh() cannot revive a cleared timer: a later armDeadline makes a new one
+    this.#timer = null;
   }
 
   readonly #onTimerFired = (): void => {
     this.#timerArmed = false;
     const rest = this.#deadlineMs - performance.now();
-    if (rest >= 1) {
-      // A later call moved the deadline: sleep for the rest of it.
+    if (this.#armedCall !== this.#call && rest >= 1) {
+      // armed by an earlier call: sleep until this call's deadline
       this.#timerArmed = true;
+      this.#armedCall = this.#call;
       this.#timer = setTimeout(this.#onTimerFired, Math.ceil(rest));
       this.#timer.unref();
       return;
@@ -100,6 +110,7 @@ export abstract class ClientBase implements HttpClient {
   };
 
   fetch(): Promise<CallOutcome> {
+    this.#call++;
     this.size = 0;
     this.headerSize = 0;
     this.errorKind = null;
