@@ -5,7 +5,7 @@
  * The sync variant exists for the exit path after SIGINT, where awaiting is not an option.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export type AtomicData = string | Uint8Array;
@@ -42,15 +42,28 @@ function isSpecial(st: { isFile(): boolean; isDirectory(): boolean } | undefined
   return st !== undefined && !st.isFile() && !st.isDirectory();
 }
 
+/** Every chunk of `data`, written whole to an open file. */
+async function writeChunks(fh: FileHandle, data: AtomicSource): Promise<void> {
+  for await (const chunk of isChunked(data) ? data : [data]) {
+    const b = toBytes(chunk);
+    let off = 0;
+    while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+  }
+}
+
+function writeChunksSync(fd: number, data: AtomicData | Iterable<AtomicData>): void {
+  for (const chunk of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
+    const b = toBytes(chunk);
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+  }
+}
+
 export async function writeFileAtomic(path: string, data: AtomicSource, { mode = 0o644, createDirs = true }: AtomicOptions = {}): Promise<void> {
   if (isSpecial(await stat(path).catch(() => undefined))) {
     const out = await open(path, 'w');
     try {
-      for await (const chunk of isChunked(data) ? data : [data]) {
-        const b = toBytes(chunk);
-        let off = 0;
-        while (off < b.length) off += (await out.write(b, off, b.length - off)).bytesWritten;
-      }
+      await writeChunks(out, data);
     } finally {
       await out.close();
     }
@@ -61,12 +74,7 @@ export async function writeFileAtomic(path: string, data: AtomicSource, { mode =
   const fh = await open(tmp, 'wx', mode);
   let closed = false;
   try {
-    const chunks = isChunked(data) ? data : [data];
-    for await (const chunk of chunks) {
-      const b = toBytes(chunk);
-      let off = 0;
-      while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
-    }
+    await writeChunks(fh, data);
     await fh.sync();
     await fh.close();
     closed = true;
@@ -79,15 +87,10 @@ export async function writeFileAtomic(path: string, data: AtomicSource, { mode =
 }
 
 export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<AtomicData>, { mode = 0o644, createDirs = true }: AtomicOptions = {}): void {
-  const chunksOf = (): Iterable<AtomicData> => (typeof data === 'string' || data instanceof Uint8Array ? [data] : data);
   if (isSpecial(statSync(path, { throwIfNoEntry: false }))) {
     const out = openSync(path, 'w');
     try {
-      for (const chunk of chunksOf()) {
-        const b = toBytes(chunk);
-        let off = 0;
-        while (off < b.length) off += writeSync(out, b, off, b.length - off);
-      }
+      writeChunksSync(out, data);
     } finally {
       closeSync(out);
     }
@@ -98,11 +101,7 @@ export function writeFileAtomicSync(path: string, data: AtomicData | Iterable<At
   const fd = openSync(tmp, 'wx', mode);
   let closed = false;
   try {
-    for (const chunk of chunksOf()) {
-      const b = toBytes(chunk);
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    }
+    writeChunksSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);
     closed = true;
