@@ -19,6 +19,7 @@ import {
   targetOffsetNs,
   uniformDelayNs,
 } from './schedule.js';
+import { keepHot } from './hotLoop.js';
 import { formatDuration as formatGoDuration, formatG } from '../shared/goFormat.js';
 
 /** A microtask-only loop (a runnable that resolves at once) must still let messages and timers in. */
@@ -195,6 +196,7 @@ export class ThreadGroup {
     const paced = !plan.maxQps;
     const counted = plan.exactly > 0 || plan.hasDuration;
     const durationBound = plan.exactly === 0 && plan.hasDuration;
+    const hot = !paced; // hotLoop.ts: max rate only
     // start + D is not shifted by -uniform (fortio computes endTime first)
     const endMs = this.settings.startMs + plan.durationNs / 1e6;
     let start = this.settings.startMs;
@@ -218,9 +220,11 @@ export class ThreadGroup {
         break;
       }
       t.inFlight = true;
+      if (hot) keepHot(f0);
       const r = await t.runnable.run(false);
       const f1 = performance.now();
       t.inFlight = false;
+      if (hot) keepHot(f1);
       if (this.forced) break;
       const ns = Math.round((f1 - f0) * 1e6);
       const sec = ns / 1e9;
