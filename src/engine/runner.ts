@@ -196,7 +196,6 @@ export class ThreadGroup {
     const paced = !plan.maxQps;
     const counted = plan.exactly > 0 || plan.hasDuration;
     const durationBound = plan.exactly === 0 && plan.hasDuration;
-    const hot = !paced; // hotLoop.ts: max rate only
     // start + D is not shifted by -uniform (fortio computes endTime first)
     const endMs = this.settings.startMs + plan.durationNs / 1e6;
     let start = this.settings.startMs;
@@ -220,11 +219,11 @@ export class ThreadGroup {
         break;
       }
       t.inFlight = true;
-      if (hot) keepHot(f0);
+      if (!paced) keepHot(f0); // hotLoop.ts: max rate only
       const r = await t.runnable.run(false);
       const f1 = performance.now();
       t.inFlight = false;
-      if (hot) keepHot(f1);
+      if (!paced) keepHot(f1);
       if (this.forced) break;
       const ns = Math.round((f1 - f0) * 1e6);
       const sec = ns / 1e9;
