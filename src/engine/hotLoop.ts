@@ -12,8 +12,9 @@
  * a sidecar beside the client, or the scheduler placing both there) every poll is CPU the target
  * needed: 26-38 % fewer calls/s than without the spin (docs/benchmarks.md, "Fifth pass"). The
  * kernel then takes the core from this thread whenever a call wakes the target, so the thread's
- * involuntary context switches per call event tell the two cases apart; above the threshold it
- * sleeps between calls until a later check finds the core free.
+ * involuntary context switches per call event, counted while it spins, tell the two cases apart;
+ * above the threshold it sleeps between calls for 200 ms, then spins again to look, the pause
+ * doubling (up to 3.2 s) while the core stays shared.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -31,8 +32,11 @@ const MIN_EVENTS = 64;
  * c=16/64, -keepalive=false c=4/16, spinning or not), ≥ 0.2 with both on one core.
  */
 const SHARED_SWITCHES_PER_EVENT = 0.07;
-/** Consecutive shared checks before the thread stops spinning: one can be a passing burst. */
-const SHARED_CHECKS = 2;
+/** Consecutive shared checks (200 ms) before the thread stops spinning: the first ones of a run, with V8 optimising the call path on the other core, often read shared. */
+const SHARED_CHECKS = 4;
+/** How long the thread sleeps between calls after its first shared verdict; doubled while they repeat. */
+const FIRST_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 3200;
 /** Linux: this thread's own count, so V8's compiler and GC threads are not counted as ours. */
 const THREAD_STATUS = '/proc/thread-self/status';
 
@@ -41,9 +45,12 @@ let spinning = false;
 let starts = 0;
 let backoffs = 0;
 let events = 0;
-/** The last checks found the core shared: call events do not start a spin. */
-let shared = false;
 let sharedChecks = 0;
+/** While performance.now() is below this, call events start no spin and no check. */
+let offUntilMs = 0;
+let backoffMs = FIRST_BACKOFF_MS;
+/** Spinning again after a back-off: the next free window ends the back-off sequence. */
+let probing = false;
 let windowMs = 0;
 let windowEvents = 0;
 let windowSwitches = -1;
@@ -78,34 +85,54 @@ function involuntarySwitches(): number {
   return process.resourceUsage().involuntaryContextSwitches;
 }
 
+function startWindow(nowMs: number): void {
+  windowMs = nowMs;
+  windowEvents = events;
+  windowSwitches = involuntarySwitches();
+}
+
 /**
- * Judges the window since the last check. The figure does not depend on spinning (without the
- * spin a shared core still preempts this thread at each wake-up of the target), so the thread
- * checks while it sleeps between calls too, and spins again one window after the core is free.
+ * Judges the window since the last check, which covers spinning time only. Without the spin an
+ * unpinned client and its target end up on one core by themselves (the kernel wakes the target
+ * where its waker sleeps), so the figure measured while sleeping would keep the spin off for
+ * good; a spinning thread leaves the target to the other core unless both are held to one.
  */
 function check(nowMs: number): void {
+  if (windowSwitches < 0) {
+    startWindow(nowMs);
+    return;
+  }
   const dEvents = events - windowEvents;
-  if (dEvents < MIN_EVENTS && windowSwitches >= 0) return; // too few yet: the window grows
-  const switches = involuntarySwitches();
-  if (windowSwitches >= 0) {
-    const dSwitches = switches - windowSwitches;
-    sharedChecks = sharesCore(dSwitches, dEvents) ? sharedChecks + 1 : 0;
-    const was = shared;
-    shared = sharedChecks >= SHARED_CHECKS;
-    if (shared && !was) {
+  if (dEvents < MIN_EVENTS) return; // too few yet: the window grows
+  const dSwitches = involuntarySwitches() - windowSwitches;
+  if (sharesCore(dSwitches, dEvents)) {
+    if (++sharedChecks >= SHARED_CHECKS) {
+      sharedChecks = 0;
+      probing = false;
+      offUntilMs = nowMs + backoffMs;
       backoffs++;
       verbose('hot loop off: this thread shares its core with the target or another busy process', {
         involuntarySwitchesPerCallEvent: Math.round((dSwitches / dEvents) * 1000) / 1000,
+        offForMs: backoffMs,
       });
-    } else if (was && !shared) verbose('hot loop on: this thread has its core to itself again');
+      backoffMs = Math.min(2 * backoffMs, MAX_BACKOFF_MS);
+      windowSwitches = -1; // the back-off is not judged
+      return;
+    }
+  } else {
+    sharedChecks = 0;
+    if (probing) {
+      probing = false;
+      backoffMs = FIRST_BACKOFF_MS;
+      verbose('hot loop on: this thread has its core to itself again');
+    }
   }
-  windowMs = nowMs;
-  windowEvents = events;
-  windowSwitches = switches;
+  startWindow(nowMs);
 }
 
 function spin(): void {
-  if (performance.now() - lastMs < SPIN_MS && !shared) setImmediate(spin);
+  const now = performance.now();
+  if (now - lastMs < SPIN_MS && now >= offUntilMs) setImmediate(spin);
   else spinning = false;
 }
 
@@ -113,8 +140,13 @@ function spin(): void {
 export function keepHot(nowMs: number): void {
   lastMs = nowMs;
   events++;
-  if (nowMs - windowMs >= CHECK_MS) check(nowMs);
-  if (!spinning && !shared) {
+  if (nowMs < offUntilMs) return;
+  if (offUntilMs > 0) {
+    offUntilMs = 0;
+    probing = true;
+    startWindow(nowMs);
+  } else if (nowMs - windowMs >= CHECK_MS) check(nowMs);
+  if (!spinning) {
     spinning = true;
     starts++;
     setImmediate(spin);
