@@ -32,7 +32,7 @@ const MIN_EVENTS = 64;
  * c=16/64, -keepalive=false c=4/16, spinning or not), ≥ 0.2 with both on one core.
  */
 const SHARED_SWITCHES_PER_EVENT = 0.07;
-/** Consecutive shared checks (200 ms) before the thread stops spinning: the first ones of a run, with V8 optimising the call path on the other core, often read shared. */
+/** Consecutive shared checks (200 ms) before the thread stops spinning: a run's first ones often read shared before the kernel has moved the client and its target apart. */
 const SHARED_CHECKS = 4;
 /** How long the thread sleeps between calls after its first shared verdict; doubled while they repeat. */
 const FIRST_BACKOFF_MS = 200;
