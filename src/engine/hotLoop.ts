@@ -142,10 +142,11 @@ export function keepHot(nowMs: number): void {
   events++;
   if (nowMs < offUntilMs) return;
   if (offUntilMs > 0) {
+    // the pause is over: the window check() opens now (windowSwitches is -1) judges the probe
     offUntilMs = 0;
     probing = true;
-    startWindow(nowMs);
-  } else if (nowMs - windowMs >= CHECK_MS) check(nowMs);
+  }
+  if (nowMs - windowMs >= CHECK_MS) check(nowMs);
   if (!spinning) {
     spinning = true;
     starts++;
