@@ -31,8 +31,10 @@ RUN --mount=type=secret,id=ca-certificates --mount=type=cache,target=/root/.npm 
  && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# Declarations and source maps point at sources the image does not ship.
-RUN npx tsc -p tsconfig.build.json \
+COPY scripts/bundle.mjs ./scripts/
+# tsc's dist/ (the library) and the CLI's bundle, dist/bundle/ (scripts/bundle.mjs). Declarations
+# and source maps point at sources the image does not ship.
+RUN npm run build \
  && find dist \( -name '*.d.ts' -o -name '*.map' \) -delete
 
 # Runtime: compiled output and production dependencies only.
