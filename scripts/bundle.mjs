@@ -68,17 +68,19 @@ function closure(roots, getModuleInfo) {
 }
 
 /**
- * CORE_ROOTS' closure without the entries (an entry keeps its file: its top level runs only
- * when it is started) and without what the CLI's entry loads anyway (it stays there, so that
- * `tripbench version` or a usage error loads one file).
+ * Our modules' chunk by id: `cli` for what the CLI's entry imports, `core` for the rest of
+ * CORE_ROOTS' closure. Entries keep their own files (an entry's top level runs only when it is
+ * started); any other module is left to rollup.
  */
-function coreOf(getModuleInfo) {
-  cli = new Set([...closure([input.get('main')], getModuleInfo)].filter((id) => !entries.has(id)));
-  return new Set([...closure(CORE_ROOTS, getModuleInfo)].filter((id) => !entries.has(id) && !cli.has(id)));
+function manualChunksOf(getModuleInfo) {
+  const chunks = new Map();
+  for (const id of closure([input.get('main')], getModuleInfo)) if (!entries.has(id)) chunks.set(id, 'cli');
+  for (const id of closure(CORE_ROOTS, getModuleInfo)) if (!entries.has(id) && !chunks.has(id)) chunks.set(id, 'core');
+  return chunks;
 }
 
-let core;
-let cli;
+/** Made at rollup's first question, when its module graph is complete. */
+let chunkOf;
 try {
   const bundle = await rollup({
     input: Object.fromEntries(input),
@@ -95,10 +97,7 @@ try {
     chunkFileNames: '[name]-[hash].js',
     intro: 'const TRIPBENCH_BUNDLE = true;',
     sourcemap: true,
-    manualChunks: (id, { getModuleInfo }) => {
-      core ??= coreOf(getModuleInfo);
-      return core.has(id) ? 'core' : cli.has(id) ? 'cli' : undefined;
-    },
+    manualChunks: (id, { getModuleInfo }) => (chunkOf ??= manualChunksOf(getModuleInfo)).get(id),
   });
   await bundle.close();
 } catch (e) {

@@ -39,15 +39,9 @@ function mtimeOf(path: string): number | undefined {
 export function staleSource(): string | undefined {
   const bundled = mtimeOf(BUNDLE_MAIN);
   for (const src of sources(SRC)) {
-    if (bundled === undefined || bundled < statSync(src).mtimeMs) return relative(ROOT, src);
-    const out = join(DIST, relative(SRC, src)).replace(/\.ts$/, '.js');
-    let built: number;
-    try {
-      built = statSync(out).mtimeMs;
-    } catch {
-      return relative(ROOT, src);
-    }
-    if (built < statSync(src).mtimeMs) return relative(ROOT, src);
+    const edited = statSync(src).mtimeMs;
+    const built = mtimeOf(join(DIST, relative(SRC, src)).replace(/\.ts$/, '.js'));
+    if (bundled === undefined || bundled < edited || built === undefined || built < edited) return relative(ROOT, src);
   }
   return undefined;
 }
